@@ -1,0 +1,7 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("switch/<slug:slug>/", views.switch_creator, name="switch-creator"),
+]

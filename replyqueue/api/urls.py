@@ -1,0 +1,18 @@
+from django.urls import path
+
+from replyqueue.clone.api import KnowledgeDetail, KnowledgeListCreate
+from replyqueue.comments.api import CommentDetail, CommentListCreate
+from replyqueue.inbox.api import DraftApprove, DraftList, DraftReject
+from replyqueue.publishing.api import PublicationAck, PublicationList
+
+urlpatterns = [
+    path("knowledge/", KnowledgeListCreate.as_view(), name="api-knowledge"),
+    path("knowledge/<int:pk>/", KnowledgeDetail.as_view(), name="api-knowledge-detail"),
+    path("comments/", CommentListCreate.as_view(), name="api-comments"),
+    path("comments/<int:pk>/", CommentDetail.as_view(), name="api-comment-detail"),
+    path("drafts/", DraftList.as_view(), name="api-drafts"),
+    path("drafts/<int:pk>/approve/", DraftApprove.as_view(), name="api-draft-approve"),
+    path("drafts/<int:pk>/reject/", DraftReject.as_view(), name="api-draft-reject"),
+    path("publications/", PublicationList.as_view(), name="api-publications"),
+    path("publications/<int:pk>/ack/", PublicationAck.as_view(), name="api-publication-ack"),
+]

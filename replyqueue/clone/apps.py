@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CloneConfig(AppConfig):
+    name = "replyqueue.clone"
+    label = "clone"

@@ -1,0 +1,66 @@
+"""The default drafter: offline, answers only with what the creator has already said."""
+
+from replyqueue.clone.drafters.base import DraftContext, Proposal
+from replyqueue.clone.models import KnowledgeKind
+from replyqueue.clone.retrieval import Hit
+from replyqueue.clone.text import fold, index_terms
+from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
+from replyqueue.comments.models import Category
+
+ANSWERING_CATEGORIES = {Category.QUESTION, Category.REQUEST, Category.COMPLAINT, Category.OTHER}
+
+
+def confidence_from(hits: list[Hit]) -> float:
+    """How sure we are the best hit answers the comment: its coverage, less if a rival is close."""
+    if not hits:
+        return 0.0
+    best = hits[0]
+    confidence = best.coverage
+    if len(hits) > 1 and hits[1].item.body != best.item.body and hits[1].score > 0.9 * best.score:
+        confidence *= 0.8  # two different answers fit about as well: ambiguous
+    return round(min(confidence, 1.0), 3)
+
+
+def answer_from(hit: Hit) -> str:
+    """The creator's own words that answer: the FAQ answer, their past reply, or the post's best sentences."""
+    if hit.item.kind != KnowledgeKind.POST:
+        return hit.item.body
+    matched = set(hit.matched)
+    ranked = sorted(sentences(hit.item.body), key=lambda s: -len(matched & set(index_terms(s))))
+    return " ".join(ranked[:2])
+
+
+def apply_instruction(answer: str, instruction: str, typical_length: int) -> str:
+    wanted = fold(instruction)
+    if any(w in wanted for w in ("short", "court", "brief", "concise")):
+        return shorten(answer, max(60, typical_length // 2))
+    return answer
+
+
+class GroundedDrafter:
+    name = "grounded"
+
+    def propose(self, context: DraftContext) -> Proposal:
+        persona = context.persona
+        if context.category == Category.PRAISE and not context.hits:
+            thanks = THANKS.get(context.language, THANKS["en"])
+            return Proposal(text=in_voice(persona, thanks, context.fan_name, context.language), confidence=0.8)
+        hits = [h for h in context.hits if fold(h.item.body) not in {fold(t) for t in context.avoid_texts}]
+        confidence = confidence_from(hits)
+        if context.category == Category.PRAISE and confidence < persona.confidence_threshold:
+            thanks = THANKS.get(context.language, THANKS["en"])
+            return Proposal(text=in_voice(persona, thanks, context.fan_name, context.language), confidence=0.8)
+        if not hits:
+            return Proposal(abstain_reason="Nothing the creator has said answers this comment.")
+        if confidence < persona.confidence_threshold:
+            return Proposal(
+                confidence=confidence,
+                abstain_reason=(
+                    f"Not sure: the closest knowledge covers {confidence:.0%} of the comment "
+                    f"(threshold {persona.confidence_threshold:.0%})."
+                ),
+            )
+        best = hits[0]
+        answer = apply_instruction(answer_from(best), context.instruction, persona.typical_length)
+        text = in_voice(persona, answer, context.fan_name, context.language)
+        return Proposal(text=text, sources=[best.item.id], confidence=confidence)

@@ -1,0 +1,74 @@
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Creator
+
+
+class Persona(models.Model):
+    """The creator's voice: how the clone greets, signs off, and what it never talks about."""
+
+    creator = models.OneToOneField(Creator, on_delete=models.CASCADE, related_name="persona")
+    display_name = models.CharField(max_length=100)
+    greeting = models.CharField(max_length=100, default="Hey", blank=True)
+    signoff = models.CharField(max_length=100, blank=True)
+    tone = models.CharField(max_length=200, default="warm, casual", blank=True)
+    typical_length = models.PositiveIntegerField(default=160, help_text="Typical reply length in characters.")
+    emoji_rate = models.FloatField(default=0.0, help_text="Share of replies that carry an emoji.")
+    favourite_emoji = models.CharField(max_length=20, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    avoid_topics = models.JSONField(default=list, blank=True)
+    disclosure_label = models.CharField(max_length=100, default="(AI-assisted reply)", blank=True)
+    confidence_threshold = models.FloatField(default=0.45)
+    # Bumped on every knowledge change so each worker's vocabulary cache notices within one draft.
+    knowledge_version = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class KnowledgeKind(models.TextChoices):
+    FAQ = "faq"
+    REPLY = "reply"
+    POST = "post"
+
+
+class KnowledgeItem(models.Model):
+    """Something the creator has said that the clone may draw on.
+
+    `prompt` is what a fan would ask (the FAQ question, the fan comment of a past exchange, the
+    post title); `body` is what the creator said (the answer, their reply, the caption).
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="knowledge")
+    kind = models.CharField(max_length=10, choices=KnowledgeKind.choices)
+    prompt = models.TextField(blank=True)
+    body = models.TextField()
+    origin = models.CharField(max_length=30, default="api", help_text="api, import, settings, approved_draft …")
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "content_hash"], name="unique_knowledge_content")
+        ]
+        indexes = [models.Index(fields=["creator", "-id"], name="knowledge_by_creator")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.prompt[:40] or self.body[:40]}"
+
+
+class KnowledgeTerm(models.Model):
+    """Inverted index over knowledge: one row per (item, normalised term).
+
+    Retrieval looks terms up here instead of rescanning the corpus, and because it lives in the
+    database every worker sees new knowledge as soon as it is committed.
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="+")
+    item = models.ForeignKey(KnowledgeItem, on_delete=models.CASCADE, related_name="terms")
+    term = models.CharField(max_length=40)
+    in_prompt = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["creator", "term"], name="knowledge_term_lookup")]

@@ -1,0 +1,99 @@
+"""Finding the creator's knowledge that answers a comment, through the inverted index."""
+
+import math
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from rapidfuzz import fuzz, process
+
+from replyqueue.clone.models import KnowledgeItem, KnowledgeTerm, Persona
+from replyqueue.clone.text import index_terms
+
+PROMPT_WEIGHT = 1.0
+BODY_WEIGHT = 0.45
+TYPO_MIN_SCORE = 80  # rapidfuzz ratio for a typo to count as a known word
+MAX_POSTINGS_PER_TERM = 20_000
+
+
+@dataclass
+class Hit:
+    item: KnowledgeItem
+    score: float
+    coverage: float  # share of the comment's meaning (idf mass) this item matches, 0..1
+    matched: list[str] = field(default_factory=list)
+
+
+class _Vocabulary:
+    """Per-process cache of each creator's distinct terms, refreshed when knowledge changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_creator: dict[int, tuple[int, list[str], set[str]]] = {}
+
+    def get(self, creator_id: int, version: int) -> tuple[list[str], set[str]]:
+        cached = self._by_creator.get(creator_id)
+        if cached and cached[0] == version:
+            return cached[1], cached[2]
+        terms = list(KnowledgeTerm.objects.filter(creator_id=creator_id).values_list("term", flat=True).distinct())
+        with self._lock:
+            self._by_creator[creator_id] = (version, terms, set(terms))
+        return terms, set(terms)
+
+
+vocabulary = _Vocabulary()
+
+
+def resolve_terms(query_terms: list[str], creator_id: int, version: int) -> dict[str, str]:
+    """Map each query term to a term the knowledge uses: itself, or its closest typo match."""
+    terms, known = vocabulary.get(creator_id, version)
+    resolved = {}
+    for term in dict.fromkeys(query_terms):
+        if term in known:
+            resolved[term] = term
+        elif len(term) >= 4 and terms:
+            match = process.extractOne(term, terms, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
+            if match:
+                resolved[term] = match[0]
+    return resolved
+
+
+def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
+    query_terms = index_terms(text)
+    if not query_terms:
+        return []
+    persona = Persona.objects.filter(creator_id=creator_id).only("knowledge_version").first()
+    version = persona.knowledge_version if persona else 0
+    resolved = resolve_terms(query_terms, creator_id, version)
+    if not resolved:
+        return []
+    total_items = max(KnowledgeItem.objects.filter(creator_id=creator_id).count(), 1)
+    doc_freq = dict(
+        KnowledgeTerm.objects.filter(creator_id=creator_id, term__in=set(resolved.values()))
+        .values("term")
+        .annotate(n=Count("item_id", distinct=True))
+        .values_list("term", "n")
+    )
+    idf = {t: math.log(1 + (total_items - n + 0.5) / (n + 0.5)) for t, n in doc_freq.items()}
+    # The comment's meaning: every distinct query term, unknown ones weighted like a rare term,
+    # so a comment about something the knowledge never mentions scores a low coverage.
+    rare = math.log(1 + total_items)
+    query_mass = sum(idf.get(resolved.get(t, ""), rare) for t in dict.fromkeys(query_terms))
+
+    scores: dict[int, float] = defaultdict(float)
+    matched: dict[int, list[str]] = defaultdict(list)
+    for term, n in sorted(doc_freq.items(), key=lambda kv: kv[1]):
+        if n > MAX_POSTINGS_PER_TERM:
+            continue
+        postings = KnowledgeTerm.objects.filter(creator_id=creator_id, term=term).values_list("item_id", "in_prompt")
+        for item_id, in_prompt in postings:
+            scores[item_id] += idf[term] * (PROMPT_WEIGHT if in_prompt else BODY_WEIGHT)
+            matched[item_id].append(term)
+    best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+    items = KnowledgeItem.objects.in_bulk([item_id for item_id, _ in best])
+    return [
+        Hit(item=items[item_id], score=score, coverage=min(score / query_mass, 1.0), matched=matched[item_id])
+        for item_id, score in best
+        if item_id in items
+    ]

@@ -1,0 +1,111 @@
+"""Text normalisation shared by triage, retrieval and the facts guard.
+
+Fans write with typos, slang, emoji, stretched letters ("sooo"), look-alike characters and
+invisible characters; everything that compares text goes through these functions first.
+"""
+
+import re
+import unicodedata
+
+# Invisible and direction-changing characters that hide words from naive matching.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+)
+# Cyrillic and Greek letters that look like Latin ones, as used to dodge spam filters.
+_HOMOGLYPHS = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅԌαοτνρκιΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
+    "aeopcyxijsdqwABEKMHOPCTXIJSGaotvpkiABEHIKMNOPTXYZ",
+)
+_STRETCH = re.compile(r"(\w)\1{2,}")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at for with by from as is are was were be been being am
+    i me my mine you your yours u ur he she it its we our they their them this that these those
+    do does did doing have has had having can could would should will shall may might must
+    what which who whom whose when where why how there here so than too very just not no yes
+    about into over under again further then once all any both each few more most other some
+    such only own same s t don now im i'm it's you're that's also really pls please hey hi hello
+    le la les un une des du de d l et ou mais donc or ni car je tu il elle on nous vous ils elles
+    me te se mon ma mes ton ta tes son sa ses notre nos votre vos leur leurs ce cet cette ces
+    qui que quoi dont où quand comment pourquoi est sont être avoir ai as a avons avez ont
+    suis es sommes êtes etes fait faire dans sur sous avec pour par en au aux pas ne plus très
+    tres bien oui non si y c j n qu s t m est-ce cest c'est j'ai salut bonjour coucou stp svp
+    """.split()
+)
+
+# Slang and abbreviations fans use, folded to the word the knowledge base would use.
+SLANG = {
+    "u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "thx": "thanks",
+    "ty": "thanks", "vid": "video", "vids": "video", "vlog": "video", "cam": "camera",
+    "mic": "microphone", "micro": "microphone", "merch": "merchandise", "b4": "before",
+    "2day": "today", "tmrw": "tomorrow", "tmr": "tomorrow", "bc": "because", "cuz": "because",
+    "wat": "what", "wut": "what", "wen": "when", "wher": "where", "gonna": "going",
+    "wanna": "want", "dm": "message", "dms": "message", "insta": "instagram", "ig": "instagram",
+    "yt": "youtube", "pc": "computer", "vidéo": "video", "appareil": "camera", "cpt": "cpt",
+    "pk": "pourquoi", "pq": "pourquoi", "koi": "quoi", "kan": "quand", "tkt": "tkt",
+    "mdr": "lol", "vidz": "video", "tuto": "tutorial", "tutos": "tutorial", "tutoriel": "tutorial",
+}
+
+
+def clean(text: str) -> str:
+    """Remove invisible characters, fold look-alike letters and compatibility forms (NFKC)."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return text.translate(_HOMOGLYPHS)
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents, squeeze stretched letters: 'Sooo Géniaaal' -> 'soo genial'."""
+    text = clean(text).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    return _STRETCH.sub(r"\1\1", text)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text).replace("’", "'"))
+
+
+def stem(word: str) -> str:
+    """A deliberately light English/French stemmer: plurals and the commonest suffixes."""
+    for suffix in ("ements", "ement", "ations", "ation", "ings", "ing", "ies", "ees", "ee", "es", "ed", "s", "x", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms retrieval matches on, in order, stopwords removed, slang folded and stemmed."""
+    terms = []
+    for word in words(text):
+        word = SLANG.get(word, word)
+        if "'" in word:
+            word = word.split("'", 1)[1] if len(word.split("'", 1)[0]) <= 2 else word.split("'", 1)[0]
+        if word in STOPWORDS or len(word) < 2:
+            continue
+        terms.append(stem(word)[:40])
+    return terms
+
+
+def has_letters_or_digits(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+EN_MARKERS = frozenset("the you your is are what when where how do does and this that with for i my it".split())
+FR_MARKERS = frozenset(
+    "le la les tu vous est sont quoi quand où comment et ce cette avec pour je mon ma ton ta c'est j'ai pas une des".split()
+)
+
+
+def detect_language(text: str) -> str:
+    """'en', 'fr' or '' (unknown) by counting frequent function words; enough to route replies."""
+    tokens = _WORD.findall(clean(text).casefold())
+    en = sum(t in EN_MARKERS for t in tokens)
+    fr = sum(t in FR_MARKERS for t in tokens)
+    if fr > en:
+        return "fr"
+    if en > fr:
+        return "en"
+    if fr and en:
+        return "fr" if any(c in text for c in "éèàçêù") else "en"
+    return ""

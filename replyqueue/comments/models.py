@@ -1,0 +1,108 @@
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Creator
+
+MAX_COMMENT_CHARS = 10_000  # YouTube's own limit; longer text is refused, never truncated silently
+
+
+class Platform(models.TextChoices):
+    YOUTUBE = "youtube"
+    INSTAGRAM = "instagram"
+    FACEBOOK = "facebook"
+    TIKTOK = "tiktok"
+    OTHER = "other"
+
+
+class Fan(models.Model):
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="fans")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "platform", "external_id"], name="unique_fan_per_platform")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.external_id
+
+
+class Post(models.Model):
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="posts")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=200)
+    title = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "platform", "external_id"], name="unique_post_per_platform")
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.external_id
+
+
+class CommentStatus(models.TextChoices):
+    RECEIVED = "received"
+    DRAFTED = "drafted"
+    NEEDS_HUMAN = "needs_human"
+    NO_REPLY = "no_reply"
+
+
+class Category(models.TextChoices):
+    QUESTION = "question"
+    PRAISE = "praise"
+    COMPLAINT = "complaint"
+    REQUEST = "request"
+    SPAM = "spam"
+    ABUSE = "abuse"
+    SENSITIVE = "sensitive"
+    OTHER = "other"
+
+
+class Comment(models.Model):
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="comments")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    external_id = models.CharField(max_length=200)
+    fan = models.ForeignKey(Fan, on_delete=models.PROTECT, related_name="comments")
+    post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments")
+    parent_external_id = models.CharField(max_length=200, blank=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(null=True, blank=True, help_text="When the fan wrote it (platform time).")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    status = models.CharField(max_length=20, choices=CommentStatus.choices, default=CommentStatus.RECEIVED)
+    reason = models.CharField(max_length=500, blank=True)
+    category = models.CharField(max_length=20, choices=Category.choices, blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    priority = models.PositiveSmallIntegerField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    owner_only = models.BooleanField(default=False)
+
+    # Processing bookkeeping: a worker claims the comment by stamping `claimed_at`; the sweeper
+    # re-enqueues comments still `received` whose claim is missing or stale.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creator", "platform", "external_id"], name="unique_comment_per_platform"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["creator", "status", "-received_at"], name="comment_queue"),
+            models.Index(
+                fields=["received_at"],
+                name="comment_waiting",
+                condition=models.Q(status="received"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.external_id}"

@@ -1,0 +1,98 @@
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from accounts.models import Creator
+from replyqueue.comments.models import Comment, Fan, Post
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    comment: Comment
+    duplicate: bool
+
+
+def comments_ingest(*, creator: Creator, items: list[dict]) -> list[IngestResult]:
+    """Store validated comments; a known (platform, external_id) comes back as a duplicate.
+
+    Everything is stored in one transaction, and processing is enqueued only after it commits.
+    Two requests racing with the same external_id: the loser hits the unique constraint,
+    and the retry finds the winner's row and answers it as a duplicate.
+    """
+    try:
+        return _ingest_once(creator=creator, items=items)
+    except IntegrityError:
+        return _ingest_once(creator=creator, items=items)
+
+
+@transaction.atomic
+def _ingest_once(*, creator: Creator, items: list[dict]) -> list[IngestResult]:
+    from replyqueue.clone.tasks import enqueue_process_comment
+
+    existing = _existing_comments(creator, items)
+    fans = _fans_upsert(creator, items)
+    posts = _posts_upsert(creator, items)
+    results: list[IngestResult] = []
+    new: list[Comment] = []
+    for item in items:
+        key = (item["platform"], item["external_id"])
+        if key in existing:
+            results.append(IngestResult(existing[key], duplicate=True))
+            continue
+        post = item.get("post")
+        comment = Comment(
+            creator=creator,
+            platform=item["platform"],
+            external_id=item["external_id"],
+            fan=fans[(item["platform"], item["author"]["external_id"])],
+            post=posts.get((item["platform"], post["external_id"])) if post else None,
+            parent_external_id=item.get("parent_external_id") or "",
+            text=item["text"],
+            created_at=item.get("created_at"),
+        )
+        existing[key] = comment
+        new.append(comment)
+        results.append(IngestResult(comment, duplicate=False))
+    Comment.objects.bulk_create(new)
+    ids = [comment.id for comment in new]
+    transaction.on_commit(lambda: enqueue_process_comment(ids))
+    return results
+
+
+def _existing_comments(creator: Creator, items: list[dict]) -> dict[tuple[str, str], Comment]:
+    external_ids = {item["external_id"] for item in items}
+    rows = Comment.objects.filter(creator=creator, external_id__in=external_ids)
+    return {(c.platform, c.external_id): c for c in rows}
+
+
+def _fans_upsert(creator: Creator, items: list[dict]) -> dict[tuple[str, str], Fan]:
+    wanted = {(i["platform"], i["author"]["external_id"]): i["author"].get("name", "") for i in items}
+    Fan.objects.bulk_create(
+        [Fan(creator=creator, platform=p, external_id=e, name=n) for (p, e), n in wanted.items()],
+        ignore_conflicts=True,
+    )
+    fans = Fan.objects.filter(creator=creator, external_id__in={e for _, e in wanted})
+    by_key = {(f.platform, f.external_id): f for f in fans}
+    renamed = []
+    for key, name in wanted.items():
+        fan = by_key[key]
+        if name and fan.name != name:
+            fan.name = name
+            renamed.append(fan)
+    Fan.objects.bulk_update(renamed, ["name"])
+    return by_key
+
+
+def _posts_upsert(creator: Creator, items: list[dict]) -> dict[tuple[str, str], Post]:
+    wanted = {(i["platform"], i["post"]["external_id"]): i["post"] for i in items if i.get("post")}
+    if not wanted:
+        return {}
+    Post.objects.bulk_create(
+        [
+            Post(creator=creator, platform=p, external_id=e, title=post.get("title", ""), url=post.get("url", ""))
+            for (p, e), post in wanted.items()
+        ],
+        ignore_conflicts=True,
+    )
+    posts = Post.objects.filter(creator=creator, external_id__in={e for _, e in wanted})
+    return {(p.platform, p.external_id): p for p in posts}

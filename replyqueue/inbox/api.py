@@ -1,0 +1,71 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from replyqueue.api.errors import api_error
+from replyqueue.api.pagination import paginate
+from replyqueue.api.views import get_for_creator
+from replyqueue.inbox.models import Draft
+from replyqueue.inbox.serializers import ApproveIn, DraftListQuery, DraftOut, RejectIn
+from replyqueue.inbox.services import Actor, Conflict, DecisionError, draft_approve, draft_reject
+from replyqueue.publishing.serializers import PublicationOut
+
+
+def decision_error(error: DecisionError) -> Response:
+    details = {"draft": DraftOut(error.draft).data} if isinstance(error, Conflict) else None
+    return api_error(str(error), error.status_code, details)
+
+
+def _input(serializer_class, request):
+    serializer = serializer_class(data=request.data if isinstance(request.data, dict) else None)
+    if not serializer.is_valid():
+        return None, api_error("Invalid input.", 400, serializer.errors)
+    return serializer.validated_data, None
+
+
+class DraftList(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=["pending", "approved", "rejected", "superseded"])],
+        responses=DraftOut(many=True),
+        summary="Drafts, newest first, cursor-paginated",
+    )
+    def get(self, request):
+        query = DraftListQuery(data=request.query_params)
+        if not query.is_valid():
+            return api_error("Invalid query.", 400, query.errors)
+        drafts = Draft.objects.filter(creator=request.auth.creator).select_related("comment__fan")
+        if status := query.validated_data.get("status"):
+            drafts = drafts.filter(status=status)
+        return paginate(request, self, drafts, DraftOut)
+
+
+class DraftApprove(APIView):
+    @extend_schema(request=ApproveIn, responses={200: DraftOut}, summary="Approve a draft, optionally edited")
+    def post(self, request, pk: int):
+        data, error = _input(ApproveIn, request)
+        if error:
+            return error
+        draft = get_for_creator(request, Draft.objects.select_related("comment__fan", "creator"), pk)
+        try:
+            publication = draft_approve(
+                draft=draft, actor=Actor.for_token(request.auth), text=data.get("text"), version=data.get("version")
+            )
+        except DecisionError as exc:
+            return decision_error(exc)
+        return Response({"draft": DraftOut(publication.draft).data, "publication": PublicationOut(publication).data})
+
+
+class DraftReject(APIView):
+    @extend_schema(request=RejectIn, responses={200: DraftOut}, summary="Reject a draft with a reason")
+    def post(self, request, pk: int):
+        data, error = _input(RejectIn, request)
+        if error:
+            return error
+        draft = get_for_creator(request, Draft.objects.select_related("comment__fan", "creator"), pk)
+        try:
+            draft = draft_reject(
+                draft=draft, actor=Actor.for_token(request.auth), reason=data["reason"], version=data.get("version")
+            )
+        except DecisionError as exc:
+            return decision_error(exc)
+        return Response({"draft": DraftOut(draft).data})

@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import ApiToken, Creator
+from replyqueue.comments.models import Comment
+
+MAX_REPLY_CHARS = 5_000
+
+
+class DraftStatus(models.TextChoices):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+class Draft(models.Model):
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="drafts")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="drafts")
+    status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.PENDING)
+    text = models.TextField()
+    drafted_text = models.TextField(help_text="What the clone wrote, before any edit.")
+    sources = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(default=0.0)
+    flags = models.JSONField(default=list, blank=True, help_text="Facts-guard violations: kind, start, end, text.")
+    drafter = models.CharField(max_length=30, default="grounded")
+    instruction = models.CharField(max_length=200, blank=True)
+    generation = models.PositiveSmallIntegerField(default=1)
+    rank = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    usage = models.JSONField(default=dict, blank=True, help_text="Tokens and latency for LLM drafts.")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A task run twice writes the same (comment, generation, rank): the second insert fails.
+            models.UniqueConstraint(fields=["comment", "generation", "rank"], name="one_draft_per_slot"),
+            # The last line of defence against a reply being approved (and sent) twice.
+            models.UniqueConstraint(
+                fields=["comment"], condition=Q(status="approved"), name="one_approved_draft_per_comment"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["creator", "status", "-id"], name="draft_queue"),
+        ]
+
+    @property
+    def is_flagged(self) -> bool:
+        return bool(self.flags)
+
+    def __str__(self) -> str:
+        return f"draft {self.id} ({self.status})"
+
+
+class DecisionAction(models.TextChoices):
+    APPROVE = "approve"
+    EDIT_APPROVE = "edit_approve"
+    REJECT = "reject"
+    UNDO = "undo"
+    REGENERATE = "regenerate"
+
+
+class Decision(models.Model):
+    """Audit trail: who decided what on which draft, when, and the text before and after."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="decisions")
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="decisions")
+    action = models.CharField(max_length=20, choices=DecisionAction.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    token = models.ForeignKey(ApiToken, on_delete=models.SET_NULL, null=True, blank=True)
+    before_text = models.TextField(blank=True)
+    after_text = models.TextField(blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["creator", "-created_at"], name="decision_log")]
+
+    @property
+    def actor_label(self) -> str:
+        if self.user_id:
+            return self.user.email
+        if self.token_id:
+            return f"API token {self.token.name}"
+        return "system"

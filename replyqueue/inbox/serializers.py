@@ -1,0 +1,41 @@
+from rest_framework import serializers
+
+from replyqueue.inbox.models import MAX_REPLY_CHARS, Draft, DraftStatus
+
+
+class DraftOut(serializers.ModelSerializer):
+    comment = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Draft
+        fields = [
+            "id", "comment", "status", "text", "drafted_text", "sources", "confidence", "flags", "version",
+            "drafter", "generation", "rank", "created_at", "decided_at",
+        ]
+
+    def get_comment(self, draft) -> dict | int:
+        if self.context.get("nested"):
+            return draft.comment_id
+        comment = draft.comment
+        return {
+            "id": comment.id,
+            "platform": comment.platform,
+            "external_id": comment.external_id,
+            "text": comment.text,
+            "author": comment.fan.name,
+            "category": comment.category,
+        }
+
+
+class DraftListQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DraftStatus.choices, required=False)
+
+
+class ApproveIn(serializers.Serializer):
+    text = serializers.CharField(required=False, max_length=MAX_REPLY_CHARS)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class RejectIn(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    version = serializers.IntegerField(required=False, min_value=1)

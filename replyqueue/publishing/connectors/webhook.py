@@ -1,0 +1,67 @@
+"""Delivery to the creator's own URL, signed per Standard Webhooks."""
+
+import json
+from datetime import datetime, timezone
+
+import httpx
+from django.conf import settings
+from standardwebhooks import Webhook
+
+from replyqueue.publishing.connectors.base import Outcome, classify_http_status
+
+EVENT_TYPE = "reply.approved"
+
+
+def payload_for(publication) -> dict:
+    comment = publication.comment
+    return {
+        "type": EVENT_TYPE,
+        "timestamp": publication.created_at.isoformat(),
+        "data": {
+            "publication_id": publication.id,
+            "creator": publication.creator.slug,
+            "comment": {
+                "id": comment.id,
+                "platform": comment.platform,
+                "external_id": comment.external_id,
+                "post_external_id": comment.post.external_id if comment.post_id else None,
+            },
+            "reply": {"text": publication.text},
+        },
+    }
+
+
+def signed_request(publication, now: datetime | None = None) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload_for(publication), separators=(",", ":"), ensure_ascii=False)
+    now = now or datetime.now(timezone.utc)
+    signature = Webhook(publication.creator.webhook_secret).sign(publication.idempotency_key, now, body)
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "replyqueue-webhooks/1",
+        "webhook-id": publication.idempotency_key,
+        "webhook-timestamp": str(int(now.timestamp())),
+        "webhook-signature": signature,
+    }
+    return body.encode(), headers
+
+
+class WebhookConnector:
+    name = "webhook"
+
+    def send(self, publication) -> Outcome:
+        url = publication.creator.webhook_url
+        if not url or not publication.creator.webhook_secret:
+            return Outcome.permanent("No webhook URL is configured for this creator.")
+        body, headers = signed_request(publication)
+        try:
+            response = httpx.post(url, content=body, headers=headers, timeout=settings.PUBLISH_TIMEOUT)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
+            return Outcome.retry(f"Could not connect to {url}: {error.__class__.__name__}")
+        except httpx.TransportError as error:
+            # The request may have arrived: the answer is unknown.
+            return Outcome.unknown(f"No answer from {url}: {error.__class__.__name__}")
+        return classify_http_status(response.status_code, response.text, response.headers.get("retry-after"))
+
+    def reconcile(self, publication) -> Outcome | None:
+        # Receivers de-duplicate on webhook-id, which is stable across retries: re-sending is safe.
+        return None

@@ -1,0 +1,70 @@
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Creator
+from replyqueue.comments.models import Comment
+from replyqueue.inbox.models import Draft
+
+
+class PublicationStatus(models.TextChoices):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # will retry at next_attempt_at
+    UNKNOWN = "unknown"  # the request left, no answer came: reconciled before any retry
+    DEAD = "dead"  # gave up; can be retried by hand
+    CANCELLED = "cancelled"  # undone inside the undo window, never sent
+
+
+RETRYABLE = (PublicationStatus.QUEUED, PublicationStatus.FAILED, PublicationStatus.UNKNOWN)
+
+
+def new_idempotency_key() -> str:
+    return f"msg_{uuid.uuid4().hex}"
+
+
+class Publication(models.Model):
+    """The outbox row for one approved reply, written in the approval's transaction."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="publications")
+    draft = models.ForeignKey(Draft, on_delete=models.PROTECT, related_name="publications")
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="publications")
+    connector = models.CharField(max_length=20, default="webhook")
+    status = models.CharField(max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.QUEUED)
+    text = models.TextField(help_text="Exactly what is published, disclosure label included.")
+    idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key)
+    due_at = models.DateTimeField(default=timezone.now, help_text="Not sent before: the undo window or a schedule.")
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    acked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    outcome_unknown = models.BooleanField(
+        default=False, help_text="The last request left without an answer: reconcile before re-sending."
+    )
+    external_reply_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment"], condition=~Q(status="cancelled"), name="one_live_publication_per_comment"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["creator", "status", "-id"], name="publication_list"),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="publication_due",
+                condition=Q(status__in=["queued", "failed", "unknown"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"publication {self.id} ({self.status})"

@@ -1,0 +1,85 @@
+"""A reference Standard Webhooks receiver: verifies signatures and de-duplicates on webhook-id.
+
+Used by the demo (`manage.py webhook_receiver`) and by the tests as the loopback destination.
+It can be told to misbehave (fail, throttle, hang) so retries can be exercised for real.
+"""
+
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks import Webhook, WebhookVerificationError
+
+
+@dataclass
+class ReceiverState:
+    secret: str
+    deliveries: Counter = field(default_factory=Counter)  # webhook-id -> times received (valid ones)
+    payloads: dict = field(default_factory=dict)  # webhook-id -> payload
+    rejected: int = 0
+    # Scripted misbehaviour: a list of actions taken in order for each new request
+    # ("ok", "500", "429", "hang"); when empty, every request is answered "ok".
+    script: list[str] = field(default_factory=list)
+    hang_seconds: float = 5.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_action(self) -> str:
+        with self.lock:
+            return self.script.pop(0) if self.script else "ok"
+
+    @property
+    def unique_deliveries(self) -> int:
+        return len(self.payloads)
+
+
+def make_handler(state: ReceiverState, log=None):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            action = state.next_action()
+            if action == "hang":
+                time.sleep(state.hang_seconds)
+            if action == "500":
+                return self._answer(500, b"temporary failure")
+            if action == "429":
+                return self._answer(429, b"slow down", {"Retry-After": "1"})
+            try:
+                payload = Webhook(state.secret).verify(body, dict(self.headers.items()))
+            except WebhookVerificationError:
+                with state.lock:
+                    state.rejected += 1
+                return self._answer(401, b"bad signature")
+            message_id = self.headers["webhook-id"]
+            with state.lock:
+                state.deliveries[message_id] += 1
+                first = message_id not in state.payloads
+                state.payloads[message_id] = payload
+            if log and first:
+                log(f"webhook {message_id}: {json.dumps(payload['data']['reply'], ensure_ascii=False)}")
+            self._answer(204 if action != "hang" else 200, b"")
+
+        def _answer(self, status: int, body: bytes, headers: dict | None = None):
+            try:
+                self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender gave up waiting (a timeout): that is the point of "hang"
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+def start_receiver(state: ReceiverState, host: str = "127.0.0.1", port: int = 0, log=None) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer((host, port), make_handler(state, log))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

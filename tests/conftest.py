@@ -1,0 +1,113 @@
+"""Shared fixtures: a creator with an owner, an assistant and a viewer, plus an outsider who
+belongs to another creator, so every view and endpoint can be tried with the wrong user."""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken, Membership, Role
+from accounts.services import creator_create, user_get_or_create
+from replyqueue.celery import app as celery_app
+from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+
+PASSWORD = "correct horse battery"
+
+
+def require_service(name: str, url: str) -> None:
+    """Skip when a real service is not reachable, or fail when REQUIRE_SERVICES=1 (CI)."""
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname, parsed.port), timeout=2).close()
+        return
+    except OSError as error:
+        message = f"{name} not reachable at {parsed.hostname}:{parsed.port} ({error})"
+    if os.getenv("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message}; REQUIRE_SERVICES=1 makes this a failure")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(request):
+    """Unit tests run tasks in-process; tests marked `services` use the real broker and worker."""
+    if request.node.get_closest_marker("services"):
+        yield
+        return
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def creator(db):
+    return creator_create(slug="mia", name="Mia Snaps", owner_email="owner@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def other_creator(db):
+    return creator_create(slug="rival", name="Rival", owner_email="outsider@example.com", password=PASSWORD)
+
+
+def _member(creator, email: str, role: str):
+    user = user_get_or_create(email=email, password=PASSWORD)
+    Membership.objects.update_or_create(user=user, creator=creator, defaults={"role": role})
+    return user
+
+
+@pytest.fixture
+def owner(creator):
+    return creator.memberships.get(role=Role.OWNER).user
+
+
+@pytest.fixture
+def assistant(creator):
+    return _member(creator, "assistant@example.com", Role.ASSISTANT)
+
+
+@pytest.fixture
+def viewer(creator):
+    return _member(creator, "viewer@example.com", Role.VIEWER)
+
+
+@pytest.fixture
+def outsider(other_creator):
+    return other_creator.memberships.get(role=Role.OWNER).user
+
+
+@pytest.fixture
+def api(creator):
+    _, raw = ApiToken.issue(creator=creator, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def other_api(other_creator):
+    _, raw = ApiToken.issue(creator=other_creator, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return client
+
+
+@pytest.fixture
+def camera_faq(creator):
+    [item] = knowledge_add(
+        creator=creator,
+        items=[KnowledgeInput("faq", "What camera do you use?", "I shoot everything on the Sony A7 IV.")],
+    )
+    return item
+
+
+def comment_payload(external_id: str = "c1", text: str = "What camera do you use?", **extra) -> dict:
+    payload = {
+        "platform": "youtube",
+        "external_id": external_id,
+        "text": text,
+        "author": {"external_id": f"fan-{external_id}", "name": "Sam Carter"},
+    }
+    payload.update(extra)
+    return payload
