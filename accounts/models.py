@@ -41,6 +41,9 @@ class Membership(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "creator"], name="one_membership_per_creator")]
 
+    def __str__(self) -> str:
+        return f"{self.user} is {self.role} of {self.creator}"
+
     @property
     def can_review(self) -> bool:
         return self.role in (Role.OWNER, Role.ASSISTANT)
@@ -68,6 +71,10 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
     @classmethod
     def issue(cls, *, creator: Creator, name: str) -> tuple["ApiToken", str]:
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -78,5 +85,3 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
-    def __str__(self) -> str:
-        return f"{self.name} ({self.hint}…)"

@@ -72,3 +72,6 @@ class KnowledgeTerm(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["creator", "term"], name="knowledge_term_lookup")]
+
+    def __str__(self) -> str:
+        return self.term

@@ -78,7 +78,7 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
     idf = {t: math.log(1 + (total_items - n + 0.5) / (n + 0.5)) for t, n in doc_freq.items()}
     # The comment's meaning: every distinct query term, unknown ones weighted like a rare term,
     # so a comment about something the knowledge never mentions scores a low coverage.
-    rare = math.log(1 + total_items)
+    rare = math.log(1 + (total_items - 0.5) / 1.5)  # the idf of a word found in a single item
     query_mass = sum(idf.get(resolved.get(t, ""), rare) for t in dict.fromkeys(query_terms))
 
     scores: dict[int, float] = defaultdict(float)

@@ -47,12 +47,12 @@ class Draft(models.Model):
             models.Index(fields=["creator", "status", "-id"], name="draft_queue"),
         ]
 
+    def __str__(self) -> str:
+        return f"draft {self.id} ({self.status})"
+
     @property
     def is_flagged(self) -> bool:
         return bool(self.flags)
-
-    def __str__(self) -> str:
-        return f"draft {self.id} ({self.status})"
 
 
 class DecisionAction(models.TextChoices):
@@ -78,6 +78,9 @@ class Decision(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["creator", "-created_at"], name="decision_log")]
+
+    def __str__(self) -> str:
+        return f"{self.action} on draft {self.draft_id}"
 
     @property
     def actor_label(self) -> str:

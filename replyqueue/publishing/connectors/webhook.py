@@ -1,7 +1,7 @@
 """Delivery to the creator's own URL, signed per Standard Webhooks."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from django.conf import settings
@@ -33,7 +33,7 @@ def payload_for(publication) -> dict:
 
 def signed_request(publication, now: datetime | None = None) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload_for(publication), separators=(",", ":"), ensure_ascii=False)
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     signature = Webhook(publication.creator.webhook_secret).sign(publication.idempotency_key, now, body)
     headers = {
         "content-type": "application/json",

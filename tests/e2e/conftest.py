@@ -1,0 +1,98 @@
+"""A real Celery worker on the real broker (Redis) and database (PostgreSQL), started by the tests."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def require_real_stack() -> None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        if os.getenv("REQUIRE_SERVICES") == "1":
+            pytest.fail("end-to-end tests need DATABASE_URL=postgres://... (REQUIRE_SERVICES=1)")
+        pytest.skip("end-to-end tests need PostgreSQL (set DATABASE_URL=postgres://...; scripts/test does)")
+    broker = settings.CELERY_BROKER_URL
+    if not broker.startswith("redis://"):
+        if os.getenv("REQUIRE_SERVICES") == "1":
+            pytest.fail("end-to-end tests need CELERY_BROKER_URL=redis://... (REQUIRE_SERVICES=1)")
+        pytest.skip("end-to-end tests need CELERY_BROKER_URL=redis://... (scripts/test sets it)")
+    require_service("PostgreSQL", "postgres://{HOST}:{PORT}".format(**settings.DATABASES["default"]))
+    require_service("Redis", broker)
+
+
+def worker_env(db_name: str, **extra: str) -> dict:
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db_name}",
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env
+
+
+def start_worker(db_name: str, log_path: Path, concurrency: int = 2, beat: bool = False, **extra_env: str):
+    command = [
+        sys.executable, "-m", "celery", "-A", "replyqueue", "worker", "--concurrency", str(concurrency),
+        "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "INFO",
+    ]
+    if beat:
+        command += ["--beat", "--schedule", str(log_path.with_suffix(".schedule"))]
+    log = open(log_path, "w")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=worker_env(db_name, **extra_env), stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log_path = log_path
+    return process
+
+
+def stop_worker(process, sig=signal.SIGTERM) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)  # the worker's own process group: only what we started
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def purge_broker() -> None:
+    from replyqueue.celery import app
+
+    with app.connection_for_write() as connection:
+        app.control.purge(connection=connection)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A worker (with beat) against the test database; stopped after the test."""
+    require_real_stack()
+    from django.db import connection
+
+    purge_broker()
+    process = start_worker(connection.settings_dict["NAME"], tmp_path / "worker.log", beat=True, SWEEP_INTERVAL="1")
+    yield process
+    stop_worker(process)
+    if os.getenv("SHOW_WORKER_LOG"):
+        print(process.log_path.read_text())
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
