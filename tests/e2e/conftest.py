@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 
 from tests.conftest import require_service
+from tests.e2e.browser import browser, new_page  # noqa: F401 - fixtures for the browser tests
 
 ROOT = Path(__file__).resolve().parents[2]
 

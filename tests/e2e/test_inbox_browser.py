@@ -1,0 +1,98 @@
+"""The inbox as a person uses it, in a real browser."""
+
+import pytest
+
+from replyqueue.clone.services import comment_process
+from replyqueue.comments.models import Comment
+from replyqueue.inbox.models import Draft
+from replyqueue.publishing.models import Publication
+from tests.conftest import PASSWORD
+from tests.e2e.browser import log_in
+from tests.factories import drafted, ingest
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def two_drafts(transactional_db, creator, camera_faq):
+    creator.undo_delay_seconds = 30
+    creator.save()
+    return [drafted(creator, "c1"), drafted(creator, "c2", "what camera is that?")]
+
+
+def test_keyboard_approve_moves_to_the_next_card(live_server, new_page, owner, two_drafts):
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    first = two_drafts[1]  # newest first
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("a")
+    page.locator(f"#draft-{first.id}.decided").wait_for()
+    assert page.url == f"{live_server.url}/inbox/"  # no full page load
+    assert Draft.objects.get(id=first.id).status == "approved"
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == f"draft-{two_drafts[0].id}"
+
+
+def test_edit_then_ctrl_enter_approves_the_edited_text(live_server, new_page, owner, two_drafts):
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    draft = two_drafts[1]
+    page.keyboard.press("e")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Sony A7 IV, always. — Mia")
+    page.keyboard.press("Control+Enter")
+    page.locator(f"#draft-{draft.id}.decided").wait_for()
+    assert Publication.objects.get(draft_id=draft.id).text.startswith("Sony A7 IV, always. — Mia")
+
+
+def test_reject_with_a_reason_then_undo_an_approval(live_server, new_page, owner, two_drafts):
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    newest, oldest = two_drafts[1], two_drafts[0]
+    card = page.locator(f"#draft-{newest.id}")
+    card.locator("input[name=reason]").fill("wrong tone")
+    card.locator("[data-action=reject]").click()
+    page.locator(f"#draft-{newest.id}.status-rejected").wait_for()
+    page.locator(f"#draft-{oldest.id} [data-action=approve]").click()
+    page.locator(f"#draft-{oldest.id} [data-action=undo]").click()
+    page.locator(f"#draft-{oldest.id} textarea").wait_for()
+    assert Draft.objects.get(id=newest.id).status == "rejected"
+    assert Draft.objects.get(id=oldest.id).status == "pending"
+    assert Publication.objects.get(draft_id=oldest.id).status == "cancelled"
+
+
+def test_two_reviewers_on_one_draft_one_decision_wins(live_server, new_page, owner, assistant, two_drafts):
+    draft = two_drafts[1]
+    alice, bob = new_page(), new_page()
+    log_in(alice, live_server.url, owner.email, PASSWORD)
+    log_in(bob, live_server.url, assistant.email, PASSWORD)
+    alice.locator(f"#draft-{draft.id} [data-action=approve]").click()
+    alice.locator(f"#draft-{draft.id}.decided").wait_for()
+    bob.locator(f"#draft-{draft.id} input[name=reason]").fill("no")
+    bob.locator(f"#draft-{draft.id} [data-action=reject]").click()
+    bob.get_by_text("already approved").wait_for()
+    assert Draft.objects.get(id=draft.id).status == "approved"
+    assert Publication.objects.filter(draft_id=draft.id).count() == 1
+
+
+def test_script_payloads_in_comments_render_as_inert_text(live_server, new_page, owner, creator, camera_faq, transactional_db):
+    payloads = [
+        "<script>alert('xss')</script> what camera do you use?",
+        '<img src=x onerror="alert(1)"> what camera do you use?',
+        "<svg/onload=alert(2)> what camera do you use?",
+    ]
+    for index, text in enumerate(payloads):
+        ingest(creator, f"x{index}", text, author={"external_id": f"f{index}", "name": '"><script>alert(3)</script>'})
+    for comment in Comment.objects.all():
+        comment_process(comment_id=comment.id)
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    shown = dict.fromkeys(payloads, 0)
+    for tab in ("review", "you"):
+        page.goto(f"{live_server.url}/inbox/?tab={tab}")
+        for text in payloads:
+            shown[text] += page.get_by_text(text, exact=True).count()
+        assert page.locator("main script, main img, main svg").count() == 0
+    assert shown == dict.fromkeys(payloads, 1)
+    assert page.dialogs == []
