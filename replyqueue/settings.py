@@ -163,6 +163,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
+    "poll-youtube": {
+        "task": "replyqueue.comments.tasks.poll_youtube_channels",
+        "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
+    },
 }
 
 # The clone
@@ -173,6 +177,7 @@ OPENAI_MODEL = env("OPENAI_MODEL", "gpt-4o-mini")
 OPENAI_TIMEOUT = env_float("OPENAI_TIMEOUT", 30.0)
 
 # Publishing
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 8)
 PUBLISH_BACKOFF_BASE = env_float("PUBLISH_BACKOFF_BASE", 2.0)
 PUBLISH_BACKOFF_CAP = env_float("PUBLISH_BACKOFF_CAP", 600.0)

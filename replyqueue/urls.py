@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("inbox/", include("replyqueue.inbox.urls")),
     path("api/v1/", include("replyqueue.api.urls")),
+    path("hooks/", include("replyqueue.comments.platform_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

@@ -75,3 +75,55 @@ class KnowledgeTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class RuleKind(models.TextChoices):
+    PHRASE = "phrase", "Blocked words or phrases"
+    LINK = "link", "Any link"
+    PATTERN = "pattern", "Regular expression"
+    TOPIC = "topic", "Topic never to engage on"
+    VIP_FAN = "vip_fan", "VIP fans (always to the creator)"
+    MUTED_FAN = "muted_fan", "Muted fans"
+
+
+class RuleAction(models.TextChoices):
+    NO_REPLY = "no_reply", "No reply"
+    ESCALATE = "escalate", "Escalate to the owner"
+    DRAFT = "draft", "Draft normally"
+    LABEL = "label", "Label only"
+
+
+class CommunityRule(models.Model):
+    """A creator's own triage rule. Rules apply in `position` order, before the built-in ones;
+    the first rule whose action decides (anything but `label`) wins."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="community_rules")
+    position = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=RuleKind.choices)
+    value = models.TextField(blank=True, help_text="One word, phrase, pattern or fan per line.")
+    action = models.CharField(max_length=20, choices=RuleAction.choices)
+    label = models.CharField(max_length=50, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TriageFeedback(models.Model):
+    """A person's verdict on a comment's category (spam / not spam, abuse / fine ...): it trains
+    that creator's classifier."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="triage_feedback")
+    comment = models.OneToOneField("comments.Comment", on_delete=models.CASCADE, related_name="feedback")
+    category = models.CharField(max_length=20)
+    user = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} is {self.category}"

@@ -14,6 +14,49 @@ class Platform(models.TextChoices):
     OTHER = "other"
 
 
+class Channel(models.Model):
+    """A creator's account on a platform: where comments come from and where replies go.
+
+    `connector` says how replies are published for comments on this platform (webhook, pull,
+    meta, youtube); credentials (access tokens, app secrets) are stored encrypted.
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="channels")
+    platform = models.CharField(max_length=20, choices=Platform.choices)
+    name = models.CharField(max_length=200, blank=True)
+    external_id = models.CharField(max_length=200, help_text="Page id, Instagram account id or YouTube channel id.")
+    connector = models.CharField(max_length=20, default="webhook")
+    base_url = models.URLField(blank=True, max_length=500, help_text="API base URL (for tests and proxies).")
+    credentials_encrypted = models.TextField(blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(default=30)
+    disclosure_label = models.CharField(
+        max_length=100, blank=True, help_text="Overrides the persona's AI-assisted label on this platform."
+    )
+    poll_cursor = models.CharField(max_length=500, blank=True)
+    polled_at = models.DateTimeField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creator", "platform", "external_id"], name="unique_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:{self.name or self.external_id}"
+
+    @property
+    def credentials(self) -> dict:
+        from replyqueue.crypto import decrypt_json
+
+        return decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, value: dict) -> None:
+        from replyqueue.crypto import encrypt_json
+
+        self.credentials_encrypted = encrypt_json(value)
+
+
 class Fan(models.Model):
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="fans")
     platform = models.CharField(max_length=20, choices=Platform.choices)
@@ -69,6 +112,7 @@ class Comment(models.Model):
     external_id = models.CharField(max_length=200)
     fan = models.ForeignKey(Fan, on_delete=models.PROTECT, related_name="comments")
     post = models.ForeignKey(Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments")
+    channel = models.ForeignKey(Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments")
     parent_external_id = models.CharField(max_length=200, blank=True)
     text = models.TextField()
     created_at = models.DateTimeField(null=True, blank=True, help_text="When the fan wrote it (platform time).")
@@ -81,6 +125,14 @@ class Comment(models.Model):
     priority = models.PositiveSmallIntegerField(default=0)
     reasons = models.JSONField(default=list, blank=True)
     owner_only = models.BooleanField(default=False)
+    labels = models.JSONField(default=list, blank=True, help_text="Labels added by community rules.")
+    triage_rule = models.ForeignKey(
+        "clone.CommunityRule", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="The community rule that decided, if one did.",
+    )
+    assigned_to = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_comments"
+    )
 
     # Processing bookkeeping: a worker claims the comment by stamping `claimed_at`; the sweeper
     # re-enqueues comments still `received` whose claim is missing or stale.

@@ -1,0 +1,3 @@
+"""Platform webhook receivers (Meta) live under /hooks/."""
+
+urlpatterns: list = []
