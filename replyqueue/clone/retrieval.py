@@ -23,6 +23,7 @@ class Hit:
     score: float
     coverage: float  # share of the comment's meaning (idf mass) this item matches, 0..1
     matched: list[str] = field(default_factory=list)
+    item_coverage: float = 0.0  # share of the item's question (idf mass) the comment matches, 0..1
 
 
 class _Vocabulary:
@@ -92,8 +93,28 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
             matched[item_id].append(term)
     best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
     items = KnowledgeItem.objects.in_bulk([item_id for item_id, _ in best])
-    return [
-        Hit(item=items[item_id], score=score, coverage=min(score / query_mass, 1.0), matched=matched[item_id])
-        for item_id, score in best
-        if item_id in items
-    ]
+    item_mass = _prompt_mass(creator_id, [item_id for item_id, _ in best], idf, rare)
+    hits = []
+    for item_id, score in best:
+        if item_id not in items:
+            continue
+        prompt_matched = sum(idf[t] for t in set(matched[item_id]) if t in item_mass[item_id][1])
+        hits.append(
+            Hit(
+                item=items[item_id],
+                score=score,
+                coverage=min(score / query_mass, 1.0),
+                matched=matched[item_id],
+                item_coverage=min(prompt_matched / item_mass[item_id][0], 1.0) if item_mass[item_id][0] else 0.0,
+            )
+        )
+    return hits
+
+
+def _prompt_mass(creator_id: int, item_ids: list[int], idf: dict[str, float], rare: float) -> dict:
+    """Each item's question terms and their idf mass (terms the comment lacks count as rare)."""
+    terms: dict[int, set[str]] = defaultdict(set)
+    rows = KnowledgeTerm.objects.filter(creator_id=creator_id, item_id__in=item_ids, in_prompt=True)
+    for item_id, term in rows.values_list("item_id", "term"):
+        terms[item_id].add(term)
+    return {item_id: (sum(idf.get(t, rare) for t in terms[item_id]), terms[item_id]) for item_id in item_ids}

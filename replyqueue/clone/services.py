@@ -10,9 +10,12 @@ from django.utils import timezone
 
 from replyqueue.clone import facts
 from replyqueue.clone.drafters import DraftContext, Proposal, get_drafter
+from replyqueue.clone.learning import learned_models
 from replyqueue.clone.models import KnowledgeItem, Persona
 from replyqueue.clone.retrieval import search
-from replyqueue.clone.triage import Triage, classify
+from replyqueue.clone.rules import rules_for
+from replyqueue.clone.triage import Triage
+from replyqueue.clone.triage_pipeline import triage_comment
 from replyqueue.comments.models import Comment, CommentStatus
 from replyqueue.inbox.models import Draft, DraftStatus
 
@@ -38,9 +41,16 @@ def comment_process(*, comment_id: int) -> None:
         return
     comment = Comment.objects.select_related("creator", "fan", "post").get(id=comment_id)
     persona = persona_for(comment.creator_id)
-    triage = classify(comment.text)
+    triage = triage_comment(
+        comment.text,
+        fan_external_id=comment.fan.external_id,
+        fan_name=comment.fan.name,
+        rules=rules_for(comment.creator_id),
+        learned=learned_models.for_creator(comment.creator_id),
+    )
     if triage.outcome != "draft":
-        comment_finish(comment, triage, CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY, triage.reasons[0])
+        status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
+        comment_finish(comment, triage, status, triage.reasons[0])
         return
     proposal = draft_propose(comment, persona, triage)
     if proposal.abstained:
@@ -68,15 +78,37 @@ def fan_history(comment: Comment, limit: int = 3) -> list[tuple[str, str]]:
 
 
 def draft_propose(comment: Comment, persona: Persona, triage: Triage, instruction: str = "") -> Proposal:
-    context = DraftContext(
-        comment_text=comment.text,
-        category=triage.category,
-        language=triage.language,
+    return propose_reply(
         persona=persona,
+        text=comment.text,
+        triage=triage,
         fan_name=comment.fan.name,
         fan_history=fan_history(comment),
         post_title=comment.post.title if comment.post else "",
-        hits=search(creator_id=comment.creator_id, text=comment.text),
+        instruction=instruction,
+    )
+
+
+def propose_reply(
+    *,
+    persona: Persona,
+    text: str,
+    triage: Triage,
+    fan_name: str = "",
+    fan_history: list[tuple[str, str]] | None = None,
+    post_title: str = "",
+    instruction: str = "",
+) -> Proposal:
+    """Retrieve what the creator has said about this and let the drafter answer or abstain."""
+    context = DraftContext(
+        comment_text=text,
+        category=triage.category,
+        language=triage.language,
+        persona=persona,
+        fan_name=fan_name,
+        fan_history=fan_history or [],
+        post_title=post_title,
+        hits=search(creator_id=persona.creator_id, text=text),
         instruction=instruction,
     )
     return get_drafter().propose(context)
@@ -126,6 +158,8 @@ def comment_finish(
                 priority=triage.priority,
                 reasons=triage.reasons,
                 owner_only=triage.owner_only,
+                labels=triage.labels,
+                triage_rule=triage.rule,
                 processed_at=timezone.now(),
             )
             if not updated:

@@ -13,9 +13,14 @@ _INVISIBLE = dict.fromkeys(
 )
 # Cyrillic and Greek letters that look like Latin ones, as used to dodge spam filters.
 _HOMOGLYPHS = str.maketrans(
-    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅԌαοτνρκιΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
-    "aeopcyxijsdqwABEKMHOPCTXIJSGaotvpkiABEHIKMNOPTXYZ",
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅԌαοτνρκιΑΒΕΗΙΚΜΝΟΡΤΧΥΖєℓ¢нимтвяυк",
+    "aeopcyxijsdqwABEKMHOPCTXIJSGaotvpkiABEHIKMNOPTXYZelchnmtbruk",
 )
+# Squared and negative-squared letters (🅰 🄰) that NFKC leaves alone.
+_SQUARED = {base + i: chr(ord("A") + i) for base in (0x1F130, 0x1F150, 0x1F170) for i in range(26)}
+_SPACED = re.compile(r"(?<!\w)(?:\w[ \-]{1,2}){3,}\w(?!\w)")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "*": ""})
+_LEET_WORD = re.compile(r"\b[\w@$*]*[a-z][\w@$*]*\b")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
@@ -32,6 +37,8 @@ STOPWORDS = frozenset(
     qui que quoi dont où quand comment pourquoi est sont être avoir ai as a avons avez ont
     suis es sommes êtes etes fait faire dans sur sous avec pour par en au aux pas ne plus très
     tres bien oui non si y c j n qu s t m est-ce cest c'est j'ai salut bonjour coucou stp svp
+    quel quelle quels quelles comme quoi t'as tas ta il elle ca cela ceci toujours jamais
+    omg lol mdr wow ok okay yeah yep guys hey everyone out up off get got like thing things one
     """.split()
 )
 
@@ -49,10 +56,79 @@ SLANG = {
 }
 
 
+# English and French words for the same thing, folded to one term so a French comment finds an
+# English answer and the other way round. The first word of each group is the shared term.
+CONCEPT_GROUPS = """
+use uses using used utilise utilises utiliser utilisez prends prend
+camera appareil cam cams boitier body camera's cameras
+lens lenses objectif objectifs objo optique glass
+settings setting reglage reglages parametres parametre
+microphone mic mics micro micros
+tripod tripods trepied trepieds
+bag backpack sac sacs
+laptop computer computers ordinateur ordi pc macbook
+card cards carte cartes sd
+filter filters filtre filtres nd
+gimbal stabilisateur stabilizer stabiliser handheld
+edit edits editing edited montage monter monte montes editer edite retouche retouches retoucher
+software logiciel logiciels appli app apps application
+colour color colours colors couleur couleurs grade grading etalonnage etalonne etalonner
+music musique musiques song songs chanson chansons track tracks
+upload uploads post posts poste postes publish publie sortent sortie drop drops
+trip trips voyage voyages travel travels voyager voyages traveling travelling
+next prochain prochaine
+price prices cost costs coute coutent combien prix tarif cher expensive
+refund refunds rembourse remboursement rembourser
+discount discounts sale sales promo promos code codes soldes
+merch merchandise hoodie hoodies sweat tote shirt tshirt
+ship shipping ships livraison livrer envoi envoie expedition deliver delivery
+sponsor sponsors sponsoring brand brands marque marques partenariat partnership partenariats collab collaboration
+workshop workshops atelier ateliers
+language languages langue langues speak parle parles parler
+country countries pays
+favourite favorite fav fave prefere preferee prefered
+start started starting commence commencer debut debuts began begin lance lancer launch
+channel chaine youtube
+alone solo seule seul
+insurance assurance
+packing pack valise bagage luggage
+internet sim esim data wifi roaming
+night nuit nuits
+photo photos picture pictures pic pics image images
+video videos vids vid vlog vlogs clip
+phone telephone tel mobile smartphone iphone portable
+jetlag decalage
+car voiture cars van
+budget spend spent depense depenses depenser
+fps framerate
+stay stayed hotel dormi logement airbnb ryokan
+first premier premiere
+wide large
+portrait portraits
+live lives livestream stream streams
+""".strip().splitlines()
+
+
 def clean(text: str) -> str:
     """Remove invisible characters, fold look-alike letters and compatibility forms (NFKC)."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_SQUARED)
     return text.translate(_HOMOGLYPHS)
+
+
+def unspace(text: str) -> str:
+    """Join letters spelled out one by one: 'c h e c k  m y' -> 'check my' (double spaces
+    separate the words)."""
+
+    def join(match: re.Match) -> str:
+        words_ = re.split(r" {2,}", match.group())
+        return " ".join(re.sub(r"[ \-]", "", word) for word in words_)
+
+    return _SPACED.sub(join, text)
+
+
+def deleet(folded: str) -> str:
+    """'c0nnard', 'sh1t', 'st*pid' -> 'connard', 'shit', 'stpid' (only inside words with letters)."""
+    return _LEET_WORD.sub(lambda m: m.group().translate(_LEET), folded)
 
 
 def fold(text: str) -> str:
@@ -74,8 +150,26 @@ def stem(word: str) -> str:
     return word
 
 
+def _folded_stopwords() -> frozenset[str]:
+    import unicodedata as ud
+
+    return frozenset(
+        "".join(c for c in ud.normalize("NFD", w) if ud.category(c) != "Mn") for w in STOPWORDS
+    ) | STOPWORDS
+
+
+def _concepts() -> dict[str, str]:
+    table = {}
+    for line in CONCEPT_GROUPS:
+        members = [fold(w) for w in line.split()]
+        for member in members:
+            table.setdefault(stem(member), stem(members[0]))
+    return table
+
+
 def index_terms(text: str) -> list[str]:
-    """The terms retrieval matches on, in order, stopwords removed, slang folded and stemmed."""
+    """The terms retrieval matches on, in order: stopwords removed, slang folded, stemmed, and
+    English/French words for the same thing mapped to one term."""
     terms = []
     for word in words(text):
         word = SLANG.get(word, word)
@@ -83,7 +177,8 @@ def index_terms(text: str) -> list[str]:
             word = word.split("'", 1)[1] if len(word.split("'", 1)[0]) <= 2 else word.split("'", 1)[0]
         if word in STOPWORDS or len(word) < 2:
             continue
-        terms.append(stem(word)[:40])
+        stemmed = stem(word)
+        terms.append(CONCEPTS.get(stemmed, stemmed)[:40])
     return terms
 
 
@@ -109,3 +204,7 @@ def detect_language(text: str) -> str:
     if fr and en:
         return "fr" if any(c in text for c in "éèàçêù") else "en"
     return ""
+
+
+CONCEPTS = _concepts()
+STOPWORDS = _folded_stopwords()

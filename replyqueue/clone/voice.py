@@ -35,9 +35,9 @@ def in_voice(persona: Persona, answer: str, fan_name: str = "", language: str = 
     name = first_name(fan_name)
     if language == "fr" and greeting.lower() in ("hey", "hi", "hello"):
         greeting = "Coucou"
-    opening = f"{greeting} {name}!".strip() if greeting or name else ""
-    if opening == "!":
-        opening = ""
+    opening = " ".join(part for part in (greeting, name) if part)
+    if opening:
+        opening += " !" if language == "fr" else "!"
     parts = [opening, answer.strip()]
     if persona.emoji_rate >= 0.5 and persona.favourite_emoji and persona.favourite_emoji not in answer:
         parts[-1] = f"{parts[-1]} {persona.favourite_emoji}"

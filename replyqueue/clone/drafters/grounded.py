@@ -3,7 +3,7 @@
 from replyqueue.clone.drafters.base import DraftContext, Proposal
 from replyqueue.clone.models import KnowledgeKind
 from replyqueue.clone.retrieval import Hit
-from replyqueue.clone.text import fold, index_terms
+from replyqueue.clone.text import detect_language, fold, index_terms
 from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
 from replyqueue.comments.models import Category
 
@@ -19,6 +19,17 @@ def confidence_from(hits: list[Hit]) -> float:
     if len(hits) > 1 and hits[1].item.body != best.item.body and hits[1].score > 0.9 * best.score:
         confidence *= 0.8  # two different answers fit about as well: ambiguous
     return round(min(confidence, 1.0), 3)
+
+
+def prefer_language(hits: list[Hit], language: str) -> Hit:
+    """The best hit, or a near-equal one written in the fan's language (the same FAQ translated)."""
+    best = hits[0]
+    if not language or detect_language(best.item.body) in ("", language):
+        return best
+    for hit in hits[1:]:
+        if hit.score >= 0.85 * best.score and detect_language(hit.item.body) == language:
+            return hit
+    return best
 
 
 def answer_from(hit: Hit) -> str:
@@ -60,7 +71,7 @@ class GroundedDrafter:
                     f"(threshold {persona.confidence_threshold:.0%})."
                 ),
             )
-        best = hits[0]
+        best = prefer_language(hits, context.language)
         answer = apply_instruction(answer_from(best), context.instruction, persona.typical_length)
         text = in_voice(persona, answer, context.fan_name, context.language)
         return Proposal(text=text, sources=[best.item.id], confidence=confidence)

@@ -1,0 +1,34 @@
+import re
+from io import StringIO
+from pathlib import Path
+
+from django.core.management import call_command
+
+from replyqueue.clone.models import KnowledgeItem
+
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def percent(label: str, output: str) -> float:
+    return float(re.search(rf"{label}[^\n]*?(\d+\.\d)%", output).group(1))
+
+
+def test_evaluate_clone_reports_accuracy_abstention_and_violations_and_keeps_nothing(db):
+    output = run("evaluate_clone", str(DATASETS / "clone_eval.json"), "--split", "dev")
+    assert 0 < percent("answer accuracy", output) <= 100
+    assert 0 < percent("abstention on unanswerable", output) <= 100
+    assert re.search(r"facts-guard violations in drafts:\s+0 of \d+", output)  # grounded drafts copy their sources
+    assert KnowledgeItem.objects.count() == 0
+
+
+def test_evaluate_triage_reports_precision_and_recall_per_category(db):
+    output = run("evaluate_triage", str(DATASETS / "triage_eval.jsonl"), "--split", "dev")
+    for category in ("question", "praise", "complaint", "request", "spam", "abuse", "sensitive", "other"):
+        assert re.search(rf"^{category}\s+\d\.\d\d\s+\d\.\d\d", output, re.M)
+    assert "accuracy" in output

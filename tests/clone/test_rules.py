@@ -1,0 +1,76 @@
+from replyqueue.clone.models import CommunityRule
+from replyqueue.clone.rules import rule_preview, validate_rule
+from replyqueue.clone.services import comment_process
+from tests.factories import ingest
+
+
+def rule(creator, kind, value, action, position=0, **extra):
+    return CommunityRule.objects.create(
+        creator=creator, name=f"{kind}-{action}", kind=kind, value=value, action=action, position=position, **extra
+    )
+
+
+def processed(creator, text, external_id="c1", **extra):
+    comment = ingest(creator, external_id, text=text, **extra)
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    return comment
+
+
+def test_a_blocked_phrase_means_no_reply_and_records_the_rule(creator, camera_faq):
+    blocked = rule(creator, "phrase", "onlyfans\nmy ex", "no_reply")
+    comment = processed(creator, "What camera do you use? asking for my ex")
+    assert (comment.status, comment.triage_rule) == ("no_reply", blocked)
+    assert "phrase-no_reply" in comment.reason
+
+
+def test_a_vip_fan_always_goes_to_the_creator(creator, camera_faq):
+    rule(creator, "vip_fan", "@BigBrand", "escalate")
+    comment = processed(creator, "What camera do you use?", author={"external_id": "x", "name": "@bigbrand"})
+    assert (comment.status, comment.owner_only) == ("needs_human", True)
+
+
+def test_a_muted_fan_gets_no_reply(creator, camera_faq):
+    rule(creator, "muted_fan", "fan-c1", "no_reply")
+    assert processed(creator, "What camera do you use?").status == "no_reply"
+
+
+def test_draft_normally_overrides_a_builtin_spam_call(creator, camera_faq):
+    text = "What camera do you use? check out my channel"
+    assert processed(creator, text, external_id="before").status == "no_reply"
+    rule(creator, "phrase", "check out my channel", "draft")
+    assert processed(creator, text, external_id="after").status == "drafted"
+
+
+def test_sensitive_comments_stay_with_the_creator_whatever_the_rules(creator, camera_faq):
+    rule(creator, "phrase", "camera", "draft")
+    comment = processed(creator, "I want to end my life. What camera do you use?")
+    assert (comment.status, comment.category) == ("needs_human", "sensitive")
+
+
+def test_rules_apply_in_order_and_labels_do_not_stop_them(creator, camera_faq):
+    rule(creator, "topic", "camera", "label", position=0, label="gear")
+    first = rule(creator, "pattern", r"\bcam\w*", "escalate", position=1)
+    rule(creator, "phrase", "camera", "no_reply", position=2)
+    comment = processed(creator, "What camera do you use?")
+    assert comment.labels == ["gear"]
+    assert (comment.status, comment.triage_rule) == ("needs_human", first)
+
+
+def test_disabled_rules_do_nothing(creator, camera_faq):
+    rule(creator, "phrase", "camera", "no_reply", enabled=False)
+    assert processed(creator, "What camera do you use?").status == "drafted"
+
+
+def test_a_preview_counts_past_comments_a_rule_would_catch(creator):
+    for i, text in enumerate(["buy my course", "love it", "BUY MY COURSE now"]):
+        ingest(creator, f"p{i}", text)
+    preview = rule_preview(creator_id=creator.id, kind="phrase", value="buy my course")
+    assert (preview["caught"], preview["checked"]) == (2, 3)
+    assert len(preview["examples"]) == 2
+
+
+def test_an_invalid_pattern_is_refused_with_a_message():
+    assert "Invalid pattern" in validate_rule("pattern", "([unclosed")
+    assert validate_rule("phrase", "") is not None
+    assert validate_rule("pattern", r"\d{3}") is None
