@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("inbox/", include("replyqueue.inbox.urls")),
+    path("settings/", include("accounts.settings_urls")),
+    path("settings/", include("replyqueue.clone.urls")),
     path("api/v1/", include("replyqueue.api.urls")),
     path("hooks/", include("replyqueue.comments.platform_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
