@@ -71,7 +71,6 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
 
@@ -85,3 +84,35 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+
+
+INVITATION_PREFIX = "inv_"
+INVITATION_DAYS = 7
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join a creator with a role.
+
+    Only the token's SHA-256 is stored; the raw token travels once, in the email's link. It can be
+    accepted once, before `expires_at`.
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["creator", "email"], name="invitation_by_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} of {self.creator}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

@@ -4,4 +4,5 @@ from accounts import views
 
 urlpatterns = [
     path("switch/<slug:slug>/", views.switch_creator, name="switch-creator"),
+    path("invite/<str:token>/", views.accept_invitation, name="accept-invitation"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from replyqueue.clone.api import KnowledgeDetail, KnowledgeListCreate
+from replyqueue.clone.api import KnowledgeDetail, KnowledgeListCreate, RuleDetail, RuleListCreate, RulePreview
 from replyqueue.comments.api import CommentDetail, CommentListCreate
 from replyqueue.inbox.api import DraftApprove, DraftList, DraftReject
 from replyqueue.publishing.api import PublicationAck, PublicationList
@@ -8,6 +8,9 @@ from replyqueue.publishing.api import PublicationAck, PublicationList
 urlpatterns = [
     path("knowledge/", KnowledgeListCreate.as_view(), name="api-knowledge"),
     path("knowledge/<int:pk>/", KnowledgeDetail.as_view(), name="api-knowledge-detail"),
+    path("rules/", RuleListCreate.as_view(), name="api-rules"),
+    path("rules/preview/", RulePreview.as_view(), name="api-rule-preview"),
+    path("rules/<int:pk>/", RuleDetail.as_view(), name="api-rule-detail"),
     path("comments/", CommentListCreate.as_view(), name="api-comments"),
     path("comments/<int:pk>/", CommentDetail.as_view(), name="api-comment-detail"),
     path("drafts/", DraftList.as_view(), name="api-drafts"),

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from replyqueue.clone.models import KnowledgeItem, KnowledgeKind
+from replyqueue.clone.models import CommunityRule, KnowledgeItem, KnowledgeKind, RuleAction, RuleKind
 
 MAX_KNOWLEDGE_BATCH = 1000
 MAX_FIELD = 20_000
@@ -36,3 +36,40 @@ class KnowledgeOut(serializers.ModelSerializer):
     class Meta:
         model = KnowledgeItem
         fields = ["id", "kind", "prompt", "body", "origin", "created_at"]
+
+
+class RuleIn(serializers.Serializer):
+    """A community rule. `value` holds one word, phrase, pattern or fan per line (a list of
+    strings is accepted too)."""
+
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=RuleKind.choices)
+    value = serializers.CharField(required=False, allow_blank=True, max_length=20_000, default="")
+    action = serializers.ChoiceField(choices=RuleAction.choices)
+    label = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
+    enabled = serializers.BooleanField(required=False, default=True)
+    position = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000, allow_null=True, default=None)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and isinstance(data.get("value"), list):
+            data = {**data, "value": "\n".join(str(line) for line in data["value"])}
+        return super().to_internal_value(data)
+
+
+class RuleOut(serializers.ModelSerializer):
+    class Meta:
+        model = CommunityRule
+        fields = ["id", "position", "name", "kind", "value", "action", "label", "enabled", "created_at", "updated_at"]
+
+
+class RulePreviewIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RuleKind.choices)
+    value = serializers.CharField(required=False, allow_blank=True, max_length=20_000, default="")
+    days = serializers.IntegerField(required=False, min_value=1, max_value=30, default=7)
+
+
+class RulePreviewOut(serializers.Serializer):
+    caught = serializers.IntegerField(help_text="Comments the rule matches.")
+    checked = serializers.IntegerField(help_text="Comments received in the period.")
+    days = serializers.IntegerField()
+    examples = serializers.ListField(child=serializers.CharField(), help_text="Up to 5 matching comments.")
