@@ -153,6 +153,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
     }
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -184,6 +185,15 @@ PUBLISH_BACKOFF_CAP = env_float("PUBLISH_BACKOFF_CAP", 600.0)
 PUBLISH_TIMEOUT = env_float("PUBLISH_TIMEOUT", 10.0)
 STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
+WEBHOOK_SECRET_GRACE_HOURS = env_float("WEBHOOK_SECRET_GRACE_HOURS", 24.0)
+
+# Platform connectors (a channel's base_url overrides the API host, e.g. for a proxy or a test fake)
+META_GRAPH_URL = env("META_GRAPH_URL", "https://graph.facebook.com")
+META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v21.0")
+YOUTUBE_API_URL = env("YOUTUBE_API_URL", "https://www.googleapis.com")
+YOUTUBE_TOKEN_URL = env("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
+YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)
+YOUTUBE_FIRST_POLL_PAGES = env_int("YOUTUBE_FIRST_POLL_PAGES", 3)
 
 LOGGING = {
     "version": 1,

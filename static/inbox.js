@@ -1,7 +1,10 @@
-// Keyboard shortcuts for the inbox: j/k move, a approve, e edit, r reject.
+// The inbox keyboard: j/k move, a approve, e edit (ctrl+enter approves), r reject, g regenerate,
+// u undo, x select, shift+a approve selected, / search, ? help. Everything also has a button.
 (function () {
   function cards() { return Array.from(document.querySelectorAll("#tab-body .card")); }
-  function current() { return document.querySelector("#tab-body .card.focused") || cards()[0]; }
+  function current() {
+    return document.querySelector("#tab-body .card.focused") || cards()[0];
+  }
   function focusCard(card) {
     cards().forEach(function (c) { c.classList.remove("focused"); });
     if (card) { card.classList.add("focused"); card.focus({ preventScroll: false }); }
@@ -10,39 +13,86 @@
     var list = cards(), index = list.indexOf(current());
     focusCard(list[Math.min(Math.max(index + step, 0), list.length - 1)]);
   }
+  function click(card, selector) {
+    var element = card && card.querySelector(selector);
+    if (element) { element.click(); }
+    return element;
+  }
+  function focusField(card, selector) {
+    var field = card && card.querySelector(selector);
+    if (field) { field.focus(); if (field.setSelectionRange) { field.setSelectionRange(field.value.length, field.value.length); } }
+  }
+  function updateSelected() {
+    var counter = document.getElementById("selected-count");
+    if (counter) { counter.textContent = document.querySelectorAll(".select-draft:checked").length + " selected"; }
+  }
+
   document.addEventListener("keydown", function (event) {
-    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName);
+    var target = event.target;
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "checkbox";
     if (typing) {
-      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-        var approve = event.target.closest(".card") && event.target.closest(".card").querySelector("[data-action=approve]");
-        if (approve) { event.preventDefault(); approve.click(); }
-      } else if (event.key === "Escape") { event.target.blur(); }
+      var card = target.closest(".card");
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.tagName === "TEXTAREA") {
+        event.preventDefault();
+        click(card, "[data-action=approve]") || click(card, "[data-action=answer]");
+      } else if (event.key === "Enter" && target.name === "reason") {
+        event.preventDefault();
+        click(card, "[data-action=reject]");
+      } else if (event.key === "Escape") {
+        target.blur();
+        if (card) { focusCard(card); }
+      }
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    var card = current();
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var focused = current();
     var actions = {
       j: function () { move(1); },
       k: function () { move(-1); },
-      a: function () { var b = card && card.querySelector("[data-action=approve]"); if (b) b.click(); },
-      e: function () { var t = card && card.querySelector("textarea"); if (t) { t.focus(); t.setSelectionRange(t.value.length, t.value.length); } },
-      r: function () { var i = card && card.querySelector("input[name=reason]"); if (i) i.focus(); },
-      u: function () { var b = card && card.querySelector("[data-action=undo]"); if (b) b.click(); },
+      a: function () { click(focused, "[data-action=approve]"); },
+      A: function () { click(document, "[data-action=bulk-approve]"); },
+      e: function () { focusField(focused, "textarea"); },
+      r: function () { focusField(focused, "input[name=reason]"); },
+      g: function () { focusField(focused, "input[name=instruction]"); },
+      u: function () { click(focused, "[data-action=undo]"); },
+      x: function () {
+        var box = focused && focused.querySelector(".select-draft");
+        if (box) { box.checked = !box.checked; updateSelected(); }
+      },
+      "/": function () { focusField(document, "#search"); },
+      "?": function () { var help = document.getElementById("shortcuts"); if (help) { help.showModal(); } },
     };
     if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
   });
-  document.addEventListener("keydown", function (event) {
-    if (event.target.name === "reason" && event.key === "Enter") {
-      event.preventDefault();
-      var reject = event.target.closest(".card").querySelector("[data-action=reject]");
-      if (reject) reject.click();
+
+  document.addEventListener("change", function (event) {
+    if (event.target.classList.contains("select-draft")) { updateSelected(); }
+  });
+  document.addEventListener("click", function (event) {
+    var alternative = event.target.closest(".alt");
+    if (alternative) {
+      var area = alternative.closest(".card").querySelector("textarea");
+      area.value = alternative.dataset.text;
+      area.focus();
     }
-  }, true);
-  // After a decision, the next pending card takes the focus.
+    var card = event.target.closest("#tab-body .card");
+    if (card && !card.classList.contains("focused")) {
+      cards().forEach(function (c) { c.classList.remove("focused"); });
+      card.classList.add("focused");
+    }
+  });
+
+  // After a decision, the next undecided card takes the focus.
   document.body.addEventListener("inbox:decided", function (event) {
-    var done = document.getElementById("draft-" + event.detail.draft);
+    var detail = event.detail || {};
+    var done = document.getElementById(detail.draft ? "draft-" + detail.draft : "comment-" + detail.comment);
     var list = cards(), index = list.indexOf(done);
     var next = list.slice(index + 1).find(function (c) { return !c.classList.contains("decided"); });
     focusCard(next || done);
+  });
+  // After a bulk approval, show the result and reload the queue.
+  document.body.addEventListener("inbox:bulk", function () {
+    htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#tab-body", select: "#tab-body", swap: "outerHTML" });
+    updateSelected();
   });
 })();

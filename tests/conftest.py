@@ -41,6 +41,25 @@ def eager_celery(request):
     celery_app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2's million rounds are the point in production and only slow in tests."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_caches():
+    """Rolled-back tests reuse ids, so per-process caches keyed by id must start empty."""
+    from django.core.cache import cache
+
+    from replyqueue.clone.learning import learned_models
+    from replyqueue.clone.retrieval import vocabulary
+
+    vocabulary.clear()
+    learned_models.clear()
+    cache.clear()
+
+
 @pytest.fixture
 def creator(db):
     return creator_create(slug="mia", name="Mia Snaps", owner_email="owner@example.com", password=PASSWORD)

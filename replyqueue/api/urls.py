@@ -3,7 +3,7 @@ from django.urls import path
 from replyqueue.clone.api import KnowledgeDetail, KnowledgeListCreate, RuleDetail, RuleListCreate, RulePreview
 from replyqueue.comments.api import CommentDetail, CommentListCreate
 from replyqueue.inbox.api import DraftApprove, DraftList, DraftReject
-from replyqueue.publishing.api import PublicationAck, PublicationList
+from replyqueue.publishing.api import PublicationAck, PublicationList, WebhookSecretRotate
 
 urlpatterns = [
     path("knowledge/", KnowledgeListCreate.as_view(), name="api-knowledge"),
@@ -18,4 +18,5 @@ urlpatterns = [
     path("drafts/<int:pk>/reject/", DraftReject.as_view(), name="api-draft-reject"),
     path("publications/", PublicationList.as_view(), name="api-publications"),
     path("publications/<int:pk>/ack/", PublicationAck.as_view(), name="api-publication-ack"),
+    path("webhook/rotate-secret/", WebhookSecretRotate.as_view(), name="api-webhook-rotate-secret"),
 ]

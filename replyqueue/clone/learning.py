@@ -86,6 +86,10 @@ class _Models:
         self._lock = threading.Lock()
         self._cache: dict[int, tuple[tuple, LearnedTriage]] = {}
 
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
     def for_creator(self, creator_id: int) -> LearnedTriage:
         from django.db.models import Count, Max
 

@@ -71,7 +71,11 @@ class KnowledgeTerm(models.Model):
     in_prompt = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["creator", "term"], name="knowledge_term_lookup")]
+        indexes = [
+            models.Index(fields=["creator", "term"], name="knowledge_term_lookup"),
+            # Scoring a common term on the candidates only: one index probe per candidate item.
+            models.Index(fields=["item", "term"], name="knowledge_term_by_item"),
+        ]
 
     def __str__(self) -> str:
         return self.term

@@ -5,7 +5,6 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
 from rapidfuzz import fuzz, process
 
 from replyqueue.clone.models import KnowledgeItem, KnowledgeTerm, Persona
@@ -14,7 +13,6 @@ from replyqueue.clone.text import index_terms
 PROMPT_WEIGHT = 1.0
 BODY_WEIGHT = 0.45
 TYPO_MIN_SCORE = 80  # rapidfuzz ratio for a typo to count as a known word
-MAX_POSTINGS_PER_TERM = 20_000
 
 
 @dataclass
@@ -32,6 +30,31 @@ class _Vocabulary:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_creator: dict[int, tuple[int, list[str], set[str]]] = {}
+        self._counts: dict[int, tuple[int, int]] = {}
+        self._doc_freq: dict[tuple[int, int, str], int] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_creator.clear()
+            self._counts.clear()
+            self._doc_freq.clear()
+
+    def doc_freq(self, creator_id: int, version: int, term: str, cap: int) -> int:
+        key = (creator_id, version, term)
+        if key not in self._doc_freq:
+            if len(self._doc_freq) > 200_000:
+                self._doc_freq.clear()
+            self._doc_freq[key] = _capped_count(creator_id, term, cap)
+        return self._doc_freq[key]
+
+    def item_count(self, creator_id: int, version: int) -> int:
+        cached = self._counts.get(creator_id)
+        if cached and cached[0] == version:
+            return cached[1]
+        count = KnowledgeItem.objects.filter(creator_id=creator_id).count()
+        with self._lock:
+            self._counts[creator_id] = (version, count)
+        return count
 
     def get(self, creator_id: int, version: int) -> tuple[list[str], set[str]]:
         cached = self._by_creator.get(creator_id)
@@ -60,7 +83,22 @@ def resolve_terms(query_terms: list[str], creator_id: int, version: int) -> dict
     return resolved
 
 
+COMMON_SHARE = 0.02  # a term in more than 2% of the items (and at least MIN_COMMON) is common
+MIN_COMMON = 2_000
+CANDIDATES = 200
+
+
+def _capped_count(creator_id: int, term: str, cap: int) -> int:
+    """How many items hold the term, counting no further than `cap` (a bounded index scan)."""
+    return KnowledgeTerm.objects.filter(creator_id=creator_id, term=term)[:cap].count()
+
+
 def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
+    """Rank the creator's knowledge for a comment with BM25-style idf weights.
+
+    Rare terms' postings are read whole; common terms (frequent words of this creator's corpus)
+    only score the candidates the rare ones found, so the work per comment stays bounded as the
+    corpus grows."""
     query_terms = index_terms(text)
     if not query_terms:
         return []
@@ -69,13 +107,10 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
     resolved = resolve_terms(query_terms, creator_id, version)
     if not resolved:
         return []
-    total_items = max(KnowledgeItem.objects.filter(creator_id=creator_id).count(), 1)
-    doc_freq = dict(
-        KnowledgeTerm.objects.filter(creator_id=creator_id, term__in=set(resolved.values()))
-        .values("term")
-        .annotate(n=Count("item_id", distinct=True))
-        .values_list("term", "n")
-    )
+    total_items = max(vocabulary.item_count(creator_id, version), 1)
+    cap = max(MIN_COMMON, int(total_items * COMMON_SHARE))
+    doc_freq = {t: vocabulary.doc_freq(creator_id, version, t, cap) for t in set(resolved.values())}
+    doc_freq = {t: n for t, n in doc_freq.items() if n}
     idf = {t: math.log(1 + (total_items - n + 0.5) / (n + 0.5)) for t, n in doc_freq.items()}
     # The comment's meaning: every distinct query term, unknown ones weighted like a rare term,
     # so a comment about something the knowledge never mentions scores a low coverage.
@@ -84,13 +119,23 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
 
     scores: dict[int, float] = defaultdict(float)
     matched: dict[int, list[str]] = defaultdict(list)
-    for term, n in sorted(doc_freq.items(), key=lambda kv: kv[1]):
-        if n > MAX_POSTINGS_PER_TERM:
-            continue
-        postings = KnowledgeTerm.objects.filter(creator_id=creator_id, term=term).values_list("item_id", "in_prompt")
+
+    def add(term: str, postings) -> None:
         for item_id, in_prompt in postings:
             scores[item_id] += idf[term] * (PROMPT_WEIGHT if in_prompt else BODY_WEIGHT)
             matched[item_id].append(term)
+
+    by_rarity = sorted(doc_freq, key=doc_freq.get)
+    rare_terms = [t for t in by_rarity if doc_freq[t] < cap] or by_rarity[:1]
+    for term in rare_terms:
+        add(term, KnowledgeTerm.objects.filter(creator_id=creator_id, term=term).values_list("item_id", "in_prompt")[:cap])
+    candidates = [item_id for item_id, _ in sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATES]]
+    common_terms = [t for t in by_rarity if t not in rare_terms]
+    if common_terms and candidates:
+        # The candidates are this creator's items already: the (item, term) index answers directly.
+        postings = KnowledgeTerm.objects.filter(item_id__in=candidates, term__in=common_terms)
+        for item_id, term, in_prompt in postings.values_list("item_id", "term", "in_prompt"):
+            add(term, [(item_id, in_prompt)])
     best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
     items = KnowledgeItem.objects.in_bulk([item_id for item_id, _ in best])
     item_mass = _prompt_mass(creator_id, [item_id for item_id, _ in best], idf, rare)
@@ -114,7 +159,7 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
 def _prompt_mass(creator_id: int, item_ids: list[int], idf: dict[str, float], rare: float) -> dict:
     """Each item's question terms and their idf mass (terms the comment lacks count as rare)."""
     terms: dict[int, set[str]] = defaultdict(set)
-    rows = KnowledgeTerm.objects.filter(creator_id=creator_id, item_id__in=item_ids, in_prompt=True)
+    rows = KnowledgeTerm.objects.filter(item_id__in=item_ids, in_prompt=True)
     for item_id, term in rows.values_list("item_id", "term"):
         terms[item_id].add(term)
     return {item_id: (sum(idf.get(t, rare) for t in terms[item_id]), terms[item_id]) for item_id in item_ids}

@@ -86,6 +86,7 @@ def draft_propose(comment: Comment, persona: Persona, triage: Triage, instructio
         fan_history=fan_history(comment),
         post_title=comment.post.title if comment.post else "",
         instruction=instruction,
+        avoid=rejected_sources_for(comment),
     )
 
 
@@ -98,8 +99,10 @@ def propose_reply(
     fan_history: list[tuple[str, str]] | None = None,
     post_title: str = "",
     instruction: str = "",
+    avoid: set[int] | None = None,
 ) -> Proposal:
-    """Retrieve what the creator has said about this and let the drafter answer or abstain."""
+    """Retrieve what the creator has said about this and let the drafter answer or abstain;
+    knowledge in `avoid` (answers people rejected for similar comments) is left out."""
     context = DraftContext(
         comment_text=text,
         category=triage.category,
@@ -108,7 +111,7 @@ def propose_reply(
         fan_name=fan_name,
         fan_history=fan_history or [],
         post_title=post_title,
-        hits=search(creator_id=persona.creator_id, text=text),
+        hits=[h for h in search(creator_id=persona.creator_id, text=text) if h.item.id not in (avoid or set())],
         instruction=instruction,
     )
     return get_drafter().propose(context)
@@ -132,6 +135,7 @@ def draft_build(comment: Comment, proposal: Proposal, persona: Persona, generati
         flags=[v.as_dict() for v in violations],
         drafter=get_drafter().name,
         usage=proposal.usage,
+        priority=comment.priority,
         generation=generation,
         rank=rank,
         instruction=instruction,
@@ -165,6 +169,7 @@ def comment_finish(
             if not updated:
                 return
             if proposal is not None and persona is not None:
+                comment.priority = triage.priority
                 draft_build(comment, proposal, persona).save()
     except IntegrityError:
         log.info("comment %s was drafted by another run", comment.id)
@@ -176,4 +181,158 @@ def comment_give_up(*, comment_id: int, error: str) -> None:
         status=CommentStatus.NEEDS_HUMAN,
         reason=f"Drafting failed: {error}"[:500],
         processed_at=timezone.now(),
+    )
+
+
+MAX_ALTERNATIVES = 3
+SPAMMY = {"spam", "abuse"}
+
+
+def rejected_sources_for(comment: Comment, limit: int = 300) -> set[int]:
+    """Sources of drafts people rejected for comments like this one: not to be proposed again."""
+    from replyqueue.clone.text import index_terms
+    from replyqueue.inbox.models import Decision
+
+    mine = set(index_terms(comment.text))
+    if not mine:
+        return set()
+    rejected = (
+        Decision.objects.filter(creator_id=comment.creator_id, action="reject")
+        .select_related("draft__comment")
+        .order_by("-id")[:limit]
+    )
+    avoid = set()
+    for decision in rejected:
+        theirs = set(index_terms(decision.draft.comment.text))
+        if theirs and len(mine & theirs) / len(mine | theirs) >= 0.5:
+            avoid.update(decision.draft.sources)
+    return avoid
+
+
+def triage_of(comment: Comment) -> Triage:
+    return Triage(
+        category=comment.category or "other", language=comment.language, priority=comment.priority,
+        reasons=list(comment.reasons),
+    )
+
+
+def comment_redraft(*, comment_id: int, instruction: str = "", alternatives: int = 1, user_id: int | None = None) -> str:
+    """Draft the comment again: regenerate with an instruction, offer alternatives, or draft a
+    comment triage had set aside ("draft anyway"). Returns the comment's new status."""
+    from replyqueue.inbox.models import Decision, DecisionAction
+
+    comment = Comment.objects.select_related("fan", "post").get(id=comment_id)
+    persona = persona_for(comment.creator_id)
+    triage = triage_of(comment)
+    avoid = rejected_sources_for(comment)
+    context_kwargs = dict(
+        persona=persona, text=comment.text, triage=triage, fan_name=comment.fan.name,
+        fan_history=fan_history(comment), post_title=comment.post.title if comment.post else "",
+        instruction=instruction,
+    )
+    proposals = propose_alternatives(min(max(alternatives, 1), MAX_ALTERNATIVES), avoid, **context_kwargs)
+    with transaction.atomic():
+        previous = list(Draft.objects.filter(comment=comment, status=DraftStatus.PENDING))
+        Draft.objects.filter(comment=comment, status=DraftStatus.PENDING).update(
+            status=DraftStatus.SUPERSEDED, version=F("version") + 1
+        )
+        for draft in previous:
+            Decision.objects.create(
+                creator_id=comment.creator_id, draft=draft, action=DecisionAction.REGENERATE, user_id=user_id,
+                before_text=draft.text, reason=instruction[:500],
+            )
+        if not proposals:
+            reason = "Asked to draft again, but nothing the creator has said answers this comment."
+            Comment.objects.filter(id=comment.id).update(status=CommentStatus.NEEDS_HUMAN, reason=reason)
+            return CommentStatus.NEEDS_HUMAN
+        generation = (Draft.objects.filter(comment=comment).order_by("-generation").values_list("generation", flat=True).first() or 0) + 1
+        for rank, proposal in enumerate(proposals):
+            draft_build(comment, proposal, persona, generation=generation, rank=rank, instruction=instruction).save()
+        Comment.objects.filter(id=comment.id).update(status=CommentStatus.DRAFTED, reason="")
+    return CommentStatus.DRAFTED
+
+
+def propose_alternatives(count: int, avoid: set[int], **context_kwargs) -> list[Proposal]:
+    """Up to `count` proposals resting on different knowledge; abstentions are dropped."""
+    from replyqueue.clone.retrieval import search
+
+    persona = context_kwargs["persona"]
+    hits = [h for h in search(creator_id=persona.creator_id, text=context_kwargs["text"], limit=8) if h.item.id not in avoid]
+    proposals, seen = [], set()
+    for start in range(len(hits) or 1):
+        context = DraftContext(
+            comment_text=context_kwargs["text"], category=context_kwargs["triage"].category,
+            language=context_kwargs["triage"].language, persona=persona, fan_name=context_kwargs["fan_name"],
+            fan_history=context_kwargs["fan_history"], post_title=context_kwargs["post_title"],
+            hits=hits[start:], instruction=context_kwargs["instruction"],
+        )
+        proposal = get_drafter().propose(context)
+        if not proposal.abstained and proposal.text not in seen:
+            proposals.append(proposal)
+            seen.add(proposal.text)
+        if len(proposals) >= count or proposal.abstained:
+            break
+    return proposals
+
+
+def comment_mark(*, comment: Comment, category: str, user=None) -> None:
+    """A person's verdict on the category. It trains the creator's triage, and a comment marked
+    spam/abuse stops waiting for a reply; one cleared of it gets drafted."""
+    from replyqueue.clone.models import TriageFeedback
+    from replyqueue.clone.tasks import enqueue_redraft
+
+    with transaction.atomic():
+        TriageFeedback.objects.update_or_create(
+            comment=comment, defaults={"creator_id": comment.creator_id, "category": category, "user": user}
+        )
+        was = comment.status
+        if category in SPAMMY and was != CommentStatus.NO_REPLY:
+            Draft.objects.filter(comment=comment, status=DraftStatus.PENDING).update(
+                status=DraftStatus.SUPERSEDED, version=F("version") + 1
+            )
+            Comment.objects.filter(id=comment.id).update(
+                category=category, status=CommentStatus.NO_REPLY, reason=f"marked {category} by a reviewer"
+            )
+        else:
+            Comment.objects.filter(id=comment.id).update(category=category)
+        if category not in SPAMMY and was == CommentStatus.NO_REPLY:
+            transaction.on_commit(lambda: enqueue_redraft(comment.id))
+
+
+def comment_answer_by_creator(*, comment: Comment, text: str, user=None) -> Draft:
+    """'Ask the creator': their answer becomes knowledge (so the question is drafted next time)
+    and a draft for this comment, which then goes through the usual approval."""
+    from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+
+    text = text.strip()
+    if not text:
+        raise ValueError("Write an answer first.")
+    with transaction.atomic():
+        [item] = knowledge_add(
+            creator=comment.creator, items=[KnowledgeInput("faq", comment.text[:2000], text)], origin="creator_answer"
+        )
+        Draft.objects.filter(comment=comment, status=DraftStatus.PENDING).update(
+            status=DraftStatus.SUPERSEDED, version=F("version") + 1
+        )
+        generation = (Draft.objects.filter(comment=comment).order_by("-generation").values_list("generation", flat=True).first() or 0) + 1
+        draft = Draft.objects.create(
+            creator_id=comment.creator_id, comment=comment, text=text, drafted_text=text, sources=[item.id],
+            confidence=1.0, drafter="creator", generation=generation, priority=comment.priority,
+        )
+        Comment.objects.filter(id=comment.id).update(status=CommentStatus.DRAFTED, reason="")
+    return draft
+
+
+def knowledge_learn_from_approval(draft: Draft) -> None:
+    """An edited approval is something new the creator has said: it becomes knowledge, with its
+    provenance. (Approved unchanged, the reply's sources already hold it.) Sensitive and
+    owner-only exchanges are personal and are not reused."""
+    from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+
+    comment = draft.comment
+    if comment.owner_only or comment.category in ("sensitive", "spam", "abuse") or not comment.text.strip():
+        return
+    knowledge_add(
+        creator=comment.creator, items=[KnowledgeInput("reply", comment.text[:2000], draft.text)],
+        origin=f"approved_draft:{draft.id}",
     )

@@ -45,3 +45,14 @@ def enqueue_process_comment(comment_ids: list[int]) -> None:
         except Exception:  # broker down: the sweeper will enqueue it later
             log.exception("could not enqueue comment %s; the sweeper will retry", comment_id)
             return
+
+
+@shared_task(acks_late=True, autoretry_for=(DraftingError,), retry_backoff=5, max_retries=3)
+def redraft_comment(comment_id: int, instruction: str = "", alternatives: int = 1, user_id: int | None = None) -> None:
+    from replyqueue.clone.services import comment_redraft
+
+    comment_redraft(comment_id=comment_id, instruction=instruction, alternatives=alternatives, user_id=user_id)
+
+
+def enqueue_redraft(comment_id: int, instruction: str = "", alternatives: int = 1, user_id: int | None = None) -> None:
+    redraft_comment.delay(comment_id, instruction, alternatives, user_id)

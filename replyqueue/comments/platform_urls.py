@@ -1,3 +1,9 @@
 """Platform webhook receivers (Meta) live under /hooks/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from replyqueue.comments.platform_webhooks import meta_webhook
+
+urlpatterns: list = [
+    path("meta/", meta_webhook, name="hooks-meta"),
+]

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from accounts.models import Creator
-from replyqueue.comments.models import Comment, Fan, Post
+from replyqueue.comments.models import Channel, Comment, Fan, Post
 
 
 @dataclass(frozen=True)
@@ -12,23 +12,26 @@ class IngestResult:
     duplicate: bool
 
 
-def comments_ingest(*, creator: Creator, items: list[dict]) -> list[IngestResult]:
+def comments_ingest(*, creator: Creator, items: list[dict], channel: Channel | None = None) -> list[IngestResult]:
     """Store validated comments; a known (platform, external_id) comes back as a duplicate.
 
     Everything is stored in one transaction, and processing is enqueued only after it commits.
     Two requests racing with the same external_id: the loser hits the unique constraint,
     and the retry finds the winner's row and answers it as a duplicate.
+    `channel` is the account the comments came through (platform webhooks, pollers); without it,
+    a platform where the creator has exactly one enabled channel gets that one.
     """
     try:
-        return _ingest_once(creator=creator, items=items)
+        return _ingest_once(creator=creator, items=items, channel=channel)
     except IntegrityError:
-        return _ingest_once(creator=creator, items=items)
+        return _ingest_once(creator=creator, items=items, channel=channel)
 
 
 @transaction.atomic
-def _ingest_once(*, creator: Creator, items: list[dict]) -> list[IngestResult]:
+def _ingest_once(*, creator: Creator, items: list[dict], channel: Channel | None) -> list[IngestResult]:
     from replyqueue.clone.tasks import enqueue_process_comment
 
+    channels = {channel.platform: channel} if channel else _obvious_channels(creator)
     existing = _existing_comments(creator, items)
     fans = _fans_upsert(creator, items)
     posts = _posts_upsert(creator, items)
@@ -46,6 +49,7 @@ def _ingest_once(*, creator: Creator, items: list[dict]) -> list[IngestResult]:
             external_id=item["external_id"],
             fan=fans[(item["platform"], item["author"]["external_id"])],
             post=posts.get((item["platform"], post["external_id"])) if post else None,
+            channel=channels.get(item["platform"]),
             parent_external_id=item.get("parent_external_id") or "",
             text=item["text"],
             created_at=item.get("created_at"),
@@ -57,6 +61,14 @@ def _ingest_once(*, creator: Creator, items: list[dict]) -> list[IngestResult]:
     ids = [comment.id for comment in new]
     transaction.on_commit(lambda: enqueue_process_comment(ids))
     return results
+
+
+def _obvious_channels(creator: Creator) -> dict[str, Channel]:
+    """Platforms on which the creator has exactly one enabled channel: comments there are its."""
+    by_platform: dict[str, list[Channel]] = {}
+    for candidate in Channel.objects.filter(creator=creator, enabled=True):
+        by_platform.setdefault(candidate.platform, []).append(candidate)
+    return {platform: found[0] for platform, found in by_platform.items() if len(found) == 1}
 
 
 def _existing_comments(creator: Creator, items: list[dict]) -> dict[tuple[str, str], Comment]:

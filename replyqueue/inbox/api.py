@@ -48,7 +48,11 @@ class DraftApprove(APIView):
         draft = get_for_creator(request, Draft.objects.select_related("comment__fan", "creator"), pk)
         try:
             publication = draft_approve(
-                draft=draft, actor=Actor.for_token(request.auth), text=data.get("text"), version=data.get("version")
+                draft=draft,
+                actor=Actor.for_token(request.auth),
+                text=data.get("text"),
+                version=data.get("version"),
+                send_at=data.get("send_at"),
             )
         except DecisionError as exc:
             return decision_error(exc)

@@ -30,6 +30,7 @@ class Draft(models.Model):
     generation = models.PositiveSmallIntegerField(default=1)
     rank = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
+    priority = models.PositiveSmallIntegerField(default=0, help_text="The comment's priority, copied for the queue's index.")
     usage = models.JSONField(default=dict, blank=True, help_text="Tokens and latency for LLM drafts.")
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -45,6 +46,7 @@ class Draft(models.Model):
         ]
         indexes = [
             models.Index(fields=["creator", "status", "-id"], name="draft_queue"),
+            models.Index(fields=["creator", "status", "-priority", "-id"], name="draft_queue_priority"),
         ]
 
     def __str__(self) -> str:
@@ -89,3 +91,19 @@ class Decision(models.Model):
         if self.token_id:
             return f"API token {self.token.name}"
         return "system"
+
+
+class SavedView(models.Model):
+    """A named inbox view: the query string of the tab, filters and sort."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="saved_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    name = models.CharField(max_length=60)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["creator", "user", "name"], name="unique_saved_view_name")]
+
+    def __str__(self) -> str:
+        return self.name

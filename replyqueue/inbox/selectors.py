@@ -1,51 +1,256 @@
-"""Reads for the inbox: each tab's rows for one creator, in pages of constant query count."""
+"""Reads for the inbox: each tab's rows for one creator, filtered, sorted and paged by keyset,
+in a constant number of queries whatever the page size."""
 
-from django.db.models import QuerySet
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from replyqueue.clone.models import KnowledgeItem
 from replyqueue.comments.models import Comment, CommentStatus
-from replyqueue.inbox.models import Draft, DraftStatus
+from replyqueue.inbox.models import Decision, Draft, DraftStatus
 from replyqueue.publishing.models import Publication
 
 PAGE_SIZE = 25
+COUNT_CAP = 1000  # tab counts stop at 999+: counting a million-row queue on every poll is not worth it
 
 TABS = {
     "review": "Needs review",
     "you": "Needs you",
     "no_reply": "No reply",
+    "scheduled": "Scheduled",
     "sent": "Sent",
     "failed": "Failed",
 }
+SORTS = {"priority": "Priority", "newest": "Newest", "oldest": "Oldest"}
 
 
-def pending_drafts(creator_id: int) -> QuerySet[Draft]:
-    return (
-        Draft.objects.filter(creator_id=creator_id, status=DraftStatus.PENDING)
-        .select_related("comment__fan", "comment__post")
-        .order_by("-comment__priority", "-id")
+@dataclass
+class InboxQuery:
+    """What the URL says: tab, filters, sort and where the page starts."""
+
+    tab: str = "review"
+    platform: str = ""
+    category: str = ""
+    min_confidence: float | None = None
+    post: str = ""
+    fan: str = ""
+    assignee: str = ""  # "me", "none" or a user id
+    search: str = ""
+    sort: str = "priority"
+    after: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "InboxQuery":
+        query = cls(
+            tab=params.get("tab", "review"),
+            platform=params.get("platform", "")[:20],
+            category=params.get("category", "")[:20],
+            post=params.get("post", "")[:200],
+            fan=params.get("fan", "")[:200],
+            assignee=params.get("assignee", "")[:20],
+            search=params.get("q", "")[:200].strip(),
+            sort=params.get("sort", "priority"),
+            after=params.get("after", "")[:60],
+        )
+        if query.tab not in TABS:
+            query.tab = "review"
+        if query.sort not in SORTS:
+            query.sort = "priority"
+        try:
+            query.min_confidence = float(params["min_confidence"]) if params.get("min_confidence") else None
+        except ValueError:
+            query.min_confidence = None
+        return query
+
+    def params(self, **changes) -> dict[str, str]:
+        values = {
+            "tab": self.tab, "platform": self.platform, "category": self.category, "post": self.post,
+            "fan": self.fan, "assignee": self.assignee, "q": self.search, "sort": self.sort,
+            "min_confidence": "" if self.min_confidence is None else str(self.min_confidence),
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str = ""
+    sources: dict[int, KnowledgeItem] = field(default_factory=dict)
+    history: dict[int, list[Draft]] = field(default_factory=dict)  # fan id -> earlier approved drafts
+    alternatives: dict[int, list[Draft]] = field(default_factory=dict)  # comment id -> other pending drafts
+    newer_by_fan: set[int] = field(default_factory=set)  # draft ids whose fan wrote again since
+
+
+def _comment_filters(query: InboxQuery, prefix: str, user_id: int | None) -> Q:
+    q = Q()
+    if query.platform:
+        q &= Q(**{f"{prefix}platform": query.platform})
+    if query.category:
+        q &= Q(**{f"{prefix}category": query.category})
+    if query.post:
+        q &= Q(**{f"{prefix}post__external_id": query.post})
+    if query.fan:
+        q &= Q(**{f"{prefix}fan__external_id": query.fan}) | Q(**{f"{prefix}fan__name__iexact": query.fan})
+    if query.assignee == "me" and user_id:
+        q &= Q(**{f"{prefix}assigned_to_id": user_id})
+    elif query.assignee == "none":
+        q &= Q(**{f"{prefix}assigned_to__isnull": True})
+    elif query.assignee.isdigit():
+        q &= Q(**{f"{prefix}assigned_to_id": int(query.assignee)})
+    if query.search:
+        q &= Q(**{f"{prefix}text__icontains": query.search})
+    return q
+
+
+def _keyset(queryset: QuerySet, query: InboxQuery, priority_field: str | None) -> QuerySet:
+    """Order and start after the cursor: `<priority>.<id>` when sorted by priority, else `<id>`."""
+    if query.sort == "priority" and priority_field:
+        queryset = queryset.order_by(f"-{priority_field}", "-id")
+        if query.after:
+            try:
+                priority, last_id = (int(part) for part in query.after.split(".", 1))
+            except ValueError:
+                return queryset
+            # A row comparison, so PostgreSQL walks the (priority, id) index instead of OR-ing two scans.
+            table = queryset.model._meta.db_table
+            queryset = queryset.extra(
+                where=[f'("{table}"."{priority_field}", "{table}"."id") < (%s, %s)'], params=[priority, last_id]
+            )
+        return queryset
+    ascending = query.sort == "oldest"
+    queryset = queryset.order_by("id" if ascending else "-id")
+    if query.after.isdigit():
+        queryset = queryset.filter(id__gt=int(query.after)) if ascending else queryset.filter(id__lt=int(query.after))
+    return queryset
+
+
+def _cursor(row, query: InboxQuery, priority_field: str | None) -> str:
+    if query.sort == "priority" and priority_field:
+        return f"{getattr(row, priority_field)}.{row.id}"
+    return str(row.id)
+
+
+def tab_queryset(
+    creator_id: int, query: InboxQuery, user_id: int | None = None, owner: bool = True
+) -> tuple[QuerySet, str | None]:
+    """The rows of the tab for one creator, and the field its priority sort uses. Owner-only
+    comments (sensitive ones, VIPs) are shown to the owner only."""
+    queryset, priority_field = _tab_queryset(creator_id, query, user_id)
+    if not owner:
+        queryset = queryset.exclude(**{"owner_only" if queryset.model is Comment else "comment__owner_only": True})
+    return queryset, priority_field
+
+
+def _tab_queryset(creator_id: int, query: InboxQuery, user_id: int | None) -> tuple[QuerySet, str | None]:
+    now = timezone.now()
+    if query.tab == "review":
+        drafts = Draft.objects.filter(creator_id=creator_id, status=DraftStatus.PENDING, rank=0)
+        drafts = drafts.filter(_comment_filters(query, "comment__", user_id))
+        if query.min_confidence is not None:
+            drafts = drafts.filter(confidence__gte=query.min_confidence)
+        return drafts.select_related("comment__fan", "comment__post", "comment__assigned_to"), "priority"
+    if query.tab in ("you", "no_reply"):
+        status = CommentStatus.NEEDS_HUMAN if query.tab == "you" else CommentStatus.NO_REPLY
+        comments = Comment.objects.filter(creator_id=creator_id, status=status)
+        comments = comments.filter(_comment_filters(query, "", user_id))
+        return comments.select_related("fan", "post", "assigned_to"), "priority"
+    statuses = {
+        "scheduled": ["queued"],
+        "sent": ["sending", "sent"],
+        "failed": ["failed", "unknown", "dead"],
+    }[query.tab]
+    publications = Publication.objects.filter(creator_id=creator_id, status__in=statuses)
+    if query.tab == "scheduled":
+        publications = publications.filter(due_at__gt=now - timedelta(seconds=5))
+    publications = publications.filter(_comment_filters(query, "comment__", user_id))
+    return publications.select_related("comment__fan", "comment__post", "draft"), None
+
+
+def inbox_page(
+    creator_id: int,
+    query: InboxQuery,
+    user_id: int | None = None,
+    size: int = PAGE_SIZE,
+    owner: bool = True,
+    decorate: bool = True,
+) -> Page:
+    queryset, priority_field = tab_queryset(creator_id, query, user_id, owner)
+    rows = list(_keyset(queryset, query, priority_field)[: size + 1])
+    page = Page(rows=rows[:size])
+    if len(rows) > size:
+        page.next_cursor = _cursor(rows[size - 1], query, priority_field)
+    if query.tab == "review" and decorate:
+        _decorate_drafts(page)
+    return page
+
+
+def _decorate_drafts(page: Page) -> None:
+    """Sources, alternatives, the fan's earlier exchanges and newer comments: four queries for
+    the whole page."""
+    drafts: list[Draft] = page.rows
+    if not drafts:
+        return
+    source_ids = {s for d in drafts for s in d.sources}
+    page.sources = KnowledgeItem.objects.in_bulk(source_ids) if source_ids else {}
+    comment_ids = [d.comment_id for d in drafts]
+    for alternative in Draft.objects.filter(comment_id__in=comment_ids, status=DraftStatus.PENDING, rank__gt=0).order_by("rank"):
+        page.alternatives.setdefault(alternative.comment_id, []).append(alternative)
+    fan_ids = {d.comment.fan_id for d in drafts}
+    earlier = (
+        Draft.objects.filter(comment__fan_id__in=fan_ids, status=DraftStatus.APPROVED)
+        .annotate(n=Window(RowNumber(), partition_by=F("comment__fan_id"), order_by=F("id").desc()))
+        .filter(n__lte=3)
+        .select_related("comment")
     )
+    history: dict[int, list[Draft]] = defaultdict(list)
+    for draft in earlier:
+        history[draft.comment.fan_id].append(draft)
+    page.history = dict(history)
+    oldest = min(d.created_at for d in drafts)
+    newer = Comment.objects.filter(fan_id__in=fan_ids, received_at__gt=oldest).values_list("fan_id", "received_at")
+    latest_by_fan: dict[int, object] = {}
+    for fan_id, received_at in newer:
+        latest_by_fan[fan_id] = max(received_at, latest_by_fan.get(fan_id, received_at))
+    page.newer_by_fan = {
+        d.id for d in drafts if d.comment.fan_id in latest_by_fan and latest_by_fan[d.comment.fan_id] > d.comment.received_at
+    }
 
 
-def comments_with_status(creator_id: int, status: str) -> QuerySet[Comment]:
-    return (
-        Comment.objects.filter(creator_id=creator_id, status=status).select_related("fan", "post").order_by("-id")
+def tab_counts(creator_id: int, owner: bool = True) -> dict[str, str]:
+    """Live counts per tab, each capped so a huge queue costs a bounded scan."""
+    now = timezone.now()
+
+    def visible(queryset: QuerySet, field: str = "comment__owner_only") -> QuerySet:
+        return queryset if owner else queryset.exclude(**{field: True})
+
+    querysets = {
+        "review": visible(Draft.objects.filter(creator_id=creator_id, status=DraftStatus.PENDING, rank=0)),
+        "you": visible(Comment.objects.filter(creator_id=creator_id, status=CommentStatus.NEEDS_HUMAN), "owner_only"),
+        "no_reply": Comment.objects.filter(creator_id=creator_id, status=CommentStatus.NO_REPLY),
+        "scheduled": visible(Publication.objects.filter(creator_id=creator_id, status="queued", due_at__gt=now)),
+        "failed": visible(Publication.objects.filter(creator_id=creator_id, status__in=["failed", "unknown", "dead"])),
+    }
+    counts = {}
+    for tab, queryset in querysets.items():
+        n = queryset.values("id")[:COUNT_CAP].count()
+        counts[tab] = f"{COUNT_CAP - 1}+" if n >= COUNT_CAP else str(n)
+    counts["sent"] = ""
+    return counts
+
+
+def decisions_for_draft(draft: Draft) -> list[Decision]:
+    return list(Decision.objects.filter(draft=draft).select_related("user", "token").order_by("id"))
+
+
+def fan_history(creator_id: int, fan_id: int, limit: int = 50) -> list[Comment]:
+    return list(
+        Comment.objects.filter(creator_id=creator_id, fan_id=fan_id)
+        .select_related("fan", "post")
+        .prefetch_related("drafts__decisions__user")
+        .order_by("-id")[:limit]
     )
-
-
-def publications_with_status(creator_id: int, statuses: list[str]) -> QuerySet[Publication]:
-    return (
-        Publication.objects.filter(creator_id=creator_id, status__in=statuses)
-        .select_related("comment__fan", "draft")
-        .order_by("-id")
-    )
-
-
-def tab_rows(creator_id: int, tab: str):
-    if tab == "you":
-        return comments_with_status(creator_id, CommentStatus.NEEDS_HUMAN)
-    if tab == "no_reply":
-        return comments_with_status(creator_id, CommentStatus.NO_REPLY)
-    if tab == "sent":
-        return publications_with_status(creator_id, ["queued", "sending", "sent"])
-    if tab == "failed":
-        return publications_with_status(creator_id, ["failed", "unknown", "dead"])
-    return pending_drafts(creator_id)

@@ -34,6 +34,16 @@ class DraftListQuery(serializers.Serializer):
 class ApproveIn(serializers.Serializer):
     text = serializers.CharField(required=False, max_length=MAX_REPLY_CHARS)
     version = serializers.IntegerField(required=False, min_value=1)
+    send_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Publish at this time (ISO 8601, future, within 30 days)."
+    )
+
+    def validate_send_at(self, value):
+        from replyqueue.publishing.services import send_at_error
+
+        if value is not None and (error := send_at_error(value)):
+            raise serializers.ValidationError(error)
+        return value
 
 
 class RejectIn(serializers.Serializer):

@@ -1,12 +1,15 @@
 """Review decisions: the same functions serve the inbox, the API and code."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import ApiToken, Membership, Role, User
+from replyqueue.clone.models import KnowledgeItem
+from replyqueue.clone.services import knowledge_learn_from_approval
 from replyqueue.inbox.models import MAX_REPLY_CHARS, Decision, DecisionAction, Draft, DraftStatus
 
 
@@ -94,8 +97,11 @@ def _record(draft: Draft, actor: Actor, action: str, before: str, after: str = "
 
 
 @transaction.atomic
-def draft_approve(*, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None):
-    """Approve (optionally with an edited text). Writes the Publication in the same transaction."""
+def draft_approve(
+    *, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None, send_at: datetime | None = None
+):
+    """Approve (optionally with an edited text). Writes the Publication in the same transaction;
+    `send_at` schedules it (never before the undo window ends)."""
     from replyqueue.publishing.services import publication_create
 
     check_can_decide(actor, draft)
@@ -103,22 +109,26 @@ def draft_approve(*, draft: Draft, actor: Actor, text: str | None = None, versio
         raise _conflict(draft)
     new_text = _clean_text(text if text is not None else draft.text)
     edited = new_text != draft.text
+    now = timezone.now()
     try:
         with transaction.atomic():
             claimed = Draft.objects.filter(id=draft.id, status=DraftStatus.PENDING, version=draft.version).update(
-                status=DraftStatus.APPROVED, text=new_text, version=F("version") + 1, decided_at=timezone.now()
+                status=DraftStatus.APPROVED, text=new_text, version=F("version") + 1, decided_at=now
             )
     except IntegrityError:  # another draft of this comment was approved first
         raise _conflict(draft) from None
     if not claimed:
         raise _conflict(draft)
     before = draft.text
-    draft.refresh_from_db()
+    # What the UPDATE wrote, without re-reading the row (and losing the related objects loaded with it).
+    draft.status, draft.text, draft.version, draft.decided_at = DraftStatus.APPROVED, new_text, draft.version + 1, now
     Draft.objects.filter(comment_id=draft.comment_id, status=DraftStatus.PENDING).update(
         status=DraftStatus.SUPERSEDED, version=F("version") + 1
     )
     _record(draft, actor, DecisionAction.EDIT_APPROVE if edited else DecisionAction.APPROVE, before, new_text)
-    return publication_create(draft=draft)
+    if edited:
+        knowledge_learn_from_approval(draft)
+    return publication_create(draft=draft, send_at=send_at)
 
 
 @transaction.atomic
@@ -148,5 +158,54 @@ def draft_undo(*, draft: Draft, actor: Actor) -> Draft:
         status=DraftStatus.PENDING, version=F("version") + 1, decided_at=None
     )
     draft.refresh_from_db()
+    KnowledgeItem.objects.filter(creator_id=draft.creator_id, origin=f"approved_draft:{draft.id}").delete()
     _record(draft, actor, DecisionAction.UNDO, draft.text)
     return draft
+
+
+@dataclass
+class BulkResult:
+    approved: list[int]
+    skipped: dict[int, str]  # draft id -> why
+
+
+def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) -> BulkResult:
+    """Approve many drafts in one transaction, each in its own savepoint. The role policy is enforced here:
+    assistants approve routine drafts only, and the answer says which were skipped and why."""
+    if actor.role == Role.VIEWER:
+        raise NotAllowed("Viewers cannot approve drafts.")
+    drafts = (
+        Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
+        .select_related("comment", "creator__persona")
+        .order_by("id")
+    )
+    result = BulkResult(approved=[], skipped={})
+    found = set()
+    with transaction.atomic():  # one commit for the batch; each approval is its own savepoint
+        _approve_each(drafts, actor, result, found)
+    for missing in set(draft_ids) - found:
+        result.skipped[missing] = "not found"
+    return result
+
+
+def _approve_each(drafts, actor: Actor, result: BulkResult, found: set[int]) -> None:
+    for draft in drafts:
+        found.add(draft.id)
+        if draft.status != DraftStatus.PENDING:
+            result.skipped[draft.id] = f"already {draft.status}"
+            continue
+        if actor.role == Role.ASSISTANT and (why := routine_refusal(draft)):
+            result.skipped[draft.id] = why
+            continue
+        try:
+            draft_approve(draft=draft, actor=actor, version=draft.version)
+        except DecisionError as error:
+            result.skipped[draft.id] = str(error)
+            continue
+        result.approved.append(draft.id)
+
+
+def comment_assign(*, comment_id: int, creator_id: int, assignee: User | None) -> bool:
+    from replyqueue.comments.models import Comment
+
+    return bool(Comment.objects.filter(id=comment_id, creator_id=creator_id).update(assigned_to=assignee))

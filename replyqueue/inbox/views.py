@@ -1,34 +1,81 @@
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
-from django_htmx.http import trigger_client_event
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
-from replyqueue.inbox.models import Draft
-from replyqueue.inbox.selectors import PAGE_SIZE, TABS, tab_rows
-from replyqueue.inbox.services import Actor, Conflict, DecisionError, draft_approve, draft_reject, draft_undo
+from accounts.models import Membership, Role
+from replyqueue.clone.services import comment_answer_by_creator, comment_mark
+from replyqueue.clone.tasks import enqueue_redraft
+from replyqueue.comments.models import Category, Comment, Platform
+from replyqueue.inbox import presence
+from replyqueue.inbox.models import Draft, SavedView
+from replyqueue.inbox.selectors import (
+    SORTS,
+    TABS,
+    InboxQuery,
+    decisions_for_draft,
+    fan_history,
+    inbox_page,
+    tab_counts,
+)
+from replyqueue.inbox.services import (
+    Actor,
+    Conflict,
+    DecisionError,
+    comment_assign,
+    draft_approve,
+    draft_reject,
+    draft_undo,
+    drafts_bulk_approve,
+)
 from replyqueue.publishing.models import Publication
 from replyqueue.publishing.services import publication_retry
 
+MAX_BULK = 1000
 
-def _membership(request: HttpRequest):
+
+def _membership(request: HttpRequest) -> Membership:
     if request.membership is None:
         raise Http404("You are not a member of any creator.")
     return request.membership
 
 
+def _reviewer(request: HttpRequest) -> Membership:
+    membership = _membership(request)
+    if not membership.can_review:
+        raise PermissionDenied("Viewers cannot change anything in the inbox.")
+    return membership
+
+
+def _visible_to(membership: Membership, comment: Comment) -> bool:
+    return membership.is_owner or not comment.owner_only
+
+
 def _get_draft_for_member(request: HttpRequest, draft_id: int) -> Draft:
-    """The draft if it belongs to the member's current creator; 404 otherwise."""
+    """The draft if it belongs to the member's current creator (and they may see it); else 404."""
     membership = _membership(request)
     draft = (
         Draft.objects.select_related("comment__fan", "comment__post", "creator__persona")
         .filter(id=draft_id, creator_id=membership.creator_id)
         .first()
     )
-    if draft is None:
+    if draft is None or not _visible_to(membership, draft.comment):
         raise Http404
     return draft
+
+
+def _get_comment_for_member(request: HttpRequest, comment_id: int) -> Comment:
+    membership = _membership(request)
+    comment = (
+        Comment.objects.select_related("fan", "post", "creator").filter(id=comment_id, creator_id=membership.creator_id).first()
+    )
+    if comment is None or not _visible_to(membership, comment):
+        raise Http404
+    return comment
 
 
 def _optional_int(value: str | None) -> int | None:
@@ -38,53 +85,107 @@ def _optional_int(value: str | None) -> int | None:
         return None
 
 
-def _card(request: HttpRequest, draft: Draft, *, error: str = "", status: int = 200) -> HttpResponse:
+def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning: str = "", status: int = 200) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox")
     template = "inbox/_draft_card.html" if draft.status == "pending" else "inbox/_decided_card.html"
-    response = render(request, template, {"draft": draft, "error": error}, status=status)
-    return trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
+    publication = draft.publications.exclude(status="cancelled").first() if draft.status == "approved" else None
+    context = {"draft": draft, "error": error, "warning": warning, "publication": publication}
+    response = render(request, template, context, status=status)
+    if draft.status != "pending":
+        response = trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
+    return response
 
 
 @login_required
+@require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    tab = request.GET.get("tab", "review")
-    if tab not in TABS:
-        tab = "review"
-    rows = list(tab_rows(membership.creator_id, tab)[:PAGE_SIZE])
-    context = {"tab": tab, "tabs": TABS, "rows": rows}
+    query = InboxQuery.from_params(request.GET)
+    page = inbox_page(membership.creator_id, query, request.user.id, owner=membership.is_owner)
+    context = {
+        "query": query,
+        "page": page,
+        "tabs": TABS,
+        "sorts": SORTS,
+        "categories": Category.choices,
+        "platforms": Platform.values,
+        "confidences": ["0.5", "0.6", "0.7", "0.8", "0.9"],
+        "counts": tab_counts(membership.creator_id, owner=membership.is_owner),
+        "saved_views": SavedView.objects.filter(creator_id=membership.creator_id, user=request.user).order_by("name"),
+        "members": Membership.objects.filter(creator_id=membership.creator_id).exclude(role=Role.VIEWER).select_related("user"),
+        "next_url": "?" + urlencode(query.params(after=page.next_cursor)) if page.next_cursor else "",
+        "newest_id": max((row.id for row in page.rows), default=0) if query.tab == "review" else 0,
+    }
+    if request.htmx and request.GET.get("more"):
+        return render(request, "inbox/_rows.html", context)
     if request.htmx and request.htmx.target == "tab-body":
         return render(request, "inbox/_tab_body.html", context)
     return render(request, "inbox/index.html", context)
 
 
-def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
+@login_required
+@require_GET
+def counts(request: HttpRequest) -> HttpResponse:
+    """Polled by the page: live tab counts, new drafts since the page loaded, who looks at what."""
+    membership = _membership(request)
+    newest = _optional_int(request.GET.get("newest")) or 0
+    drafts = Draft.objects.filter(creator_id=membership.creator_id, status="pending", rank=0, id__gt=newest)
+    if not membership.is_owner:
+        drafts = drafts.filter(comment__owner_only=False)
+    context = {
+        "counts": tab_counts(membership.creator_id, owner=membership.is_owner),
+        "tabs": TABS,
+        "query": InboxQuery.from_params(request.GET),
+        "new_drafts": drafts.values("id")[:100].count() if newest else 0,
+        "viewers": presence.viewers_by_draft(membership.creator_id, except_user=request.user.email),
+    }
+    return render(request, "inbox/_live.html", context)
+
+
+@login_required
+@require_POST
+def viewing(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
-    actor = Actor.for_member(request.membership)
+    presence.mark_viewing(draft.creator_id, draft.id, request.user.email)
+    return HttpResponse(status=204)
+
+
+def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
+    membership = _reviewer(request)
+    draft = _get_draft_for_member(request, draft_id)
     try:
-        draft = decide(draft, actor)
+        draft = decide(draft, Actor.for_member(membership))
     except Conflict as conflict:
-        return _card(request, conflict.draft, error=str(conflict), status=409 if not request.htmx else 200)
-    except PermissionError as error:
-        raise PermissionDenied(str(error)) from None
+        return _draft_card(request, conflict.draft, error=str(conflict), status=200 if request.htmx else 409)
     except DecisionError as error:
         if error.status_code == 403:
             raise PermissionDenied(str(error)) from None
-        return _card(request, draft, error=str(error))
-    return _card(request, draft)
+        return _draft_card(request, draft, error=str(error))
+    return _draft_card(request, draft)
 
 
 @login_required
 @require_POST
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = _get_draft_for_member(request, draft_id)
+    if draft.status == "pending" and not request.POST.get("confirm") and _fan_wrote_again(draft):
+        warning = "The fan wrote again in this thread after this draft was made. Read it, then approve anyway?"
+        return _draft_card(request, draft, warning=warning)
+
     def decide(draft: Draft, actor: Actor) -> Draft:
-        publication = draft_approve(
-            draft=draft, actor=actor, text=request.POST.get("text"), version=_optional_int(request.POST.get("version"))
-        )
+        text = request.POST.get("text")
+        publication = draft_approve(draft=draft, actor=actor, text=text, version=_optional_int(request.POST.get("version")))
         return publication.draft
 
     return _decide(request, draft_id, decide)
+
+
+def _fan_wrote_again(draft: Draft) -> bool:
+    comment = draft.comment
+    return Comment.objects.filter(
+        creator_id=draft.creator_id, fan_id=comment.fan_id, post_id=comment.post_id, received_at__gt=comment.received_at
+    ).exists()
 
 
 @login_required
@@ -92,9 +193,7 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
 def reject(request: HttpRequest, draft_id: int) -> HttpResponse:
     def decide(draft: Draft, actor: Actor) -> Draft:
         return draft_reject(
-            draft=draft,
-            actor=actor,
-            reason=request.POST.get("reason", "")[:500],
+            draft=draft, actor=actor, reason=request.POST.get("reason", "")[:500],
             version=_optional_int(request.POST.get("version")),
         )
 
@@ -109,10 +208,142 @@ def undo(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def retry_publication(request: HttpRequest, publication_id: int) -> HttpResponse:
+def regenerate(request: HttpRequest, draft_id: int) -> HttpResponse:
+    _reviewer(request)
+    draft = _get_draft_for_member(request, draft_id)
+    alternatives = min(_optional_int(request.POST.get("alternatives")) or 1, 3)
+    enqueue_redraft(draft.comment_id, request.POST.get("instruction", "")[:200], alternatives, request.user.id)
+    return _comment_card(request, draft.comment)
+
+
+def _comment_card(request: HttpRequest, comment: Comment) -> HttpResponse:
+    """The comment's current card: its pending draft, or a 'working' card that polls."""
+    draft = comment.drafts.filter(status="pending", rank=0).order_by("-generation").first()
+    if draft is not None:
+        return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
+    comment.refresh_from_db()
+    return render(request, "inbox/_comment_card.html", {"comment": comment, "working": comment.status == "drafted" or comment.status == "received"})
+
+
+@login_required
+@require_GET
+def comment_card(request: HttpRequest, comment_id: int) -> HttpResponse:
+    return _comment_card(request, _get_comment_for_member(request, comment_id))
+
+
+@login_required
+@require_POST
+def draft_anyway(request: HttpRequest, comment_id: int) -> HttpResponse:
+    _reviewer(request)
+    comment = _get_comment_for_member(request, comment_id)
+    enqueue_redraft(comment.id, "", 1, request.user.id)
+    return _comment_card(request, comment)
+
+
+@login_required
+@require_POST
+def mark(request: HttpRequest, comment_id: int) -> HttpResponse:
+    _reviewer(request)
+    comment = _get_comment_for_member(request, comment_id)
+    category = request.POST.get("category", "")
+    if category not in Category.values:
+        return HttpResponse("Unknown category.", status=400)
+    comment_mark(comment=comment, category=category, user=request.user)
+    comment.refresh_from_db()
+    response = render(request, "inbox/_comment_card.html", {"comment": comment, "notice": f"Marked {category}."})
+    return trigger_client_event(response, "inbox:decided", {"comment": comment.id})
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, comment_id: int) -> HttpResponse:
+    membership = _reviewer(request)
+    comment = _get_comment_for_member(request, comment_id)
+    if comment.owner_only and not membership.is_owner:
+        raise PermissionDenied("Only the owner can answer this comment.")
+    try:
+        draft = comment_answer_by_creator(comment=comment, text=request.POST.get("text", "")[:5000], user=request.user)
+    except ValueError as error:
+        return render(request, "inbox/_comment_card.html", {"comment": comment, "error": str(error)})
+    return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, comment_id: int) -> HttpResponse:
+    membership = _reviewer(request)
+    comment = _get_comment_for_member(request, comment_id)
+    value = request.POST.get("assignee", "")
+    assignee = None
+    if value == "me":
+        assignee = request.user
+    elif value.isdigit():
+        member = Membership.objects.filter(creator_id=membership.creator_id, user_id=int(value)).select_related("user").first()
+        if member is None:
+            raise Http404
+        assignee = member.user
+    comment_assign(comment_id=comment.id, creator_id=membership.creator_id, assignee=assignee)
+    return HttpResponse(assignee.email if assignee else "Unassigned")
+
+
+@login_required
+@require_POST
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    membership = _reviewer(request)
+    if request.POST.get("all_matching"):
+        query = InboxQuery.from_params(request.POST)
+        query.tab, query.after = "review", ""
+        page = inbox_page(membership.creator_id, query, request.user.id, size=MAX_BULK, owner=membership.is_owner, decorate=False)
+        ids = [draft.id for draft in page.rows]
+    else:
+        ids = [int(i) for i in request.POST.getlist("draft") if i.isdigit()][:MAX_BULK]
+    result = drafts_bulk_approve(creator_id=membership.creator_id, actor=Actor.for_member(membership), draft_ids=ids)
+    response = render(request, "inbox/_bulk_result.html", {"result": result})
+    return trigger_client_event(response, "inbox:bulk", {"approved": result.approved})
+
+
+@login_required
+@require_GET
+def draft_history(request: HttpRequest, draft_id: int) -> HttpResponse:
+    draft = _get_draft_for_member(request, draft_id)
+    return render(request, "inbox/_history.html", {"draft": draft, "decisions": decisions_for_draft(draft)})
+
+
+@login_required
+@require_GET
+def fan(request: HttpRequest, fan_id: int) -> HttpResponse:
     membership = _membership(request)
-    if not membership.can_review:
-        raise PermissionDenied("Viewers cannot retry publications.")
+    comments = [c for c in fan_history(membership.creator_id, fan_id) if _visible_to(membership, c)]
+    if not comments:
+        raise Http404
+    return render(request, "inbox/fan.html", {"fan": comments[0].fan, "comments": comments})
+
+
+@login_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    membership = _membership(request)
+    name = request.POST.get("name", "").strip()[:60]
+    query = request.POST.get("query", "")[:500].lstrip("?")
+    if name:
+        SavedView.objects.update_or_create(
+            creator_id=membership.creator_id, user=request.user, name=name, defaults={"query": query}
+        )
+    return HttpResponseClientRefresh() if request.htmx else redirect(f"/inbox/?{query}")
+
+
+@login_required
+@require_POST
+def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    membership = _membership(request)
+    SavedView.objects.filter(id=view_id, creator_id=membership.creator_id, user=request.user).delete()
+    return HttpResponseClientRefresh() if request.htmx else redirect("inbox")
+
+
+@login_required
+@require_POST
+def retry_publication(request: HttpRequest, publication_id: int) -> HttpResponse:
+    membership = _reviewer(request)
     publication = Publication.objects.filter(id=publication_id, creator_id=membership.creator_id).first()
     if publication is None:
         raise Http404

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Creator
-from replyqueue.comments.models import Comment
+from replyqueue.comments.models import Channel, Comment
 from replyqueue.inbox.models import Draft
 
 
@@ -33,6 +33,10 @@ class Publication(models.Model):
     draft = models.ForeignKey(Draft, on_delete=models.PROTECT, related_name="publications")
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="publications")
     connector = models.CharField(max_length=20, default="webhook")
+    channel = models.ForeignKey(
+        Channel, on_delete=models.SET_NULL, null=True, blank=True, related_name="publications",
+        help_text="The platform account a meta/youtube reply goes out through (its credentials and rate limit).",
+    )
     status = models.CharField(max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.QUEUED)
     text = models.TextField(help_text="Exactly what is published, disclosure label included.")
     idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key)
@@ -68,3 +72,49 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"publication {self.id} ({self.status})"
+
+
+class ChannelSend(models.Model):
+    """One request sent through a channel: the sliding window its rate limit is counted in."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel", "sent_at"], name="channel_send_window")]
+
+    def __str__(self) -> str:
+        return f"send on channel {self.channel_id} at {self.sent_at:%H:%M:%S}"
+
+
+class ChannelQuota(models.Model):
+    """API quota spent through a channel today (YouTube counts units per Pacific-time day)."""
+
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="quota")
+    day = models.DateField(help_text="The quota day (America/Los_Angeles) units_used counts for.")
+    units_used = models.PositiveIntegerField(default=0)
+    exhausted_until = models.DateTimeField(
+        null=True, blank=True, help_text="The platform said the quota is spent: no calls before this time."
+    )
+
+    def __str__(self) -> str:
+        return f"quota of channel {self.channel_id}: {self.units_used} units on {self.day}"
+
+
+class RetiredWebhookSecret(models.Model):
+    """A creator's previous signing secret, still used to sign deliveries until its grace period ends.
+
+    Standard Webhooks lets a delivery carry several signatures, so receivers can switch to the
+    new secret at their own pace during the grace period.
+    """
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="retired_webhook_secrets")
+    secret = models.CharField(max_length=200)
+    retired_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["creator", "expires_at"], name="retired_secret_live")]
+
+    def __str__(self) -> str:
+        return f"secret of {self.creator_id} retired at {self.retired_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ It can be told to misbehave (fail, throttle, hang) so retries can be exercised f
 """
 
 import json
+import random
 import threading
 import time
 from collections import Counter
@@ -21,14 +22,30 @@ class ReceiverState:
     payloads: dict = field(default_factory=dict)  # webhook-id -> payload
     rejected: int = 0
     # Scripted misbehaviour: a list of actions taken in order for each new request
-    # ("ok", "500", "429", "hang"); when empty, every request is answered "ok".
+    # ("ok", "500", "429", "hang"); when empty, every request is answered "ok", or, with a
+    # failure_rate, a random share of them fails with one of the misbehaviours.
     script: list[str] = field(default_factory=list)
     hang_seconds: float = 5.0
+    failure_rate: float = 0.0
+    seed: int | None = None
+    latency: float = 0.0  # seconds every request takes (a real endpoint is not instant)
+    actions: Counter = field(default_factory=Counter)  # action -> times taken
+    arrivals: dict = field(default_factory=dict)  # webhook-id -> time.time() of its first valid delivery
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self):
+        self.rng = random.Random(self.seed)
 
     def next_action(self) -> str:
         with self.lock:
-            return self.script.pop(0) if self.script else "ok"
+            if self.script:
+                action = self.script.pop(0)
+            elif self.failure_rate and self.rng.random() < self.failure_rate:
+                action = self.rng.choice(["500", "429", "hang"])
+            else:
+                action = "ok"
+            self.actions[action] += 1
+            return action
 
     @property
     def unique_deliveries(self) -> int:
@@ -40,6 +57,8 @@ def make_handler(state: ReceiverState, log=None):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             action = state.next_action()
+            if state.latency:
+                time.sleep(state.latency)
             if action == "hang":
                 time.sleep(state.hang_seconds)
             if action == "500":
@@ -57,6 +76,7 @@ def make_handler(state: ReceiverState, log=None):
                 state.deliveries[message_id] += 1
                 first = message_id not in state.payloads
                 state.payloads[message_id] = payload
+                state.arrivals.setdefault(message_id, time.time())
             if log and first:
                 log(f"webhook {message_id}: {json.dumps(payload['data']['reply'], ensure_ascii=False)}")
             self._answer(204 if action != "hang" else 200, b"")

@@ -7,7 +7,7 @@ class PublicationOut(serializers.ModelSerializer):
     class Meta:
         model = Publication
         fields = [
-            "id", "draft", "comment", "connector", "status", "text", "idempotency_key", "due_at", "attempts",
+            "id", "draft", "comment", "connector", "channel", "status", "text", "idempotency_key", "due_at", "attempts",
             "next_attempt_at", "sent_at", "last_error", "external_reply_id", "created_at",
         ]
 
@@ -18,3 +18,12 @@ class PublicationListQuery(serializers.Serializer):
 
 class AckIn(serializers.Serializer):
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class RotateSecretIn(serializers.Serializer):
+    grace_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 30)
+
+
+class RotateSecretOut(serializers.Serializer):
+    secret = serializers.CharField()
+    previous_secrets_valid_until = serializers.DateTimeField(allow_null=True)

@@ -1,65 +1,69 @@
-"""The outbox: creating, claiming, sending and recording publications."""
+"""The outbox: creating, sending and recording publications (claiming lives in claiming.py)."""
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
-from replyqueue.clone.models import Persona
 from replyqueue.inbox.models import Draft
+from replyqueue.publishing.claiming import PULL, publication_claim
+from replyqueue.publishing.claiming import publications_due as publications_due  # re-exported
+from replyqueue.publishing.claiming import publications_release_stale as publications_release_stale
 from replyqueue.publishing.connectors import Outcome, get_connector
-from replyqueue.publishing.models import RETRYABLE, Publication, PublicationStatus
+from replyqueue.publishing.models import Publication, PublicationStatus
+from replyqueue.publishing.routing import disclosure_label, published_text, route_for
 
 log = logging.getLogger(__name__)
-PULL = "pull"
+MAX_SCHEDULE_AHEAD = timedelta(days=30)
+MAX_DEFER = timedelta(days=2)
 
 
-def published_text(draft: Draft) -> str:
-    """The reply as the fan will see it: labelled as AI-assisted, as the creator configured."""
-    label = Persona.objects.filter(creator_id=draft.creator_id).values_list("disclosure_label", flat=True).first()
-    return f"{draft.text}\n\n{label}" if label else draft.text
+def send_at_error(send_at: datetime, now: datetime | None = None) -> str | None:
+    """Why a requested send time is refused, or None if it is acceptable."""
+    now = now or timezone.now()
+    if send_at <= now:
+        return "send_at must be in the future."
+    if send_at > now + MAX_SCHEDULE_AHEAD:
+        return f"send_at must be within {MAX_SCHEDULE_AHEAD.days} days."
+    return None
 
 
-def publication_create(*, draft: Draft) -> Publication:
-    """Called inside the approval's transaction; the send is enqueued only after commit."""
+def publication_create(*, draft: Draft, send_at: datetime | None = None) -> Publication:
+    """Called inside the approval's transaction; the send is enqueued only after commit.
+
+    Not sent before the undo window ends nor before `send_at`; both are the same due time, swept by
+    beat, so no long countdown sits in the broker.
+    """
     creator = draft.creator
+    route = route_for(draft.comment)
     now = timezone.now()
+    due_at = max(now + timedelta(seconds=creator.undo_delay_seconds), send_at or now)
     publication = Publication.objects.create(
         creator=creator,
         draft=draft,
         comment_id=draft.comment_id,
-        connector="webhook" if creator.webhook_url else PULL,
-        text=published_text(draft),
-        due_at=now + timedelta(seconds=creator.undo_delay_seconds),
+        connector=route.connector,
+        channel=route.channel,
+        text=published_text(draft.text, disclosure_label(creator.id, route.label_channel)),
+        due_at=due_at,
         next_attempt_at=now,
     )
-    if publication.connector != PULL and creator.undo_delay_seconds == 0:
+    if publication.connector != PULL and due_at <= now:
         transaction.on_commit(lambda: enqueue_publish([publication.id]))
     return publication
 
 
 def publication_cancel(*, draft: Draft) -> bool:
-    """Cancel the draft's queued publication if it is still inside its undo window."""
+    """Cancel the draft's queued publication if it is still inside its undo window (or not yet
+    at its scheduled time). Claiming moves it out of `queued` first, so a send in progress wins."""
     return bool(
         Publication.objects.filter(
             draft=draft, status=PublicationStatus.QUEUED, attempts=0, due_at__gt=timezone.now()
         ).update(status=PublicationStatus.CANCELLED)
-    )
-
-
-def publication_claim(publication_id: int) -> bool:
-    """Take the publication for sending; False if it is not due or another worker has it."""
-    now = timezone.now()
-    return bool(
-        Publication.objects.filter(
-            id=publication_id, status__in=RETRYABLE, due_at__lte=now, next_attempt_at__lte=now
-        )
-        .exclude(connector=PULL)
-        .update(status=PublicationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
 
 
@@ -75,17 +79,16 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
 def publication_send(*, publication_id: int) -> None:
     if not publication_claim(publication_id):
         return
-    publication = Publication.objects.select_related("creator", "comment__post").get(id=publication_id)
+    publication = Publication.objects.select_related("creator", "comment__post", "channel").get(id=publication_id)
     connector = get_connector(publication.connector)
-    outcome = None
-    if publication.outcome_unknown:
-        outcome = connector.reconcile(publication)
-    if outcome is None:
-        try:
+    try:
+        # After an unknown outcome the platform is asked first: never publish the same reply twice.
+        outcome = connector.reconcile(publication) if publication.outcome_unknown else None
+        if outcome is None:
             outcome = connector.send(publication)
-        except Exception as error:  # a bug, not a delivery failure: keep it visible and retry later
-            log.exception("connector %s crashed on publication %s", connector.name, publication.id)
-            outcome = Outcome.unknown(f"connector error: {error!r}")
+    except Exception as error:  # a bug, not a delivery failure: keep it visible and retry later
+        log.exception("connector %s crashed on publication %s", connector.name, publication.id)
+        outcome = Outcome.unknown(f"connector error: {error!r}")
     publication_record(publication, outcome)
 
 
@@ -103,6 +106,15 @@ def publication_record(publication: Publication, outcome: Outcome) -> None:
         return
     if outcome.kind == "permanent":
         sending.update(status=PublicationStatus.DEAD, last_error=outcome.error)
+        return
+    if outcome.kind == "defer":  # nothing left: not an attempt, and not capped like a backoff
+        delay = min(timedelta(seconds=outcome.retry_after or 0), MAX_DEFER)
+        sending.update(
+            status=PublicationStatus.QUEUED if publication.attempts <= 1 else PublicationStatus.FAILED,
+            attempts=F("attempts") - 1,
+            last_error=outcome.error,
+            next_attempt_at=now + delay,
+        )
         return
     if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
         sending.update(
@@ -154,23 +166,3 @@ def enqueue_publish(publication_ids: list[int]) -> None:
         except Exception:
             log.exception("could not enqueue publication %s; the sweeper will retry", publication_id)
             return
-
-
-def publications_due(limit: int = 500) -> list[int]:
-    now = timezone.now()
-    lost = now - timedelta(seconds=settings.LOST_TASK_SECONDS)
-    return list(
-        Publication.objects.filter(status__in=RETRYABLE, due_at__lte=now, next_attempt_at__lte=now)
-        .exclude(connector=PULL)
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=F("next_attempt_at")) | Q(enqueued_at__lt=lost))
-        .order_by("next_attempt_at")
-        .values_list("id", flat=True)[:limit]
-    )
-
-
-def publications_release_stale() -> int:
-    """A worker died mid-send: we cannot know whether the request arrived, so: unknown."""
-    stale = timezone.now() - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
-    return Publication.objects.filter(status=PublicationStatus.SENDING, claimed_at__lt=stale).update(
-        status=PublicationStatus.UNKNOWN, outcome_unknown=True, last_error="The worker stopped while sending."
-    )

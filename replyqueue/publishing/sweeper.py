@@ -12,7 +12,8 @@ from django.utils import timezone
 from replyqueue.clone.services import MAX_PROCESS_ATTEMPTS, comment_give_up
 from replyqueue.clone.tasks import enqueue_process_comment
 from replyqueue.comments.models import Comment, CommentStatus
-from replyqueue.publishing.services import enqueue_publish, publications_due, publications_release_stale
+from replyqueue.publishing.claiming import channel_sends_prune, publications_due, publications_release_stale
+from replyqueue.publishing.services import enqueue_publish
 
 
 def comments_waiting(limit: int = 500) -> list[int]:
@@ -37,4 +38,5 @@ def sweep_once() -> dict:
     released = publications_release_stale()
     publication_ids = publications_due()
     enqueue_publish(publication_ids)
+    channel_sends_prune()
     return {"comments": len(comment_ids), "publications": len(publication_ids), "released": released}

@@ -44,7 +44,7 @@ def answer_from(hit: Hit) -> str:
 def apply_instruction(answer: str, instruction: str, typical_length: int) -> str:
     wanted = fold(instruction)
     if any(w in wanted for w in ("short", "court", "brief", "concise")):
-        return shorten(answer, max(60, typical_length // 2))
+        return shorten(answer, max(40, min(typical_length, len(answer)) // 2))
     return answer
 
 

@@ -26,3 +26,33 @@ def highlight_flags(text: str, flags: list[dict]) -> SafeString:
 @register.filter
 def percent(value: float) -> str:
     return f"{round((value or 0) * 100)}%"
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def word_diff(before: str, after: str) -> SafeString:
+    """Word-level diff of two texts, escaped, with <del>/<ins> around what changed."""
+    import difflib
+
+    old, new = (before or "").split(), (after or "").split()
+    pieces: list[str] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(conditional_escape(" ".join(old[a1:a2])))
+            continue
+        if a2 > a1:
+            pieces.append(format_html("<del>{}</del>", " ".join(old[a1:a2])))
+        if b2 > b1:
+            pieces.append(format_html("<ins>{}</ins>", " ".join(new[b1:b2])))
+    return mark_safe(" ".join(pieces))
+
+
+@register.simple_tag
+def query_url(query, **changes) -> str:
+    from urllib.parse import urlencode
+
+    return "?" + urlencode(query.params(**changes))

@@ -6,7 +6,7 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Outcome:
-    kind: str  # sent | retry | unknown | permanent
+    kind: str  # sent | retry | unknown | permanent | defer
     error: str = ""
     retry_after: float | None = None
     external_id: str = ""
@@ -27,6 +27,12 @@ class Outcome:
     def permanent(cls, error: str) -> "Outcome":
         return cls("permanent", error=error)
 
+    @classmethod
+    def defer(cls, reason: str, seconds: float) -> "Outcome":
+        """Nothing was sent (e.g. the platform's daily quota is spent): try again later, and do
+        not count it as an attempt."""
+        return cls("defer", error=reason, retry_after=seconds)
+
 
 class Connector(Protocol):
     name: str
@@ -34,8 +40,9 @@ class Connector(Protocol):
     def send(self, publication) -> Outcome: ...
 
     def reconcile(self, publication) -> Outcome | None:
-        """After an `unknown` outcome: the platform's answer (sent or not), or None when
-        re-sending is safe because the destination de-duplicates on our idempotency key."""
+        """After an `unknown` outcome, before any re-send: `sent` when the platform already has
+        the reply, another Outcome when that cannot be checked now, or None only when re-sending
+        is certainly safe (nothing was published, or the destination de-duplicates on our key)."""
         ...
 
 
@@ -62,3 +69,14 @@ def classify_http_status(status: int, body: str, retry_after: str | None) -> Out
     if status in (408, 425, 429) or status >= 500:
         return Outcome.retry(f"HTTP {status}: {snippet}", parse_retry_after(retry_after))
     return Outcome.permanent(f"HTTP {status} (the destination refused the reply): {snippet}")
+
+
+def same_text(a: str, b: str) -> bool:
+    """Platforms may trim or re-space what they store: compare replies with whitespace collapsed."""
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+def reply_target(comment) -> str:
+    """The comment a reply is attached to. Meta and YouTube thread one level deep, so a reply to a
+    reply goes to the top-level comment; sending and reconciling must both look at that one."""
+    return comment.parent_external_id or comment.external_id

@@ -8,6 +8,8 @@ from django.conf import settings
 from standardwebhooks import Webhook
 
 from replyqueue.publishing.connectors.base import Outcome, classify_http_status
+from replyqueue.publishing.connectors.http import http_client
+from replyqueue.publishing.webhook_secrets import signing_secrets
 
 EVENT_TYPE = "reply.approved"
 
@@ -34,7 +36,10 @@ def payload_for(publication) -> dict:
 def signed_request(publication, now: datetime | None = None) -> tuple[bytes, dict[str, str]]:
     body = json.dumps(payload_for(publication), separators=(",", ":"), ensure_ascii=False)
     now = now or datetime.now(UTC)
-    signature = Webhook(publication.creator.webhook_secret).sign(publication.idempotency_key, now, body)
+    # One signature per live secret, space-separated: a receiver still on a rotated-out secret verifies too.
+    signature = " ".join(
+        Webhook(secret).sign(publication.idempotency_key, now, body) for secret in signing_secrets(publication.creator)
+    )
     headers = {
         "content-type": "application/json",
         "user-agent": "replyqueue-webhooks/1",
@@ -54,7 +59,7 @@ class WebhookConnector:
             return Outcome.permanent("No webhook URL is configured for this creator.")
         body, headers = signed_request(publication)
         try:
-            response = httpx.post(url, content=body, headers=headers, timeout=settings.PUBLISH_TIMEOUT)
+            response = http_client().post(url, content=body, headers=headers, timeout=settings.PUBLISH_TIMEOUT)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             return Outcome.retry(f"Could not connect to {url}: {error.__class__.__name__}")
         except httpx.TransportError as error:

@@ -1,0 +1,140 @@
+"""Drafting speed of the grounded clone on PostgreSQL + Redis + real Celery workers, for a
+creator with 100,000 knowledge items: drafts per second with 1 and 2 worker processes, and the
+ingest -> draft latency (p50, p95).
+
+    .venv/bin/python bench/clone_throughput.py [--items 100000] [--comments 400]
+
+Uses its own scratch database and Redis database 14; both are emptied before and after.
+"""
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from _setup import ROOT, drop_database, percentile, scratch_database
+
+DB = "replyqueue_bench_clone"
+REDIS = "redis://127.0.0.1:6379/14"
+
+GEAR = ["camera", "lens", "drone", "tripod", "microphone", "backpack", "laptop", "filter", "gimbal", "light"]
+PLACES = ["Lisbon", "Kyoto", "Iceland", "Lofoten", "Patagonia", "Hanoi", "Marrakech", "Oslo", "Lima", "Cusco"]
+
+
+def knowledge(count: int, rng: random.Random):
+    from replyqueue.clone.knowledge import KnowledgeInput
+
+    for n in range(count):
+        gear, place = rng.choice(GEAR), rng.choice(PLACES)
+        model = f"{rng.choice('ABCDEFGHKLMNPRSTVZ')}{rng.choice('aeiou')}{rng.choice('klmnrstvz')}{n % 997}"
+        yield KnowledgeInput(
+            "faq",
+            f"Which {gear} did you use for the {place} video part {n}?",
+            f"For the {place} video part {n} I used the {model} {gear}.",
+        )
+
+
+def comments(count: int, rng: random.Random, offset: int) -> list[dict]:
+    items = []
+    for i in range(count):
+        n = rng.randrange(100_000)
+        gear, place = rng.choice(GEAR), rng.choice(PLACES)
+        text = rng.choice([f"which {gear} for the {place} video part {n}??", f"wat {gear} did u use in {place} part {n}"])
+        items.append({
+            "platform": "youtube", "external_id": f"b{offset + i}", "text": text,
+            "author": {"external_id": f"fan{i % 50}", "name": "Fan"},
+        })
+    return items
+
+
+def start_workers(processes: int, log) -> subprocess.Popen:
+    env = dict(os.environ, CELERY_BROKER_URL=REDIS)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "replyqueue", "worker", "--concurrency", str(processes),
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def measure(creator, processes: int, count: int, offset: int, per_second: float | None = None) -> float:
+    from replyqueue.comments.models import Comment
+    from replyqueue.comments.services import comments_ingest
+
+    rng = random.Random(processes)
+    with open(ROOT / "var" / f"bench-worker-{processes}.log", "w") as log:
+        workers = start_workers(processes, log)
+        try:
+            time.sleep(4)  # let the workers connect before the clock starts
+            started = time.time()
+            batch = comments(count, rng, offset)
+            if per_second:  # a steady trickle: latency without a queue in front of the worker
+                for i, item in enumerate(batch):
+                    comments_ingest(creator=creator, items=[item])
+                    time.sleep(max(0.0, started + (i + 1) / per_second - time.time()))
+            else:  # a burst: throughput
+                for i in range(0, count, 100):
+                    comments_ingest(creator=creator, items=batch[i : i + 100])
+            deadline = time.time() + 600
+            ids = [f"b{offset + i}" for i in range(count)]
+            while Comment.objects.filter(external_id__in=ids, status="received").exists() and time.time() < deadline:
+                time.sleep(0.2)
+            rows = list(Comment.objects.filter(external_id__in=ids).values_list("received_at", "processed_at", "status"))
+        finally:
+            os.killpg(workers.pid, signal.SIGTERM)
+            workers.wait(timeout=30)
+    done = [(r, p) for r, p, s in rows if p is not None]
+    latencies = [(p - r).total_seconds() * 1000 for r, p in done]
+    span = max(p for _, p in done).timestamp() - started
+    statuses = {s: sum(1 for *_, x in rows if x == s) for s in {s for *_, s in rows}}
+    mode = f"trickle of {per_second:g}/s" if per_second else "burst"
+    print(
+        f"{mode}, {processes} worker process{'es' if processes > 1 else ''}: {len(done)} comments in {span:.1f}s = "
+        f"{len(done) / span:.1f} drafts/s ({len(done) / span / processes:.1f} per process); "
+        f"ingest->draft p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms; {statuses}"
+    )
+    return len(done) / span
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--comments", type=int, default=400)
+    args = parser.parse_args()
+    scratch_database(DB)
+    os.environ["CELERY_BROKER_URL"] = REDIS
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS).flushdb()
+        from django.conf import settings
+
+        settings.CELERY_BROKER_URL = REDIS
+        from replyqueue.celery import app
+
+        app.conf.broker_url = REDIS
+        from accounts.services import creator_create
+        from replyqueue.clone.knowledge import knowledge_add
+
+        creator = creator_create(slug="bench", owner_email="bench@example.com")
+        rng = random.Random(7)
+        started = time.perf_counter()
+        items = list(knowledge(args.items, rng))
+        for i in range(0, len(items), 5000):
+            knowledge_add(creator=creator, items=items[i : i + 5000], origin="bench")
+        print(f"{args.items:,} knowledge items stored and indexed in {time.perf_counter() - started:.1f}s")
+        one = measure(creator, 1, args.comments, 0)
+        two = measure(creator, 2, args.comments, args.comments)
+        print(f"burst, 2 processes / 1 process: {two / one:.2f}x (the machine has {os.cpu_count()} cores)")
+        measure(creator, 1, 100, 2 * args.comments, per_second=5)
+    finally:
+        import redis
+
+        redis.Redis.from_url(REDIS).flushdb()
+        drop_database(DB)
+
+
+if __name__ == "__main__":
+    main()

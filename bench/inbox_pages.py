@@ -1,0 +1,119 @@
+"""Inbox page server time with 100,000 and 1,000,000 drafts on PostgreSQL, next to Django's admin
+changelist listing the same rows; and bulk-approving 1,000 drafts.
+
+    .venv/bin/python bench/inbox_pages.py [--rows 100000 1000000]
+
+Rows are generated with SQL (generate_series) into a scratch database that is dropped at the end.
+Times are the median of 5 requests through Django's test client (no network), in milliseconds.
+"""
+
+import argparse
+import statistics
+import time
+
+from _setup import drop_database, scratch_database
+
+DB = "replyqueue_bench_inbox"
+
+
+def fill(creator_id: int, rows: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO comments_fan (creator_id, platform, external_id, name)
+               SELECT %s, 'youtube', 'fan-' || g, 'Fan ' || g FROM generate_series(1, %s) g""",
+            [creator_id, max(rows // 10, 1)],
+        )
+        cursor.execute("SELECT min(id) FROM comments_fan WHERE creator_id = %s", [creator_id])
+        first_fan = cursor.fetchone()[0]
+        cursor.execute(
+            """INSERT INTO comments_comment (creator_id, platform, external_id, fan_id, parent_external_id, text,
+                 received_at, status, reason, category, language, priority, reasons, owner_only, attempts, labels)
+               SELECT %s, 'youtube', 'c-' || g, %s + (g %% %s), '', 'What camera do you use? #' || g,
+                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', false, 1, '[]'
+               FROM generate_series(1, %s) g""",
+            [creator_id, first_fan, max(rows // 10, 1), rows],
+        )
+        cursor.execute(
+            """INSERT INTO inbox_draft (creator_id, comment_id, status, text, drafted_text, sources, confidence, flags,
+                 drafter, instruction, generation, rank, version, priority, usage, created_at)
+               SELECT creator_id, id, 'pending', 'I shoot on the Sony A7 IV.', 'I shoot on the Sony A7 IV.', '[]', 0.9,
+                 '[]', 'grounded', '', 1, 0, 1, priority, '{}', received_at
+               FROM comments_comment WHERE creator_id = %s""",
+            [creator_id],
+        )
+        cursor.execute("ANALYZE")
+
+
+def timed(client, url: str, repeat: int = 5) -> float:
+    durations = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        durations.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(durations)
+
+
+def deep_cursor(creator_id: int, position: int) -> str:
+    from replyqueue.inbox.models import Draft
+
+    draft = (
+        Draft.objects.filter(creator_id=creator_id, status="pending", rank=0)
+        .order_by("-priority", "-id")
+        .values("priority", "id")[position]
+    )
+    return f"{draft['priority']}.{draft['id']}"
+
+
+def run(rows: int) -> None:
+    from django.test import Client
+
+    from accounts.models import User
+    from accounts.services import creator_create
+    from replyqueue.inbox.models import Draft
+    from replyqueue.inbox.services import Actor, drafts_bulk_approve
+
+    creator = creator_create(slug=f"bench-{rows}", owner_email=f"owner{rows}@example.com", password="pw-bench-1")
+    owner = User.objects.get(email=f"owner{rows}@example.com")
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    started = time.perf_counter()
+    fill(creator.id, rows)
+    print(f"\n{rows:,} drafts generated in {time.perf_counter() - started:.1f}s")
+
+    client = Client()
+    client.force_login(owner)
+    deep = int(rows * 0.9)
+    inbox_first = timed(client, "/inbox/")
+    inbox_deep = timed(client, f"/inbox/?after={deep_cursor(creator.id, deep)}")
+    per_page = 100  # the admin's default list_per_page
+    admin_first = timed(client, "/admin/inbox/draft/?status__exact=pending")
+    admin_deep = timed(client, f"/admin/inbox/draft/?status__exact=pending&p={deep // per_page}")
+    print(f"{'page':<24}{'inbox (25 rows)':>16}{'admin (100 rows)':>18}{'admin / inbox':>15}")
+    print(f"{'first page':<24}{inbox_first:>13.1f} ms{admin_first:>15.1f} ms{admin_first / inbox_first:>14.1f}x")
+    print(f"{f'deep page (row {deep:,})':<24}{inbox_deep:>13.1f} ms{admin_deep:>15.1f} ms{admin_deep / inbox_deep:>14.1f}x")
+    print(f"inbox deep / first: {inbox_deep / inbox_first:.2f}x   admin deep / first: {admin_deep / admin_first:.2f}x")
+
+    ids = list(Draft.objects.filter(creator_id=creator.id, status="pending").values_list("id", flat=True)[:1000])
+    started = time.perf_counter()
+    result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role="owner", user=owner), draft_ids=ids)
+    elapsed = time.perf_counter() - started
+    print(f"bulk approve: {len(result.approved)} drafts in {elapsed:.2f}s ({len(result.approved) / elapsed:.0f} drafts/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    args = parser.parse_args()
+    scratch_database(DB)
+    try:
+        for rows in args.rows:
+            run(rows)
+    finally:
+        drop_database(DB)
+
+
+if __name__ == "__main__":
+    main()

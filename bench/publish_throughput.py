@@ -1,0 +1,201 @@
+"""Publishing speed on PostgreSQL + Redis + real Celery workers, to a loopback Standard Webhooks
+receiver: deliveries per second with 1 and 2 worker processes, and approval -> delivery latency
+(p50, p95) at a steady approval rate.
+
+    .venv/bin/python bench/publish_throughput.py [--replies 400] [--paced 120] [--rate 15]
+                                                 [--concurrency 1] [--receiver-latency-ms 20]
+
+Throughput: `--replies` replies approved ahead (inside their undo window), then all released at
+once; the clock runs from the release to the last delivery. Latency: `--paced` replies approved one
+by one at `--rate` per second, each measured from its approval to its arrival at the receiver.
+The receiver answers every request after `--receiver-latency-ms` (a real endpoint is not instant).
+
+Uses its own scratch database, Redis database 13 and queue `bench-publish`; all are dropped after.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from _setup import ROOT, drop_database, percentile, scratch_database
+
+DB = "replyqueue_bench_publish"
+REDIS = "redis://127.0.0.1:6379/13"
+QUEUE = "bench-publish"
+
+
+def start_workers(count: int, concurrency: int, name: str) -> list[subprocess.Popen]:
+    env = dict(os.environ, CELERY_BROKER_URL=REDIS, CELERY_TASK_DEFAULT_QUEUE=QUEUE, LOST_TASK_SECONDS="600")
+    workers = []
+    for n in range(count):
+        log = open(ROOT / "var" / f"bench-publish-{name}-{n}.log", "w")  # noqa: SIM115 - closed at exit
+        workers.append(subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "replyqueue", "worker", "--concurrency", str(concurrency),
+             "--hostname", f"bench{n}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel", "WARNING"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        ))
+    return workers
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)  # each worker's own process group: only what we started
+    for worker in workers:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def drafts(creator, prefix: str, count: int) -> list:
+    from replyqueue.clone.services import comment_process
+    from replyqueue.comments.services import comments_ingest
+    from replyqueue.inbox.models import Draft
+
+    items = [
+        {"platform": "youtube", "external_id": f"{prefix}{n}", "text": "What camera do you use?",
+         "author": {"external_id": f"fan{n % 50}", "name": "Fan"}}
+        for n in range(count)
+    ]
+    for start in range(0, count, 200):
+        for result in comments_ingest(creator=creator, items=items[start:start + 200]):
+            comment_process(comment_id=result.comment.id)  # a running worker may draft some first
+    found = Draft.objects.filter(comment__external_id__startswith=prefix, status="pending")
+    wait_until(lambda: found.count() == count, 60, "every comment drafted")
+    return list(found.select_related("creator", "comment"))
+
+
+def purge_queue() -> None:
+    from replyqueue.celery import app
+
+    with app.connection_for_write() as connection:
+        app.control.purge(connection=connection)
+
+
+def throughput(creator, owner, receiver, count: int, workers: int, concurrency: int) -> float:
+    """Deliveries per second: `count` approved replies released at once to `workers` processes."""
+    from django.utils import timezone
+
+    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.publishing.models import Publication
+    from replyqueue.publishing.services import enqueue_publish
+
+    creator.undo_delay_seconds = 3600  # approved now, released together below
+    creator.save()
+    actor = Actor(role="owner", user=owner)
+    ids = [draft_approve(draft=d, actor=actor).id for d in drafts(creator, f"t{workers}-", count)]
+    purge_queue()  # the comments' own processing tasks: already done in-process
+    processes = start_workers(workers, concurrency, f"throughput-{workers}")
+    try:
+        warm_up(creator, owner, receiver, f"w{workers}-")
+        before = receiver.unique_deliveries
+        started = time.time()
+        Publication.objects.filter(id__in=ids).update(due_at=timezone.now())
+        enqueue_publish(ids)
+        wait_until(lambda: receiver.unique_deliveries - before >= count, 300, "every delivery")
+        keys = Publication.objects.filter(id__in=ids).values_list("idempotency_key", flat=True)
+        finished = max(receiver.arrivals[key] for key in keys)
+    finally:
+        stop_workers(processes)
+    return count / (finished - started)
+
+
+def warm_up(creator, owner, receiver, prefix: str) -> None:
+    """A few replies through the fresh workers before the clock starts (imports, connections)."""
+    from replyqueue.inbox.services import Actor, draft_approve
+
+    creator.undo_delay_seconds = 0
+    creator.save()
+    before = receiver.unique_deliveries
+    batch = drafts(creator, prefix, 8)
+    for draft in batch:
+        draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+    wait_until(lambda: receiver.unique_deliveries - before >= len(batch), 60, "the warm-up deliveries")
+
+
+def latency(creator, owner, receiver, count: int, rate: float, workers: int, concurrency: int) -> list[float]:
+    """Approval -> delivery seconds for `count` replies approved one by one at `rate` per second."""
+    from replyqueue.inbox.services import Actor, draft_approve
+
+    processes = start_workers(workers, concurrency, f"latency-{workers}")
+    try:
+        warm_up(creator, owner, receiver, f"lw{workers}-")
+        batch = drafts(creator, f"l{workers}-", count)  # their processing tasks are no-ops by now
+        approved = {}
+        for n, draft in enumerate(batch):
+            due = time.time() + 1 / rate if n else time.time()
+            publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+            approved[publication.idempotency_key] = publication.created_at.timestamp()
+            time.sleep(max(0.0, due - time.time()))
+        wait_until(lambda: all(key in receiver.arrivals for key in approved), 120, "the paced deliveries")
+    finally:
+        stop_workers(processes)
+    return [receiver.arrivals[key] - at for key, at in approved.items()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replies", type=int, default=400)
+    parser.add_argument("--paced", type=int, default=120)
+    parser.add_argument("--rate", type=float, default=15.0)
+    parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker")
+    parser.add_argument("--receiver-latency-ms", type=float, default=20.0)
+    args = parser.parse_args()
+
+    os.environ.update(CELERY_BROKER_URL=REDIS, CELERY_TASK_DEFAULT_QUEUE=QUEUE, LOG_LEVEL="WARNING")
+    (ROOT / "var").mkdir(exist_ok=True)
+    scratch_database(DB)
+    try:
+        run(args)
+    finally:
+        purge_queue()
+        drop_database(DB)
+
+
+def run(args) -> None:
+    from accounts.services import creator_create, webhook_set
+    from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+    from replyqueue.publishing.receiver import ReceiverState, start_receiver
+
+    creator = creator_create(slug="bench", name="Bench", owner_email="bench@example.com", password="bench-only")
+    owner = creator.memberships.get().user
+    knowledge_add(creator=creator, items=[KnowledgeInput("faq", "What camera do you use?", "The Sony A7 IV.")])
+    receiver = ReceiverState(secret="", latency=args.receiver_latency_ms / 1000)
+    server = start_receiver(receiver)
+    receiver.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
+
+    print(f"publish throughput: {args.replies} replies released at once, receiver latency "
+          f"{args.receiver_latency_ms:g} ms, {args.concurrency} pool process(es) per worker")
+    rates = {}
+    for workers in (1, 2):
+        rates[workers] = throughput(creator, owner, receiver, args.replies, workers, args.concurrency)
+        print(f"  {workers} worker(s): {rates[workers]:7.1f} deliveries/s")
+    print(f"  2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
+
+    print(f"approval -> delivery latency: {args.paced} replies approved at {args.rate:g}/s")
+    for workers in (1, 2):
+        seconds = latency(creator, owner, receiver, args.paced, args.rate, workers, args.concurrency)
+        print(f"  {workers} worker(s): p50 {percentile(seconds, 0.5) * 1000:6.0f} ms   "
+              f"p95 {percentile(seconds, 0.95) * 1000:6.0f} ms")
+    duplicates = sum(receiver.deliveries.values()) - receiver.unique_deliveries
+    print(f"deliveries: {receiver.unique_deliveries} unique, {duplicates} repeated webhook-ids, "
+          f"{receiver.rejected} rejected signatures")
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""YouTube has no comment webhooks: a periodic task polls each channel for new comment threads.
+
+`commentThreads.list?part=snippet&allThreadsRelatedToChannelId=...&order=time` lists threads newest
+first. The channel's `poll_cursor` remembers the newest thread already read, so paging stops as soon
+as it reaches known comments; it moves only once a poll has read everything new, so a poll cut short
+(quota, an error) is picked up again next time, and ingest de-duplicates what is read twice.
+Each page costs 1 quota unit; on `quotaExceeded` the channel waits for the daily reset.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from replyqueue.comments.models import Channel, Platform
+from replyqueue.comments.serializers import CommentIn
+from replyqueue.comments.services import comments_ingest
+from replyqueue.publishing.connectors.base import Outcome
+from replyqueue.publishing.connectors.platform import Account, json_body
+from replyqueue.publishing.connectors.youtube import api_url, authorized_call, error_reason
+from replyqueue.publishing.quota import LIST_UNITS, quota_exhausted, quota_wait_until
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 100
+
+
+@dataclass
+class PollResult:
+    ingested: int = 0  # new comments stored
+    pages: int = 0
+    complete: bool = False  # read up to the cursor (or the end): the cursor moved
+    stopped: str = ""  # why a poll ended early
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a thread sits in the newest-first list."""
+
+    id: str
+    published_at: datetime
+
+    def to_cursor(self) -> str:
+        return json.dumps({"id": self.id, "published_at": self.published_at.isoformat()})
+
+    @classmethod
+    def from_cursor(cls, cursor: str) -> "Position | None":
+        try:
+            data = json.loads(cursor)
+            return cls(data["id"], datetime.fromisoformat(data["published_at"]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+
+def youtube_channels_poll() -> dict[int, PollResult]:
+    channels = Channel.objects.filter(platform=Platform.YOUTUBE, enabled=True).select_related("creator")
+    return {channel.id: channel_poll(channel) for channel in channels}
+
+
+def channel_claim_poll(channel: Channel) -> bool:
+    """Only one poll of a channel at a time: whoever stamps polled_at first polls it."""
+    previous = Q(polled_at__isnull=True) if channel.polled_at is None else Q(polled_at=channel.polled_at)
+    now = timezone.now()
+    if not Channel.objects.filter(previous, id=channel.id).update(polled_at=now):
+        return False
+    channel.polled_at = now
+    return True
+
+
+def channel_poll(channel: Channel) -> PollResult:
+    result = PollResult()
+    if until := quota_wait_until(channel, LIST_UNITS):
+        result.stopped = f"quota spent until {until.isoformat()}"
+        return result
+    if not channel_claim_poll(channel):
+        result.stopped = "another poll of this channel is running"
+        return result
+    try:
+        account = Account(channel, channel.credentials)
+    except ValueError as error:
+        result.stopped = str(error)
+        return result
+    cursor = Position.from_cursor(channel.poll_cursor)
+    newest: Position | None = None
+    page_token = ""
+    while True:
+        body = _fetch_page(account, page_token, result)
+        if body is None:
+            break
+        threads = [thread for thread in body["items"] if _position(thread)]
+        newest = newest or (_position(threads[0]) if threads else None)
+        fresh, reached_cursor = _unseen(threads, cursor)
+        result.ingested += _ingest(channel, fresh)
+        page_token = body.get("nextPageToken") or ""
+        if reached_cursor or not page_token or (cursor is None and result.pages >= settings.YOUTUBE_FIRST_POLL_PAGES):
+            result.complete = True
+            break
+    if result.complete and newest:
+        channel.poll_cursor = newest.to_cursor()
+        channel.save(update_fields=["poll_cursor"])
+    if result.stopped:
+        log.warning("YouTube poll of channel %s stopped early: %s", channel.id, result.stopped)
+    return result
+
+
+def _fetch_page(account: Account, page_token: str, result: PollResult) -> dict | None:
+    """One page of threads, or None (with result.stopped saying why)."""
+    channel = account.channel
+    if until := quota_wait_until(channel, LIST_UNITS):
+        result.stopped = f"quota spent until {until.isoformat()}"
+        return None
+    params = {
+        "part": "snippet",
+        "allThreadsRelatedToChannelId": channel.external_id,
+        "order": "time",
+        "maxResults": str(PAGE_SIZE),
+        "textFormat": "plainText",
+    }
+    if page_token:
+        params["pageToken"] = page_token
+    if not account.credentials.get("access_token") and account.credentials.get("api_key"):
+        params["key"] = account.credentials["api_key"]
+    response = authorized_call(account, "GET", api_url(account, "commentThreads"), LIST_UNITS, params=params)
+    if isinstance(response, Outcome):
+        result.stopped = response.error
+        return None
+    if not response.is_success:
+        reason, message = error_reason(response)
+        if reason == "quotaExceeded":
+            until = quota_exhausted(channel)
+            result.stopped = f"quota exceeded; waiting until {until.isoformat()}"
+        else:
+            result.stopped = f"HTTP {response.status_code} {reason}: {message}"
+        return None
+    body = json_body(response)
+    if body is None or not isinstance(body.get("items"), list):
+        result.stopped = "malformed commentThreads answer"
+        return None
+    result.pages += 1
+    return body
+
+
+def _position(thread) -> Position | None:
+    if not isinstance(thread, dict):
+        return None
+    top = (thread.get("snippet") or {}).get("topLevelComment") or {}
+    published = parse_datetime(str((top.get("snippet") or {}).get("publishedAt") or ""))
+    if not top.get("id") or published is None:
+        return None
+    return Position(str(top["id"]), published)
+
+
+def _unseen(threads: list[dict], cursor: Position | None) -> tuple[list[dict], bool]:
+    """The threads newer than the cursor, and whether the cursor was reached on this page."""
+    for index, thread in enumerate(threads):
+        position = _position(thread)
+        if cursor and (position.id == cursor.id or position.published_at < cursor.published_at):
+            return threads[:index], True
+    return threads, False
+
+
+def thread_item(thread: dict) -> dict:
+    snippet = thread["snippet"]
+    top = snippet["topLevelComment"]
+    comment = top.get("snippet") or {}
+    video_id = snippet.get("videoId") or comment.get("videoId")
+    return {
+        "platform": Platform.YOUTUBE,
+        "external_id": str(top["id"]),
+        "text": comment.get("textOriginal") or comment.get("textDisplay") or "",
+        "author": {
+            "external_id": str((comment.get("authorChannelId") or {}).get("value") or "unknown"),
+            "name": comment.get("authorDisplayName") or "",
+        },
+        "post": {"external_id": video_id, "url": f"https://www.youtube.com/watch?v={video_id}"} if video_id else None,
+        "created_at": comment.get("publishedAt"),
+    }
+
+
+def _ingest(channel: Channel, threads: list[dict]) -> int:
+    items = []
+    for thread in threads:
+        item = thread_item(thread)
+        if item["author"]["external_id"] == channel.external_id:
+            continue  # the creator's own comment
+        serializer = CommentIn(data=item)
+        if serializer.is_valid():
+            items.append(serializer.validated_data)
+        else:
+            log.warning("skipping a YouTube comment that does not validate: %s", serializer.errors)
+    if not items:
+        return 0
+    results = comments_ingest(creator=channel.creator, items=items, channel=channel)
+    return sum(not result.duplicate for result in results)

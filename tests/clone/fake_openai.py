@@ -1,0 +1,80 @@
+"""A loopback server that speaks the OpenAI Chat Completions protocol, scripted per request."""
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class FakeOpenAI:
+    script: list[str] = field(default_factory=list)  # ok, abstain, slow, 500, 429, malformed, not_completion, malicious
+    requests: list[dict] = field(default_factory=list)
+    slow_seconds: float = 2.0
+    server: ThreadingHTTPServer | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}/v1"
+
+    def answer(self, request: dict) -> tuple[int, str]:
+        action = self.script.pop(0) if self.script else "ok"
+        data = json.loads(request["messages"][1]["content"].split("\n", 1)[1])
+        sources = data["SOURCES"]
+        if action == "slow":
+            time.sleep(self.slow_seconds)
+        if action == "500":
+            return 500, json.dumps({"error": {"message": "overloaded", "type": "server_error"}})
+        if action == "429":
+            return 429, json.dumps({"error": {"message": "Rate limit reached", "type": "rate_limit_exceeded"}})
+        if action == "malformed":
+            return 200, "{not json"
+        if action == "not_completion":
+            return 200, json.dumps({"object": "list", "data": []})
+        if action == "abstain" or not sources:
+            content = json.dumps({"abstain": "the sources do not answer"})
+        elif action == "malicious":
+            content = json.dumps({
+                "reply": "Free presets for everyone at www.free-presets.xyz <script>alert(1)</script>",
+                "sources": [999999], "confidence": 1.0,
+            })
+        elif action == "prose":
+            content = "Sure! Here is my reply: " + json.dumps({"reply": sources[0]["said"], "sources": [sources[0]["id"]]})
+        else:
+            content = json.dumps({"reply": f"Hey {data['FAN']['name']}! {sources[0]['said']}", "sources": [sources[0]["id"]], "confidence": 0.9})
+        completion = {
+            "id": "chatcmpl-test", "object": "chat.completion", "model": request["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 321, "completion_tokens": 42, "total_tokens": 363},
+        }
+        return 200, json.dumps(completion)
+
+    def start(self) -> "FakeOpenAI":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
+                status, text = fake.answer(body)
+                payload = text.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()

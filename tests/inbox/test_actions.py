@@ -1,0 +1,206 @@
+"""What reviewers do to cards besides approve/reject: bulk, regenerate, answer, mark, assign."""
+
+import pytest
+
+from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+from replyqueue.clone.models import KnowledgeItem, TriageFeedback
+from replyqueue.clone.services import comment_process
+from replyqueue.comments.models import Comment
+from replyqueue.inbox.models import Decision, Draft
+from replyqueue.inbox.services import Actor, drafts_bulk_approve
+from replyqueue.publishing.models import Publication
+from tests.conftest import PASSWORD
+from tests.factories import drafted, ingest
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def login(client, user):
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def processed(creator, external_id, text, **extra):
+    comment = ingest(creator, external_id, text, **extra)
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    return comment
+
+
+def test_an_assistant_bulk_approves_routine_drafts_and_is_told_what_was_skipped(creator, assistant, camera_faq):
+    routine = drafted(creator, "r1")
+    flagged = drafted(creator, "r2")
+    Draft.objects.filter(id=flagged.id).update(flags=[{"kind": "price", "start": 0, "end": 3, "text": "$99"}])
+    unsure = drafted(creator, "r3")
+    Draft.objects.filter(id=unsure.id).update(confidence=0.2)
+    actor = Actor(role="assistant", user=assistant)
+    result = drafts_bulk_approve(creator_id=creator.id, actor=actor, draft_ids=[routine.id, flagged.id, unsure.id, 999999])
+    assert result.approved == [routine.id]
+    assert result.skipped == {
+        flagged.id: "facts guard flagged the draft",
+        unsure.id: "low confidence (20%)",
+        999999: "not found",
+    }
+    assert Publication.objects.count() == 1
+
+
+def test_the_owner_bulk_approves_everything_pending(creator, owner, camera_faq):
+    drafts = [drafted(creator, f"o{i}") for i in range(3)]
+    Draft.objects.filter(id=drafts[0].id).update(confidence=0.1)
+    result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role="owner", user=owner), draft_ids=[d.id for d in drafts])
+    assert sorted(result.approved) == sorted(d.id for d in drafts)
+
+
+def test_bulk_approve_all_matching_the_filter(client, owner, creator, camera_faq):
+    for i in range(4):
+        drafted(creator, f"m{i}", platform="instagram" if i < 3 else "youtube")
+    response = login(client, owner).post("/inbox/bulk-approve/", {"all_matching": "1", "platform": "instagram"}, **HTMX)
+    assert "3 approved." in response.content.decode()
+    assert Draft.objects.filter(status="pending").count() == 1
+
+
+def test_viewers_cannot_bulk_approve(client, viewer, creator, camera_faq):
+    draft = drafted(creator)
+    response = login(client, viewer).post("/inbox/bulk-approve/", {"draft": [draft.id]}, **HTMX)
+    assert response.status_code == 403
+
+
+def test_regenerate_with_an_instruction_supersedes_the_old_draft(client, owner, creator):
+    knowledge_add(
+        creator=creator,
+        items=[KnowledgeInput("faq", "What camera do you use?", "I shoot on the Sony A7 IV. It has a great sensor. I love it.")],
+    )
+    draft = drafted(creator)
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter"}, **HTMX)
+    new = Draft.objects.get(status="pending")
+    assert new.generation == 2 and new.instruction == "shorter"
+    assert len(new.text) < len(draft.text)
+    assert Draft.objects.get(id=draft.id).status == "superseded"
+    assert Decision.objects.get(draft=draft).action == "regenerate"
+
+
+def test_regenerate_offers_alternatives_resting_on_different_knowledge(client, owner, creator):
+    knowledge_add(
+        creator=creator,
+        items=[
+            KnowledgeInput("faq", "What camera do you use?", "The Sony A7 IV."),
+            KnowledgeInput("reply", "which camera do you use for video", "Mostly the Sony A7 IV, sometimes a ZV-1."),
+        ],
+    )
+    draft = drafted(creator)
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"alternatives": "2"}, **HTMX)
+    pending = list(Draft.objects.filter(status="pending").order_by("rank"))
+    assert [d.rank for d in pending] == [0, 1]
+    assert pending[0].sources != pending[1].sources
+    body = client.get("/inbox/").content.decode()
+    assert "Alternatives:" in body
+
+
+def test_approving_one_alternative_supersedes_the_others(creator, owner):
+    from replyqueue.clone.services import comment_redraft
+    from replyqueue.inbox.services import draft_approve
+
+    knowledge_add(creator=creator, items=[
+        KnowledgeInput("faq", "What camera do you use?", "The Sony A7 IV."),
+        KnowledgeInput("reply", "which camera do you use for video", "Mostly the Sony A7 IV, sometimes a ZV-1."),
+    ])
+    comment = ingest(creator)
+    comment_redraft(comment_id=comment.id, alternatives=2)
+    first, second = Draft.objects.filter(comment=comment).order_by("rank")
+    draft_approve(draft=second, actor=Actor(role="owner", user=owner))
+    assert Draft.objects.get(id=first.id).status == "superseded"
+
+
+def test_the_creators_answer_becomes_knowledge_and_a_draft_to_approve(client, owner, creator):
+    comment = processed(creator, "tokyo", "Will you come to Tokyo for a meetup?")
+    assert comment.status == "needs_human"
+    login(client, owner).post(f"/inbox/comments/{comment.id}/answer/", {"text": "No Tokyo meetup planned yet, sorry!"}, **HTMX)
+    draft = Draft.objects.get(comment=comment)
+    assert (draft.status, draft.drafter, draft.text) == ("pending", "creator", "No Tokyo meetup planned yet, sorry!")
+    assert KnowledgeItem.objects.get(id=draft.sources[0]).origin == "creator_answer"
+    again = processed(creator, "tokyo2", "will you come to Tokyo for a meetup??")
+    assert again.status == "drafted"
+    assert "No Tokyo meetup planned yet" in Draft.objects.get(comment=again).text
+
+
+def test_marking_spam_trains_the_creator_and_stops_the_draft(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", "What camera do you use? 🔥🔥 follow me")
+    login(client, owner).post(f"/inbox/comments/{draft.comment_id}/mark/", {"category": "spam"}, **HTMX)
+    comment = Comment.objects.get(id=draft.comment_id)
+    assert (comment.status, comment.category) == ("no_reply", "spam")
+    assert Draft.objects.get(id=draft.id).status == "superseded"
+    assert TriageFeedback.objects.get(comment=comment).category == "spam"
+    copy = processed(creator, "s2", "what camera do you use?? follow me")
+    assert copy.category == "spam"
+
+
+def test_not_spam_gets_the_comment_drafted(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    comment = processed(creator, "ns", "What camera do you use? check out my channel")
+    assert comment.status == "no_reply"
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/comments/{comment.id}/mark/", {"category": "question"}, **HTMX)
+    comment.refresh_from_db()
+    assert comment.status == "drafted"
+
+
+def test_draft_anyway_drafts_a_comment_triage_set_aside(client, owner, creator, camera_faq):
+    comment = processed(creator, "da", "What camera do you use? check out my channel")
+    login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
+    assert Comment.objects.get(id=comment.id).status == "drafted"
+    assert Draft.objects.filter(comment=comment, status="pending").exists()
+
+
+def test_approving_warns_when_the_fan_wrote_again(client, owner, creator, camera_faq):
+    draft = drafted(creator, "w1")
+    ingest(creator, "w2", "actually never mind", author={"external_id": "fan-w1", "name": "Sam"})
+    body = login(client, owner).post(f"/inbox/drafts/{draft.id}/approve/", {"version": draft.version}, **HTMX).content.decode()
+    assert "wrote again" in body
+    assert Draft.objects.get(id=draft.id).status == "pending"
+    client.post(f"/inbox/drafts/{draft.id}/approve/", {"version": draft.version, "confirm": "1"}, **HTMX)
+    assert Draft.objects.get(id=draft.id).status == "approved"
+
+
+def test_assigning_a_comment(client, owner, assistant, creator, camera_faq):
+    draft = drafted(creator)
+    login(client, owner).post(f"/inbox/comments/{draft.comment_id}/assign/", {"assignee": str(assistant.id)}, **HTMX)
+    assert Comment.objects.get(id=draft.comment_id).assigned_to == assistant
+
+
+def test_history_shows_who_decided_and_the_diff(client, owner, creator, camera_faq):
+    draft = drafted(creator)
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/approve/", {"version": 1, "text": "Sony A7 IV <b>forever</b>"}, **HTMX)
+    body = client.get(f"/inbox/drafts/{draft.id}/history/", **HTMX).content.decode()
+    assert "edit_approve" in body and owner.email in body
+    assert "&lt;b&gt;forever&lt;/b&gt;</ins>" in body
+    fan_page = client.get(f"/inbox/fans/{draft.comment.fan_id}/").content.decode()
+    assert "edit_approve" in fan_page
+
+
+def test_an_approved_reply_becomes_knowledge_and_undo_takes_it_back(creator, owner, camera_faq):
+    from replyqueue.inbox.services import draft_approve, draft_undo
+
+    draft = drafted(creator)
+    draft_approve(draft=draft, actor=Actor(role="owner", user=owner), text="Sony A7 IV!")
+    learned = KnowledgeItem.objects.get(origin=f"approved_draft:{draft.id}")
+    assert (learned.kind, learned.body) == ("reply", "Sony A7 IV!")
+    draft_undo(draft=Draft.objects.get(id=draft.id), actor=Actor(role="owner", user=owner))
+    assert not KnowledgeItem.objects.filter(id=learned.id).exists()
+
+
+def test_a_rejected_answer_is_not_proposed_again_for_similar_comments(client, owner, creator):
+    knowledge_add(creator=creator, items=[
+        KnowledgeInput("faq", "What camera do you use?", "The Canon R5 (old answer)."),
+        KnowledgeInput("reply", "which camera do you use now", "These days the Sony A7 IV."),
+    ])
+    draft = drafted(creator)
+    assert "Canon" in draft.text
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/reject/", {"version": 1, "reason": "outdated"}, **HTMX)
+    again = drafted(creator, "again", "what camera do you use?")
+    assert "Canon" not in again.text
+
+
+@pytest.mark.parametrize("path", ["/inbox/comments/{id}/mark/", "/inbox/comments/{id}/draft/", "/inbox/comments/{id}/answer/"])
+def test_comment_actions_of_another_creator_are_404(client, outsider, creator, camera_faq, path):
+    draft = drafted(creator)
+    response = login(client, outsider).post(path.format(id=draft.comment_id), {"category": "spam", "text": "x"}, **HTMX)
+    assert response.status_code == 404

@@ -1,0 +1,431 @@
+"""Loopback stand-ins for the Meta Graph API and the YouTube Data API v3.
+
+Real HTTP on 127.0.0.1 (ThreadingHTTPServer), the platforms' request and answer formats, their
+error bodies, and scripted misbehaviour: each request takes the next action of `script` (writes)
+or `list_script` (reads), "ok" once the script is empty. Replies created are kept, so tests can
+assert a reply was published exactly once.
+
+Common actions: "ok", "500" (an error body in the platform's shape), "html500" (a proxy page),
+"429" (with Retry-After), "hang" (nothing happens, the answer comes after hang_seconds),
+"accept_then_hang" (the reply is created, the answer comes too late), "malformed" (the reply is
+created, the answer is not JSON). Each fake adds its own (Meta: "throttle:<code>", "token",
+"deleted", "permission"; YouTube: "quota", "rate", "forbidden", "disabled", "notfound", "unauthorized").
+"""
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from django.utils import timezone
+
+from replyqueue.comments.models import Channel
+from replyqueue.inbox.services import Actor, draft_approve
+from replyqueue.publishing.models import Publication
+from replyqueue.publishing.services import publication_send
+from tests.factories import drafted
+
+
+@dataclass
+class Reply:
+    id: str
+    parent_id: str
+    text: str
+    author_id: str
+    author_name: str
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes = b""
+    headers: dict | None = None
+
+    @classmethod
+    def json(cls, status: int, data, headers: dict | None = None) -> "Answer":
+        return cls(status, json.dumps(data).encode(), {"content-type": "application/json; charset=UTF-8", **(headers or {})})
+
+
+class FakePlatform:
+    def __init__(self):
+        self.script: list[str] = []
+        self.list_script: list[str] = []
+        self.hang_seconds = 1.5
+        self.replies: list[Reply] = []
+        self.deleted: set[str] = set()
+        self.calls: Counter = Counter()  # (method, path kind) -> requests received
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> "FakePlatform":
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    # -- state --------------------------------------------------------------------------------
+    def next_action(self, method: str) -> str:
+        with self.lock:
+            script = self.script if method == "POST" else self.list_script
+            return script.pop(0) if script else "ok"
+
+    def add_reply(self, parent_id: str, text: str, author_id: str, author_name: str = "someone") -> Reply:
+        with self.lock:
+            reply = Reply(self.new_id(), parent_id, text, author_id, author_name)
+            self.replies.append(reply)
+            return reply
+
+    def replies_to(self, parent_id: str) -> list[Reply]:
+        with self.lock:
+            return [reply for reply in self.replies if reply.parent_id == parent_id]
+
+    def new_id(self) -> str:
+        return str(17_900_000_000_000_000 + next(self._ids))
+
+    def handle(self, method: str, path: str, query: dict, headers: dict, body: bytes) -> Answer:
+        raise NotImplementedError
+
+    def common_misbehaviour(self, action: str, error: Answer) -> Answer | None:
+        """The answer for a generic action that does not touch state, or None."""
+        if action == "hang":
+            time.sleep(self.hang_seconds)
+            return error
+        if action == "500":
+            return error
+        if action == "html500":
+            return Answer(502, b"<html><body>Bad Gateway</body></html>", {"content-type": "text/html"})
+        return None
+
+
+def _handler(fake: FakePlatform):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self._serve("GET")
+
+        def do_POST(self):
+            self._serve("POST")
+
+        def _serve(self, method: str):
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            parsed = urlparse(self.path)
+            query = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            answer = fake.handle(method, parsed.path, query, headers, body)
+            try:
+                self.send_response(answer.status)
+                for name, value in (answer.headers or {}).items():
+                    self.send_header(name, value)
+                self.send_header("content-length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting: that is what "hang" is for
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
+
+
+# -- Meta Graph API ------------------------------------------------------------------------------
+
+
+def graph_error(code: int, message: str, subcode: int | None = None, status: int = 400, kind="OAuthException"):
+    error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGh123"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return Answer.json(status, {"error": error})
+
+
+class FakeGraph(FakePlatform):
+    """`POST /{version}/{ig-comment-id}/replies` and `POST /{version}/{comment-id}/comments` with
+    `message`; GET on the same edges lists replies (`data` + cursor `paging`)."""
+
+    def __init__(self, access_token: str = "page-token", app_secret: str = "", page_size: int = 25,
+                 page_id: str = "17841400000000001"):
+        super().__init__()
+        self.access_token = access_token
+        self.app_secret = app_secret
+        self.page_size = page_size
+        self.page_id = page_id  # the account the access token belongs to: replies are posted as it
+
+    def handle(self, method, path, query, headers, body) -> Answer:
+        parts = path.strip("/").split("/")
+        if len(parts) != 3 or parts[2] not in ("replies", "comments"):
+            return graph_error(100, "Unknown path components", status=400, kind="GraphMethodException")
+        _, comment_id, edge = parts
+        params = {**query, **{k: v[-1] for k, v in parse_qs(body.decode()).items()}}
+        with self.lock:
+            self.calls[(method, edge)] += 1
+        action = self.next_action(method)
+        if answer := self.common_misbehaviour(action, graph_error(2, "An unexpected error has occurred.", status=500)):
+            return answer
+        if action == "429":
+            return Answer(429, b"Too Many Requests", {"Retry-After": "3"})
+        if action.startswith("throttle:"):
+            code = int(action.split(":")[1])
+            return graph_error(code, "(#4) Application request limit reached", status=400)
+        token = headers.get("authorization", "").removeprefix("Bearer ") or params.get("access_token", "")
+        if action == "token" or token != self.access_token:
+            return graph_error(190, "Error validating access token: Session has expired.", subcode=463)
+        if self.app_secret and params.get("appsecret_proof") != self._proof(token):
+            return graph_error(100, "Invalid appsecret_proof provided in the API argument", kind="GraphMethodException")
+        if action == "permission":
+            return graph_error(10, "(#10) Application does not have permission for this action", status=403)
+        if action == "deleted" or comment_id in self.deleted:
+            return graph_error(
+                100,
+                f"Unsupported {method.lower()} request. Object with ID '{comment_id}' does not exist, cannot be "
+                "loaded due to missing permissions, or does not support this operation.",
+                subcode=33,
+                kind="GraphMethodException",
+            )
+        if method == "GET":
+            return self._list(comment_id, edge, params)
+        return self._create(comment_id, params, action)
+
+    def _proof(self, token: str) -> str:
+        return hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+
+    def _create(self, comment_id: str, params: dict, action: str) -> Answer:
+        if not params.get("message"):
+            return graph_error(100, "(#100) The parameter message is required", kind="GraphMethodException")
+        reply = self.add_reply(comment_id, params["message"], self.page_id, "Mia Snaps")
+        if action == "accept_then_hang":
+            time.sleep(self.hang_seconds)
+        if action == "malformed":
+            return Answer(200, b'{"id": "' + reply.id.encode(), {"content-type": "application/json"})
+        return Answer.json(200, {"id": reply.id})
+
+    def _list(self, comment_id: str, edge: str, params: dict) -> Answer:
+        replies = self.replies_to(comment_id)
+        start = int(params.get("after") or 0)
+        limit = min(int(params.get("limit") or 25), self.page_size)
+        page = replies[start:start + limit]
+        if edge == "replies":  # Instagram comment fields
+            data = [{"id": r.id, "text": r.text, "username": r.author_name,
+                     "from": {"id": r.author_id, "username": r.author_name}} for r in page]
+        else:  # Facebook comment fields
+            data = [{"id": r.id, "message": r.text, "from": {"id": r.author_id, "name": r.author_name}} for r in page]
+        paging = {"cursors": {"before": str(start), "after": str(start + len(page))}}
+        if start + len(page) < len(replies):
+            paging["next"] = f"{self.url}/v21.0/{comment_id}/{edge}?{urlencode({'after': start + len(page)})}"
+        return Answer.json(200, {"data": data, "paging": paging})
+
+
+# -- YouTube Data API v3 -------------------------------------------------------------------------
+
+
+def google_error(status: int, reason: str, message: str, domain: str = "youtube.comment", headers=None) -> Answer:
+    statuses = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
+                429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+    return Answer.json(
+        status,
+        {"error": {"code": status, "message": message, "errors": [{"message": message, "domain": domain,
+                                                                   "reason": reason}],
+                   "status": statuses.get(status, "UNKNOWN")}},
+        headers,
+    )
+
+
+@dataclass
+class Thread:
+    id: str
+    video_id: str
+    text: str
+    author_channel_id: str
+    author_name: str
+    published_at: str
+
+
+class FakeYouTube(FakePlatform):
+    """comments.insert / comments.list (replies) / commentThreads.list, plus the OAuth token endpoint."""
+
+    def __init__(self, access_token: str = "ya29.token", channel_id: str = "UCcreator", page_size: int = 100):
+        super().__init__()
+        self.access_token = access_token
+        self.channel_id = channel_id
+        self.refresh_token = "1//refresh"
+        self.page_size = page_size
+        self.threads: list[Thread] = []  # newest first, as order=time lists them
+        self.refreshes = 0
+
+    def add_thread(self, thread_id: str, text: str, published_at: str, author: str = "UCfan", video="vid1"):
+        with self.lock:
+            self.threads.insert(0, Thread(thread_id, video, text, author, f"fan {author}", published_at))
+
+    def handle(self, method, path, query, headers, body) -> Answer:
+        if path == "/token":
+            return self._token(body)
+        resource = path.removeprefix("/youtube/v3/")
+        with self.lock:
+            self.calls[(method, resource)] += 1
+        action = self.next_action(method)
+        backend = google_error(503, "backendError", "The service is currently unavailable.", domain="global")
+        if answer := self.common_misbehaviour(action, backend):
+            return answer
+        if answer := self._refusal(action, headers):
+            return answer
+        if (method, resource) == ("POST", "comments"):
+            return self._insert(body, action)
+        if (method, resource) == ("GET", "comments"):
+            return self._list_replies(query)
+        if (method, resource) == ("GET", "commentThreads"):
+            return self._list_threads(query)
+        return google_error(404, "notFound", "Not Found", domain="global")
+
+    def _refusal(self, action: str, headers: dict) -> Answer | None:
+        if action == "quota":
+            return google_error(403, "quotaExceeded", "The request cannot be completed because you have exceeded "
+                                "your quota.", domain="youtube.quota")
+        if action in ("429", "rate"):
+            return google_error(429, "rateLimitExceeded", "Rate limit exceeded.", domain="youtube.quota",
+                                headers={"Retry-After": "7"})
+        if action == "unauthorized" or headers.get("authorization") != f"Bearer {self.access_token}":
+            return google_error(401, "authError", "Request had invalid authentication credentials.", domain="global")
+        if action == "forbidden":
+            return google_error(403, "forbidden", "The comment could not be created due to insufficient permissions.")
+        if action == "disabled":
+            return google_error(403, "commentsDisabled", "The video has disabled comments.",
+                                domain="youtube.commentThread")
+        if action == "notfound":
+            return google_error(404, "parentNotFound", "The specified parent comment could not be found.")
+        return None
+
+    def _token(self, body: bytes) -> Answer:
+        form = {key: values[-1] for key, values in parse_qs(body.decode()).items()}
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
+            return Answer.json(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+        with self.lock:
+            self.refreshes += 1
+            self.access_token = f"ya29.refreshed-{self.refreshes}"
+        return Answer.json(200, {"access_token": self.access_token, "expires_in": 3599, "token_type": "Bearer"})
+
+    def _insert(self, body: bytes, action: str) -> Answer:
+        try:
+            snippet = json.loads(body)["snippet"]
+        except (ValueError, KeyError, TypeError):
+            return google_error(400, "processingFailure", "The API server failed to process the request.")
+        if not snippet.get("parentId"):
+            return google_error(400, "parentIdMissing", "The comment must be linked to a parent comment.")
+        if snippet["parentId"] in self.deleted:
+            return google_error(404, "parentNotFound", "The specified parent comment could not be found.")
+        reply = self.add_reply(snippet["parentId"], snippet.get("textOriginal", ""), self.channel_id, "Mia Snaps")
+        if action == "accept_then_hang":
+            time.sleep(self.hang_seconds)
+        if action == "malformed":
+            return Answer(200, b'{"kind": "youtube#comment", "id": ', {"content-type": "application/json"})
+        return Answer.json(200, self._comment_resource(reply))
+
+    def _comment_resource(self, reply: Reply) -> dict:
+        return {
+            "kind": "youtube#comment",
+            "etag": "etag-" + reply.id,
+            "id": f"{reply.parent_id}.{reply.id}",
+            "snippet": {
+                "channelId": self.channel_id,
+                "textDisplay": reply.text,
+                "textOriginal": reply.text,
+                "parentId": reply.parent_id,
+                "authorDisplayName": reply.author_name,
+                "authorChannelId": {"value": reply.author_id},
+                "publishedAt": "2026-01-01T12:00:00Z",
+            },
+        }
+
+    def _list_replies(self, query: dict) -> Answer:
+        replies = self.replies_to(query.get("parentId", ""))
+        start = int(query.get("pageToken") or 0)
+        size = min(int(query.get("maxResults") or 20), self.page_size)
+        page = replies[start:start + size]
+        answer = {"kind": "youtube#commentListResponse", "items": [self._comment_resource(r) for r in page]}
+        if start + size < len(replies):
+            answer["nextPageToken"] = str(start + size)
+        return Answer.json(200, answer)
+
+    def _list_threads(self, query: dict) -> Answer:
+        if query.get("allThreadsRelatedToChannelId") != self.channel_id:
+            return google_error(404, "channelNotFound", "The channel could not be found.", domain="youtube.commentThread")
+        with self.lock:
+            threads = list(self.threads)
+        start = int(query.get("pageToken") or 0)
+        size = min(int(query.get("maxResults") or 20), self.page_size)
+        page = threads[start:start + size]
+        answer = {
+            "kind": "youtube#commentThreadListResponse",
+            "pageInfo": {"totalResults": len(page), "resultsPerPage": size},
+            "items": [self._thread_resource(thread) for thread in page],
+        }
+        if start + size < len(threads):
+            answer["nextPageToken"] = str(start + size)
+        return Answer.json(200, answer)
+
+    def _thread_resource(self, thread: Thread) -> dict:
+        return {
+            "kind": "youtube#commentThread",
+            "id": thread.id,
+            "snippet": {
+                "channelId": self.channel_id,
+                "videoId": thread.video_id,
+                "canReply": True,
+                "totalReplyCount": 0,
+                "isPublic": True,
+                "topLevelComment": {
+                    "kind": "youtube#comment",
+                    "id": thread.id,
+                    "snippet": {
+                        "channelId": self.channel_id,
+                        "videoId": thread.video_id,
+                        "textDisplay": thread.text,
+                        "textOriginal": thread.text,
+                        "authorDisplayName": thread.author_name,
+                        "authorChannelId": {"value": thread.author_channel_id},
+                        "publishedAt": thread.published_at,
+                        "updatedAt": thread.published_at,
+                    },
+                },
+            },
+        }
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def connect_channel(creator, platform: str, connector: str, base_url: str, external_id: str, **fields) -> Channel:
+    """A channel as a creator would connect it, credentials encrypted."""
+    credentials = fields.pop("credentials", {})
+    channel = Channel(creator=creator, platform=platform, connector=connector, base_url=base_url,
+                      external_id=external_id, **fields)
+    channel.set_credentials(credentials)
+    channel.save()
+    return channel
+
+
+def approve(creator, owner, external_id: str = "c1", **comment) -> Publication:
+    """A comment drafted by the clone and approved by the owner: its publication."""
+    draft = drafted(creator, external_id, **comment)
+    return draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+
+
+def send_now(publication: Publication) -> Publication:
+    """Run one publish attempt now, whatever its backoff said."""
+    Publication.objects.filter(id=publication.id).update(next_attempt_at=timezone.now())
+    publication_send(publication_id=publication.id)
+    publication.refresh_from_db()
+    return publication

@@ -1,0 +1,224 @@
+"""Replies through the Meta Graph API, against a loopback Graph API."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from replyqueue.publishing.claiming import publication_claim, publications_release_stale
+from replyqueue.publishing.connectors import get_connector
+from replyqueue.publishing.models import Publication
+from tests.publishing.fake_platforms import FakeGraph, approve, connect_channel, send_now
+
+TOKEN = "page-token"
+APP_SECRET = "app-secret"
+
+
+@pytest.fixture
+def graph(settings):
+    settings.PUBLISH_TIMEOUT = 0.5
+    fake = FakeGraph(access_token=TOKEN, app_secret=APP_SECRET).start()
+    fake.hang_seconds = 1.0
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def instagram(creator, graph, camera_faq):
+    creator.undo_delay_seconds = 0
+    creator.save()
+    return connect_channel(
+        creator, "instagram", "meta", graph.url, graph.page_id,
+        credentials={"access_token": TOKEN, "app_secret": APP_SECRET},
+    )
+
+
+@pytest.fixture
+def facebook(creator, graph, camera_faq):
+    creator.undo_delay_seconds = 0
+    creator.save()
+    return connect_channel(
+        creator, "facebook", "meta", graph.url, graph.page_id,
+        credentials={"access_token": TOKEN, "app_secret": APP_SECRET},
+    )
+
+
+@pytest.fixture
+def publication(creator, owner, instagram):
+    return approve(creator, owner, "c1", platform="instagram")
+
+
+def test_it_replies_to_an_instagram_comment_on_its_replies_edge(publication, graph):
+    send_now(publication)
+    [reply] = graph.replies_to("c1")
+    assert (publication.status, publication.connector) == ("sent", "meta")
+    assert publication.external_reply_id == reply.id
+    assert reply.text == publication.text
+    assert graph.calls[("POST", "replies")] == 1
+
+
+def test_it_replies_to_a_facebook_comment_on_its_comments_edge(creator, owner, facebook, graph):
+    publication = send_now(approve(creator, owner, "10150_c9", platform="facebook"))
+    [reply] = graph.replies_to("10150_c9")
+    assert publication.status == "sent"
+    assert publication.external_reply_id == reply.id
+    assert graph.calls[("POST", "comments")] == 1
+
+
+def test_a_reply_to_a_reply_goes_under_the_top_level_comment(creator, owner, instagram, graph):
+    send_now(approve(creator, owner, "c2", platform="instagram", parent_external_id="c0"))
+    assert len(graph.replies_to("c0")) == 1
+    assert graph.replies_to("c2") == []
+
+
+def test_a_wrong_app_secret_is_refused_for_good(publication, instagram, graph):
+    instagram.set_credentials({"access_token": TOKEN, "app_secret": "not-the-secret"})
+    instagram.save()
+    send_now(publication)
+    assert publication.status == "dead"
+    assert "appsecret_proof" in publication.last_error
+    assert graph.replies == []
+
+
+@pytest.mark.parametrize("code", [4, 17, 32, 613])
+def test_a_throttling_error_is_retried_no_sooner_than_a_minute(publication, graph, code):
+    graph.script = [f"throttle:{code}"]
+    before = timezone.now()
+    send_now(publication)
+    assert publication.status == "failed"
+    assert f"Graph API error {code}" in publication.last_error
+    assert publication.next_attempt_at >= before + timedelta(seconds=60)
+
+
+def test_a_429_without_a_graph_error_honours_retry_after(publication, graph):
+    graph.script = ["429"]
+    before = timezone.now()
+    send_now(publication)
+    assert publication.status == "failed"
+    assert publication.next_attempt_at >= before + timedelta(seconds=3)
+
+
+def test_an_expired_access_token_is_permanent_and_says_to_reconnect(publication, graph):
+    graph.script = ["token"]
+    send_now(publication)
+    assert publication.status == "dead"
+    assert "access token is invalid or expired" in publication.last_error
+    assert "190" in publication.last_error
+
+
+def test_a_deleted_comment_is_permanent(publication, graph):
+    graph.deleted.add("c1")
+    send_now(publication)
+    assert publication.status == "dead"
+    assert "comment was deleted" in publication.last_error
+
+
+def test_a_missing_permission_is_permanent(publication, graph):
+    graph.script = ["permission"]
+    send_now(publication)
+    assert publication.status == "dead"
+    assert "lacks a permission" in publication.last_error
+
+
+def test_a_server_error_is_retried_and_then_sent_once(publication, graph):
+    graph.script = ["500"]
+    send_now(publication)
+    assert publication.status == "failed"
+    send_now(publication)
+    assert publication.status == "sent"
+    assert len(graph.replies_to("c1")) == 1
+
+
+def test_a_proxy_error_page_is_retried(publication, graph):
+    graph.script = ["html500"]
+    send_now(publication)
+    assert publication.status == "failed"
+    assert "HTTP 502" in publication.last_error
+
+
+def test_a_channel_without_an_access_token_is_permanent(publication, instagram, graph):
+    instagram.set_credentials({})
+    instagram.save()
+    send_now(publication)
+    assert publication.status == "dead"
+    assert "no access token" in publication.last_error
+    assert graph.calls == {}
+
+
+def test_a_hang_before_the_platform_acted_is_unknown_then_sent_once(publication, graph):
+    graph.script = ["hang"]
+    send_now(publication)
+    assert (publication.status, publication.outcome_unknown) == ("unknown", True)
+    send_now(publication)
+    assert publication.status == "sent"
+    assert len(graph.replies_to("c1")) == 1
+    assert graph.calls[("GET", "replies")] == 1  # it looked before sending again
+
+
+def test_a_timeout_after_the_platform_accepted_is_reconciled_not_resent(publication, graph):
+    graph.script = ["accept_then_hang"]
+    send_now(publication)
+    assert publication.status == "unknown"
+    send_now(publication)
+    [reply] = graph.replies_to("c1")
+    assert publication.status == "sent"
+    assert publication.external_reply_id == reply.id
+    assert graph.calls[("POST", "replies")] == 1
+
+
+def test_a_malformed_answer_is_reconciled_not_resent(publication, graph):
+    graph.script = ["malformed"]
+    send_now(publication)
+    assert publication.status == "unknown"
+    send_now(publication)
+    assert publication.status == "sent"
+    assert len(graph.replies_to("c1")) == 1
+
+
+def test_a_crash_between_accept_and_record_does_not_send_twice(publication, graph, settings):
+    # The worker claimed and sent; the platform created the reply; the worker died before recording.
+    assert publication_claim(publication.id)
+    publication.refresh_from_db()
+    assert get_connector("meta").send(publication).kind == "sent"
+    Publication.objects.filter(id=publication.id).update(
+        claimed_at=timezone.now() - timedelta(seconds=settings.STALE_CLAIM_SECONDS + 1)
+    )
+    assert publications_release_stale() == 1
+
+    send_now(publication)
+    [reply] = graph.replies_to("c1")
+    assert publication.status == "sent"
+    assert publication.external_reply_id == reply.id
+    assert graph.calls[("POST", "replies")] == 1
+
+
+def test_reconcile_ignores_the_same_text_posted_by_another_account(publication, graph):
+    graph.add_reply("c1", publication.text, author_id="someone-else")
+    graph.script = ["hang"]
+    send_now(publication)
+    send_now(publication)
+    assert publication.status == "sent"
+    assert [reply.author_id for reply in graph.replies_to("c1")] == ["someone-else", graph.page_id]
+
+
+def test_reconcile_reads_every_page_of_replies(publication, graph):
+    graph.page_size = 2
+    for n in range(5):
+        graph.add_reply("c1", f"fan reply {n}", author_id=f"fan{n}")
+    graph.script = ["accept_then_hang"]
+    send_now(publication)
+    send_now(publication)
+    assert publication.status == "sent"
+    assert graph.calls[("POST", "replies")] == 1
+    assert graph.calls[("GET", "replies")] == 3
+
+
+def test_a_failed_lookup_never_sends_again(publication, graph):
+    graph.script = ["hang"]
+    send_now(publication)
+    graph.list_script = ["500"]
+    send_now(publication)
+    assert publication.status == "failed"
+    assert publication.outcome_unknown  # the next attempt looks again first
+    assert "Could not check for an earlier reply" in publication.last_error
+    assert graph.calls[("POST", "replies")] == 1
