@@ -1,6 +1,14 @@
 from django.urls import path
 
-from replyqueue.clone.api import KnowledgeDetail, KnowledgeListCreate, RuleDetail, RuleListCreate, RulePreview
+from replyqueue.clone.api import (
+    BriefCreate,
+    BriefDetail,
+    KnowledgeDetail,
+    KnowledgeListCreate,
+    RuleDetail,
+    RuleListCreate,
+    RulePreview,
+)
 from replyqueue.comments.api import CommentDetail, CommentListCreate
 from replyqueue.inbox.api import DraftApprove, DraftList, DraftReject
 from replyqueue.publishing.api import PublicationAck, PublicationList, WebhookSecretRotate
@@ -11,6 +19,8 @@ urlpatterns = [
     path("rules/", RuleListCreate.as_view(), name="api-rules"),
     path("rules/preview/", RulePreview.as_view(), name="api-rule-preview"),
     path("rules/<int:pk>/", RuleDetail.as_view(), name="api-rule-detail"),
+    path("briefs/", BriefCreate.as_view(), name="api-briefs"),
+    path("briefs/<int:pk>/", BriefDetail.as_view(), name="api-brief-detail"),
     path("comments/", CommentListCreate.as_view(), name="api-comments"),
     path("comments/<int:pk>/", CommentDetail.as_view(), name="api-comment-detail"),
     path("drafts/", DraftList.as_view(), name="api-drafts"),

@@ -131,3 +131,27 @@ class TriageFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id} is {self.category}"
+
+
+class BriefKind(models.TextChoices):
+    CAPTION = "caption"
+    TITLE = "title"
+    REPLY_TEMPLATE = "reply_template"
+
+
+class ContentBrief(models.Model):
+    """A creator asks for content in their style (captions, titles, reply templates) from a brief
+    or an existing post; the variants are drafts reviewed in the same queue as replies."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="briefs")
+    kind = models.CharField(max_length=20, choices=BriefKind.choices)
+    brief = models.TextField()
+    post_text = models.TextField(blank=True, help_text="An existing post or transcript to draw on.")
+    variants = models.PositiveSmallIntegerField(default=3)
+    status = models.CharField(max_length=20, default="received")  # received | drafted | failed
+    reason = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.brief[:40]}"

@@ -73,3 +73,25 @@ class RulePreviewOut(serializers.Serializer):
     checked = serializers.IntegerField(help_text="Comments received in the period.")
     days = serializers.IntegerField()
     examples = serializers.ListField(child=serializers.CharField(), help_text="Up to 5 matching comments.")
+
+
+class BriefIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["caption", "title", "reply_template"])
+    brief = serializers.CharField(max_length=5000)
+    post_text = serializers.CharField(max_length=50_000, required=False, allow_blank=True, default="")
+    variants = serializers.IntegerField(min_value=1, max_value=5, required=False, default=3)
+
+
+class BriefOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    brief = serializers.CharField()
+    status = serializers.CharField()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    drafts = serializers.SerializerMethodField()
+
+    def get_drafts(self, brief) -> list:
+        from replyqueue.inbox.serializers import DraftOut
+
+        return DraftOut(brief.drafts.order_by("rank"), many=True, context={"nested": True}).data

@@ -56,3 +56,10 @@ def redraft_comment(comment_id: int, instruction: str = "", alternatives: int = 
 
 def enqueue_redraft(comment_id: int, instruction: str = "", alternatives: int = 1, user_id: int | None = None) -> None:
     redraft_comment.delay(comment_id, instruction, alternatives, user_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(DraftingError,), retry_backoff=5, max_retries=3)
+def draft_brief(brief_id: int) -> None:
+    from replyqueue.clone.variants import brief_draft
+
+    brief_draft(brief_id=brief_id)

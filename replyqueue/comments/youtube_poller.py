@@ -84,6 +84,9 @@ def channel_poll(channel: Channel) -> PollResult:
     except ValueError as error:
         result.stopped = str(error)
         return result
+    if not any(account.credentials.get(key) for key in ("access_token", "refresh_token", "api_key")):
+        result.stopped = "the channel has no credentials to poll with"
+        return result
     cursor = Position.from_cursor(channel.poll_cursor)
     newest: Position | None = None
     page_token = ""

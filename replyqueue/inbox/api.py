@@ -56,7 +56,8 @@ class DraftApprove(APIView):
             )
         except DecisionError as exc:
             return decision_error(exc)
-        return Response({"draft": DraftOut(publication.draft).data, "publication": PublicationOut(publication).data})
+        publication_data = PublicationOut(publication).data if publication else None
+        return Response({"draft": DraftOut(draft).data, "publication": publication_data})
 
 
 class DraftReject(APIView):

@@ -18,7 +18,11 @@ class DraftStatus(models.TextChoices):
 
 class Draft(models.Model):
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="drafts")
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="drafts")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="drafts", null=True, blank=True)
+    brief = models.ForeignKey(
+        "clone.ContentBrief", on_delete=models.CASCADE, related_name="drafts", null=True, blank=True,
+        help_text="Set instead of comment for a content variant.",
+    )
     status = models.CharField(max_length=20, choices=DraftStatus.choices, default=DraftStatus.PENDING)
     text = models.TextField()
     drafted_text = models.TextField(help_text="What the clone wrote, before any edit.")
@@ -42,6 +46,11 @@ class Draft(models.Model):
             # The last line of defence against a reply being approved (and sent) twice.
             models.UniqueConstraint(
                 fields=["comment"], condition=Q(status="approved"), name="one_approved_draft_per_comment"
+            ),
+            models.UniqueConstraint(fields=["brief", "rank"], name="one_variant_per_slot"),
+            models.CheckConstraint(
+                condition=Q(comment__isnull=False, brief__isnull=True) | Q(comment__isnull=True, brief__isnull=False),
+                name="draft_answers_a_comment_or_a_brief",
             ),
         ]
         indexes = [

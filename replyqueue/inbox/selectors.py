@@ -82,7 +82,7 @@ class Page:
     next_cursor: str = ""
     sources: dict[int, KnowledgeItem] = field(default_factory=dict)
     history: dict[int, list[Draft]] = field(default_factory=dict)  # fan id -> earlier approved drafts
-    alternatives: dict[int, list[Draft]] = field(default_factory=dict)  # comment id -> other pending drafts
+    alternatives: dict[int, list[Draft]] = field(default_factory=dict)  # draft id -> other pending drafts
     newer_by_fan: set[int] = field(default_factory=set)  # draft ids whose fan wrote again since
 
 
@@ -153,7 +153,7 @@ def _tab_queryset(creator_id: int, query: InboxQuery, user_id: int | None) -> tu
         drafts = drafts.filter(_comment_filters(query, "comment__", user_id))
         if query.min_confidence is not None:
             drafts = drafts.filter(confidence__gte=query.min_confidence)
-        return drafts.select_related("comment__fan", "comment__post", "comment__assigned_to"), "priority"
+        return drafts.select_related("comment__fan", "comment__post", "comment__assigned_to", "brief"), "priority"
     if query.tab in ("you", "no_reply"):
         status = CommentStatus.NEEDS_HUMAN if query.tab == "you" else CommentStatus.NO_REPLY
         comments = Comment.objects.filter(creator_id=creator_id, status=status)
@@ -192,14 +192,22 @@ def inbox_page(
 def _decorate_drafts(page: Page) -> None:
     """Sources, alternatives, the fan's earlier exchanges and newer comments: four queries for
     the whole page."""
-    drafts: list[Draft] = page.rows
+    if not page.rows:
+        return
+    primaries = {("c", d.comment_id) if d.comment_id else ("b", d.brief_id): d.id for d in page.rows}
+    others = Draft.objects.filter(
+        Q(comment_id__in=[key for kind, key in primaries if kind == "c"])
+        | Q(brief_id__in=[key for kind, key in primaries if kind == "b"]),
+        status=DraftStatus.PENDING, rank__gt=0,
+    ).order_by("rank")
+    for alternative in others:
+        owner_key = ("c", alternative.comment_id) if alternative.comment_id else ("b", alternative.brief_id)
+        page.alternatives.setdefault(primaries[owner_key], []).append(alternative)
+    source_ids = {s for d in page.rows for s in d.sources}
+    page.sources = KnowledgeItem.objects.in_bulk(source_ids) if source_ids else {}
+    drafts: list[Draft] = [d for d in page.rows if d.comment_id]  # content variants have no fan
     if not drafts:
         return
-    source_ids = {s for d in drafts for s in d.sources}
-    page.sources = KnowledgeItem.objects.in_bulk(source_ids) if source_ids else {}
-    comment_ids = [d.comment_id for d in drafts]
-    for alternative in Draft.objects.filter(comment_id__in=comment_ids, status=DraftStatus.PENDING, rank__gt=0).order_by("rank"):
-        page.alternatives.setdefault(alternative.comment_id, []).append(alternative)
     fan_ids = {d.comment.fan_id for d in drafts}
     earlier = (
         Draft.objects.filter(comment__fan_id__in=fan_ids, status=DraftStatus.APPROVED)

@@ -10,11 +10,11 @@ class DraftOut(serializers.ModelSerializer):
         model = Draft
         fields = [
             "id", "comment", "status", "text", "drafted_text", "sources", "confidence", "flags", "version",
-            "drafter", "generation", "rank", "created_at", "decided_at",
+            "drafter", "generation", "rank", "created_at", "decided_at", "brief",
         ]
 
-    def get_comment(self, draft) -> dict | int:
-        if self.context.get("nested"):
+    def get_comment(self, draft) -> dict | int | None:
+        if self.context.get("nested") or draft.comment_id is None:
             return draft.comment_id
         comment = draft.comment
         return {

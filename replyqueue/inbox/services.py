@@ -50,6 +50,8 @@ class Conflict(DecisionError):
 
 def routine_refusal(draft: Draft) -> str | None:
     """Why an assistant may not approve this draft, or None if it is routine."""
+    if draft.comment is None:
+        return "content variant (the owner picks those)"
     if draft.comment.owner_only:
         return "owner-only comment"
     if draft.comment.category == "sensitive":
@@ -65,7 +67,7 @@ def routine_refusal(draft: Draft) -> str | None:
 def check_can_decide(actor: Actor, draft: Draft) -> None:
     if actor.role == Role.VIEWER:
         raise NotAllowed("Viewers cannot decide on drafts.")
-    if actor.role == Role.ASSISTANT and draft.comment.owner_only:
+    if actor.role == Role.ASSISTANT and draft.comment is not None and draft.comment.owner_only:
         raise NotAllowed("Only the owner can decide on this comment.")
 
 
@@ -122,12 +124,15 @@ def draft_approve(
     before = draft.text
     # What the UPDATE wrote, without re-reading the row (and losing the related objects loaded with it).
     draft.status, draft.text, draft.version, draft.decided_at = DraftStatus.APPROVED, new_text, draft.version + 1, now
-    Draft.objects.filter(comment_id=draft.comment_id, status=DraftStatus.PENDING).update(
+    siblings = {"brief_id": draft.brief_id} if draft.brief_id else {"comment_id": draft.comment_id}
+    Draft.objects.filter(status=DraftStatus.PENDING, **siblings).update(
         status=DraftStatus.SUPERSEDED, version=F("version") + 1
     )
     _record(draft, actor, DecisionAction.EDIT_APPROVE if edited else DecisionAction.APPROVE, before, new_text)
-    if edited:
+    if edited and draft.comment_id:
         knowledge_learn_from_approval(draft)
+    if draft.brief_id:
+        return None  # a content variant is for the creator to use: nothing to publish
     return publication_create(draft=draft, send_at=send_at)
 
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("live/", views.counts, name="inbox-live"),
     path("bulk-approve/", views.bulk_approve, name="inbox-bulk-approve"),
+    path("briefs/", views.new_brief, name="inbox-new-brief"),
     path("views/", views.save_view, name="inbox-save-view"),
     path("views/<int:view_id>/delete/", views.delete_view, name="inbox-delete-view"),
     path("drafts/<int:draft_id>/approve/", views.approve, name="inbox-approve"),

@@ -63,7 +63,7 @@ def _get_draft_for_member(request: HttpRequest, draft_id: int) -> Draft:
         .filter(id=draft_id, creator_id=membership.creator_id)
         .first()
     )
-    if draft is None or not _visible_to(membership, draft.comment):
+    if draft is None or (draft.comment is not None and not _visible_to(membership, draft.comment)):
         raise Http404
     return draft
 
@@ -89,7 +89,7 @@ def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning:
     if not request.htmx:
         return redirect("inbox")
     template = "inbox/_draft_card.html" if draft.status == "pending" else "inbox/_decided_card.html"
-    publication = draft.publications.exclude(status="cancelled").first() if draft.status == "approved" else None
+    publication = draft.publications.exclude(status="cancelled").first() if draft.status == "approved" and draft.comment_id else None
     context = {"draft": draft, "error": error, "warning": warning, "publication": publication}
     response = render(request, template, context, status=status)
     if draft.status != "pending":
@@ -169,14 +169,13 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
-    if draft.status == "pending" and not request.POST.get("confirm") and _fan_wrote_again(draft):
+    if draft.comment_id and draft.status == "pending" and not request.POST.get("confirm") and _fan_wrote_again(draft):
         warning = "The fan wrote again in this thread after this draft was made. Read it, then approve anyway?"
         return _draft_card(request, draft, warning=warning)
 
     def decide(draft: Draft, actor: Actor) -> Draft:
-        text = request.POST.get("text")
-        publication = draft_approve(draft=draft, actor=actor, text=text, version=_optional_int(request.POST.get("version")))
-        return publication.draft
+        draft_approve(draft=draft, actor=actor, text=request.POST.get("text"), version=_optional_int(request.POST.get("version")))
+        return draft
 
     return _decide(request, draft_id, decide)
 
@@ -352,3 +351,21 @@ def retry_publication(request: HttpRequest, publication_id: int) -> HttpResponse
     if request.htmx:
         return render(request, "inbox/_publication_row.html", {"publication": publication})
     return redirect("/inbox/?tab=failed")
+
+
+@login_required
+@require_POST
+def new_brief(request: HttpRequest) -> HttpResponse:
+    """Ask the clone for content variants; they arrive in the review queue."""
+    from replyqueue.clone.models import BriefKind
+    from replyqueue.clone.variants import brief_create
+
+    membership = _reviewer(request)
+    kind, text = request.POST.get("kind", ""), request.POST.get("brief", "").strip()
+    if kind not in BriefKind.values or not text:
+        return HttpResponse("Choose a kind and write a brief.", status=400)
+    brief_create(
+        creator=membership.creator, kind=kind, text=text[:5000], post_text=request.POST.get("post_text", "")[:50_000],
+        variants=_optional_int(request.POST.get("variants")) or 3, user=request.user,
+    )
+    return HttpResponseClientRefresh() if request.htmx else redirect("inbox")

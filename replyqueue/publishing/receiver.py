@@ -101,5 +101,5 @@ def make_handler(state: ReceiverState, log=None):
 def start_receiver(state: ReceiverState, host: str = "127.0.0.1", port: int = 0, log=None) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer((host, port), make_handler(state, log))
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server

@@ -39,4 +39,19 @@ def sweep_once() -> dict:
     publication_ids = publications_due()
     enqueue_publish(publication_ids)
     channel_sends_prune()
-    return {"comments": len(comment_ids), "publications": len(publication_ids), "released": released}
+    briefs = briefs_waiting()
+    return {
+        "comments": len(comment_ids), "publications": len(publication_ids), "released": released, "briefs": len(briefs),
+    }
+
+
+def briefs_waiting(limit: int = 100) -> list[int]:
+    """Content briefs whose drafting task was lost: enqueue them again."""
+    from replyqueue.clone.models import ContentBrief
+    from replyqueue.clone.tasks import draft_brief
+
+    lost = timezone.now() - timedelta(seconds=settings.LOST_TASK_SECONDS)
+    ids = list(ContentBrief.objects.filter(status="received", created_at__lt=lost).values_list("id", flat=True)[:limit])
+    for brief_id in ids:
+        draft_brief.delay(brief_id)
+    return ids

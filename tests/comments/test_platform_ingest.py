@@ -262,3 +262,9 @@ def test_the_periodic_task_polls_every_enabled_youtube_channel(channel, youtube,
     poll_youtube_channels.delay()
     assert Comment.objects.get().external_id == "Ugz0"
     assert youtube.calls[("GET", "commentThreads")] == 1
+
+
+def test_a_channel_without_credentials_is_not_polled(creator, youtube):
+    channel = connect_channel(creator, "youtube", "youtube", youtube.url, CHANNEL_ID)
+    assert channel_poll(channel).stopped == "the channel has no credentials to poll with"
+    assert youtube.calls == {}

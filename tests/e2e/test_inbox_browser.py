@@ -96,3 +96,61 @@ def test_script_payloads_in_comments_render_as_inert_text(live_server, new_page,
         assert page.locator("main script, main img, main svg").count() == 0
     assert shown == dict.fromkeys(payloads, 1)
     assert page.dialogs == []
+
+
+@pytest.fixture
+def delivered(transactional_db, creator):
+    """The creator's webhook points at a loopback receiver; no undo delay."""
+    from accounts.services import webhook_set
+    from replyqueue.publishing.receiver import ReceiverState, start_receiver
+
+    state = ReceiverState(secret="")
+    server = start_receiver(state)
+    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
+    creator.undo_delay_seconds = 0
+    creator.save()
+    yield state
+    server.shutdown()
+
+
+def test_from_login_to_a_sent_reply_by_keyboard(live_server, new_page, owner, creator, camera_faq, delivered):
+    draft = drafted(creator, "k1")
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    page.keyboard.type(" See you soon!")
+    page.keyboard.press("Control+Enter")
+    page.locator(f"#draft-{draft.id}.decided").wait_for()
+    publication = Publication.objects.get(draft_id=draft.id)
+    assert publication.status == "sent"
+    [payload] = delivered.payloads.values()
+    assert payload["data"]["reply"]["text"].startswith(draft.text + " See you soon!")
+
+
+def test_bulk_approve_the_selected_cards_by_keyboard(live_server, new_page, owner, creator, camera_faq):
+    drafts = [drafted(creator, f"b{i}") for i in range(3)]
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("Shift+A")
+    page.get_by_text("2 approved.").wait_for()
+    assert Draft.objects.filter(status="approved").count() == 2
+    assert Draft.objects.filter(id=drafts[0].id, status="pending").exists()  # the oldest was not selected
+
+
+def test_help_and_search_shortcuts(live_server, new_page, owner, creator, camera_faq):
+    drafted(creator, "s1", "What camera do you use for Iceland?")
+    drafted(creator, "s2")
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    page.keyboard.press("Escape")
+    page.keyboard.press("/")
+    page.keyboard.type("iceland")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=iceland**")
+    page.wait_for_function("document.querySelectorAll('#tab-body .card').length === 1")
