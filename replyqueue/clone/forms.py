@@ -39,7 +39,7 @@ class PersonaForm(forms.ModelForm):
         model = Persona
         fields = [
             "display_name", "greeting", "signoff", "tone", "typical_length", "emoji_rate", "favourite_emoji",
-            "languages", "avoid_topics", "disclosure_label", "confidence_threshold",
+            "languages", "avoid_topics", "disclosure_label", "confidence_threshold", "support_resources",
         ]
         labels = {"signoff": "Sign-off"}
 

@@ -19,6 +19,10 @@ class Persona(models.Model):
     avoid_topics = models.JSONField(default=list, blank=True)
     disclosure_label = models.CharField(max_length=100, default="(AI-assisted reply)", blank=True)
     confidence_threshold = models.FloatField(default=0.45)
+    support_resources = models.TextField(
+        blank=True,
+        help_text="Suggested to you on sensitive comments (crisis, health, money...), e.g. a helpline you trust.",
+    )
     # Bumped on every knowledge change so each worker's vocabulary cache notices within one draft.
     knowledge_version = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

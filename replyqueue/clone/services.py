@@ -47,6 +47,7 @@ def comment_process(*, comment_id: int) -> None:
         fan_name=comment.fan.name,
         rules=rules_for(comment.creator_id),
         learned=learned_models.for_creator(comment.creator_id),
+        avoid_topics=persona.avoid_topics,
     )
     if triage.outcome != "draft":
         status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY

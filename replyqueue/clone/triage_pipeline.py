@@ -1,10 +1,12 @@
 """Triage of one comment: built-in rules, then what the creator taught, then their community rules."""
 
+import re
 from dataclasses import replace
 
 from replyqueue.clone.learning import CONFIDENT, LearnedTriage
 from replyqueue.clone.models import CommunityRule, RuleAction
 from replyqueue.clone.rules import rule_matches
+from replyqueue.clone.text import fold
 from replyqueue.clone.triage import Triage, classify
 from replyqueue.comments.models import Category
 
@@ -67,6 +69,20 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
     return result
 
 
+def apply_avoided_topics(result: Triage, text: str, topics: list[str]) -> Triage:
+    """Topics the persona never engages on: the comment goes to the creator, never drafted."""
+    folded = fold(text)
+    for topic in topics:
+        if topic.strip() and re.search(rf"(?<!\w){re.escape(fold(topic.strip()))}", folded):
+            return replace(
+                result,
+                outcome="needs_human" if result.outcome == "draft" else result.outcome,
+                owner_only=True,
+                reasons=[f"a topic you never engage on: {topic.strip()}", *result.reasons],
+            )
+    return result
+
+
 def triage_comment(
     text: str,
     *,
@@ -74,6 +90,8 @@ def triage_comment(
     fan_name: str = "",
     rules: list[CommunityRule] | None = None,
     learned: LearnedTriage | None = None,
+    avoid_topics: list[str] | None = None,
 ) -> Triage:
     result = apply_learning(classify(text), text, learned)
+    result = apply_avoided_topics(result, text, avoid_topics or [])
     return apply_rules(result, text, fan_external_id, fan_name, rules or [])

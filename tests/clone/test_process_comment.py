@@ -71,3 +71,29 @@ def test_empty_and_emoji_only_comments_get_a_clear_outcome(creator, camera_faq):
         comment.refresh_from_db()
         assert comment.status in ("drafted", "needs_human", "no_reply")
         assert comment.status == "drafted" or comment.reason
+
+
+def test_a_topic_the_persona_never_engages_on_goes_to_the_owner(creator, camera_faq):
+    creator.persona.avoid_topics = ["pregnancy", "my ex"]
+    creator.persona.save()
+    comment = ingest(creator, text="What camera do you use? also is it true about your ex")
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    assert (comment.status, comment.owner_only) == ("drafted", False)  # "ex" alone is not the topic "my ex"
+    other = ingest(creator, "c2", text="What camera do you use? talking about my ex lol")
+    comment_process(comment_id=other.id)
+    other.refresh_from_db()
+    assert (other.status, other.owner_only) == ("needs_human", True)
+    assert "never engage on: my ex" in other.reason
+
+
+def test_sensitive_cards_suggest_the_resources_the_creator_configured(client, owner, creator):
+    from tests.conftest import PASSWORD
+
+    creator.persona.support_resources = "Samaritans: 116 123 <free, 24/7>"
+    creator.persona.save()
+    comment = ingest(creator, text="I want to end my life")
+    comment_process(comment_id=comment.id)
+    client.login(username=owner.username, password=PASSWORD)
+    body = client.get("/inbox/?tab=you").content.decode()
+    assert "Samaritans: 116 123 &lt;free, 24/7&gt;" in body
