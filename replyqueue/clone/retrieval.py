@@ -1,6 +1,7 @@
 """Finding the creator's knowledge that answers a comment, through the inverted index."""
 
 import math
+import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -116,6 +117,7 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
     # so a comment about something the knowledge never mentions scores a low coverage.
     rare = math.log(1 + (total_items - 0.5) / 1.5)  # the idf of a word found in a single item
     query_mass = sum(idf.get(resolved.get(t, ""), rare) for t in dict.fromkeys(query_terms))
+    question_masses = _question_masses(text, resolved, idf, rare)
 
     scores: dict[int, float] = defaultdict(float)
     matched: dict[int, list[str]] = defaultdict(list)
@@ -144,16 +146,45 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
         if item_id not in items:
             continue
         prompt_matched = sum(idf[t] for t in set(matched[item_id]) if t in item_mass[item_id][1])
+        coverage = score / query_mass
+        for terms, mass in question_masses:  # a question wrapped in praise: judge the question itself
+            in_question = sum(
+                idf[t] * (PROMPT_WEIGHT if t in item_mass[item_id][1] else BODY_WEIGHT)
+                for t in terms & set(matched[item_id])
+            )
+            coverage = max(coverage, in_question / mass)
         hits.append(
             Hit(
                 item=items[item_id],
                 score=score,
-                coverage=min(score / query_mass, 1.0),
+                coverage=min(coverage, 1.0),
                 matched=matched[item_id],
                 item_coverage=min(prompt_matched / item_mass[item_id][0], 1.0) if item_mass[item_id][0] else 0.0,
             )
         )
     return hits
+
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+
+
+def _question_masses(text: str, resolved: dict[str, str], idf: dict[str, float], rare: float) -> list[tuple[set, float]]:
+    """The resolved terms and idf mass of each sentence that asks something, when the comment has
+    more than one sentence."""
+    from replyqueue.clone.triage import QUESTION
+
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    if len(sentences) < 2:
+        return []
+    masses = []
+    for sentence in sentences:
+        if "?" not in sentence and not QUESTION.search(sentence):
+            continue
+        terms = list(dict.fromkeys(index_terms(sentence)))
+        if len(terms) < 2:
+            continue
+        masses.append(({resolved[t] for t in terms if t in resolved}, sum(idf.get(resolved.get(t, ""), rare) for t in terms)))
+    return masses
 
 
 def _prompt_mass(creator_id: int, item_ids: list[int], idf: dict[str, float], rare: float) -> dict:
