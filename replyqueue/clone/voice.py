@@ -30,9 +30,12 @@ def shorten(text: str, limit: int) -> str:
     return " ".join(kept) or text
 
 
-def in_voice(persona: Persona, answer: str, fan_name: str = "", language: str = "en") -> str:
+def in_voice(persona: Persona, answer: str, fan_name: str = "", language: str = "en", returning: bool = False) -> str:
+    """The answer with the creator's greeting (noting a returning fan), emoji habit and sign-off."""
     greeting = persona.greeting.strip()
     name = first_name(fan_name)
+    if returning and name:
+        name = f"{name}, {'re-bonjour' if language == 'fr' else 'good to see you again'}"
     if language == "fr" and greeting.lower() in ("hey", "hi", "hello"):
         greeting = "Coucou"
     opening = " ".join(part for part in (greeting, name) if part)

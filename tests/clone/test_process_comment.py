@@ -97,3 +97,39 @@ def test_sensitive_cards_suggest_the_resources_the_creator_configured(client, ow
     client.login(username=owner.username, password=PASSWORD)
     body = client.get("/inbox/?tab=you").content.decode()
     assert "Samaritans: 116 123 &lt;free, 24/7&gt;" in body
+
+
+def test_regenerate_warmer_adds_warmth_without_facts(creator, camera_faq):
+    from replyqueue.clone.services import comment_redraft
+
+    comment = ingest(creator)
+    comment_process(comment_id=comment.id)
+    comment_redraft(comment_id=comment.id, instruction="warmer")
+    draft = Draft.objects.get(comment=comment, status="pending")
+    assert "Thank you so much for watching" in draft.text
+    assert draft.flags == []
+
+
+def test_regenerate_mention_adds_what_the_creator_said_with_its_source(creator, camera_faq):
+    from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+    from replyqueue.clone.services import comment_redraft
+
+    [tour] = knowledge_add(creator=creator, items=[KnowledgeInput("faq", "When is the tour?", "The Europe tour starts in Lyon on 12 May.")])
+    comment = ingest(creator)
+    comment_process(comment_id=comment.id)
+    comment_redraft(comment_id=comment.id, instruction="mention the tour")
+    draft = Draft.objects.get(comment=comment, status="pending")
+    assert "Europe tour starts in Lyon on 12 May" in draft.text
+    assert draft.sources == [camera_faq.id, tour.id]
+    assert draft.flags == []
+
+
+def test_a_returning_fan_is_greeted_as_one(creator, owner, camera_faq):
+    from replyqueue.inbox.services import Actor, draft_approve
+
+    first = ingest(creator, "r1")
+    comment_process(comment_id=first.id)
+    draft_approve(draft=Draft.objects.get(comment=first), actor=Actor(role="owner", user=owner))
+    again = ingest(creator, "r2", author={"external_id": "fan-r1", "name": "Sam Carter"})
+    comment_process(comment_id=again.id)
+    assert Draft.objects.get(comment=again).text.startswith("Hey Sam, good to see you again!")

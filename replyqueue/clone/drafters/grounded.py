@@ -1,5 +1,7 @@
 """The default drafter: offline, answers only with what the creator has already said."""
 
+import re
+
 from replyqueue.clone.drafters.base import DraftContext, Proposal
 from replyqueue.clone.models import KnowledgeKind
 from replyqueue.clone.retrieval import Hit
@@ -41,11 +43,30 @@ def answer_from(hit: Hit) -> str:
     return " ".join(ranked[:2])
 
 
-def apply_instruction(answer: str, instruction: str, typical_length: int) -> str:
+WARM = {
+    "en": "Thank you so much for watching, it really means a lot!",
+    "fr": "Merci infiniment de regarder, ça me fait super plaisir !",
+}
+MENTION = re.compile(r"\b(?:mention|talk about|add|parle[rz]? de|mentionne[rz]?|ajoute[rz]?)\s+(?:the\s+|le\s+|la\s+|les\s+|l')?(.+)", re.I)
+
+
+def apply_instruction(answer: str, instruction: str, context: DraftContext) -> tuple[str, list[int]]:
+    """A reviewer's short instruction, followed with the creator's own words only: 'shorter',
+    'warmer', or 'mention <topic>' (adds what the creator said about it, with its source)."""
     wanted = fold(instruction)
+    extra_sources: list[int] = []
     if any(w in wanted for w in ("short", "court", "brief", "concise")):
-        return shorten(answer, max(40, min(typical_length, len(answer)) // 2))
-    return answer
+        answer = shorten(answer, max(40, min(context.persona.typical_length, len(answer)) // 2))
+    if any(w in wanted for w in ("warm", "chaleur", "friendly", "sympa", "gentil")):
+        answer = f"{answer} {WARM.get(context.language, WARM['en'])}"
+    if match := MENTION.search(instruction):
+        from replyqueue.clone.retrieval import search
+
+        hits = search(creator_id=context.persona.creator_id, text=match.group(1), limit=1)
+        if hits and hits[0].coverage >= 0.5 and hits[0].item.body not in answer:
+            answer = f"{answer} {answer_from(hits[0])}"
+            extra_sources.append(hits[0].item.id)
+    return answer, extra_sources
 
 
 class GroundedDrafter:
@@ -72,6 +93,6 @@ class GroundedDrafter:
                 ),
             )
         best = prefer_language(hits, context.language)
-        answer = apply_instruction(answer_from(best), context.instruction, persona.typical_length)
-        text = in_voice(persona, answer, context.fan_name, context.language)
-        return Proposal(text=text, sources=[best.item.id], confidence=confidence)
+        answer, extra_sources = apply_instruction(answer_from(best), context.instruction, context)
+        text = in_voice(persona, answer, context.fan_name, context.language, returning=bool(context.fan_history))
+        return Proposal(text=text, sources=[best.item.id, *extra_sources], confidence=confidence)
