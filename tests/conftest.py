@@ -3,6 +3,7 @@ belongs to another creator, so every view and endpoint can be tried with the wro
 
 import os
 import socket
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -130,3 +131,20 @@ def comment_payload(external_id: str = "c1", text: str = "What camera do you use
     }
     payload.update(extra)
     return payload
+
+
+@contextmanager
+def webhook_receiver_for(creator, undo_delay_seconds: int = 0, **state_options):
+    """A loopback Standard Webhooks receiver set as the creator's webhook (signatures verified)."""
+    from accounts.services import webhook_set
+    from replyqueue.publishing.receiver import ReceiverState, start_receiver
+
+    state = ReceiverState(secret="", **state_options)
+    server = start_receiver(state)
+    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
+    creator.undo_delay_seconds = undo_delay_seconds
+    creator.save()
+    try:
+        yield state
+    finally:
+        server.shutdown()

@@ -4,14 +4,12 @@ import time
 
 import pytest
 
-from accounts.services import webhook_set
 from replyqueue.clone.tasks import process_comment
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.models import Decision, Draft
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.receiver import ReceiverState, start_receiver
 from replyqueue.publishing.tasks import publish
-from tests.conftest import comment_payload
+from tests.conftest import comment_payload, webhook_receiver_for
 from tests.e2e.conftest import wait_for
 
 pytestmark = pytest.mark.services
@@ -19,13 +17,8 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture
 def receiver(creator):
-    creator.undo_delay_seconds = 0
-    creator.save()
-    state = ReceiverState(secret="")
-    server = start_receiver(state)
-    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
-    yield state
-    server.shutdown()
+    with webhook_receiver_for(creator) as state:
+        yield state
 
 
 def test_a_comment_is_drafted_approved_with_an_edit_and_delivered_once(celery_worker_process, api, receiver):

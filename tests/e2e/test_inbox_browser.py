@@ -6,7 +6,7 @@ from replyqueue.clone.services import comment_process
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.models import Draft
 from replyqueue.publishing.models import Publication
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, webhook_receiver_for
 from tests.e2e.browser import log_in
 from tests.factories import drafted, ingest
 
@@ -101,16 +101,8 @@ def test_script_payloads_in_comments_render_as_inert_text(live_server, new_page,
 @pytest.fixture
 def delivered(transactional_db, creator):
     """The creator's webhook points at a loopback receiver; no undo delay."""
-    from accounts.services import webhook_set
-    from replyqueue.publishing.receiver import ReceiverState, start_receiver
-
-    state = ReceiverState(secret="")
-    server = start_receiver(state)
-    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
-    creator.undo_delay_seconds = 0
-    creator.save()
-    yield state
-    server.shutdown()
+    with webhook_receiver_for(creator) as state:
+        yield state
 
 
 def test_from_login_to_a_sent_reply_by_keyboard(live_server, new_page, owner, creator, camera_faq, delivered):

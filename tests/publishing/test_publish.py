@@ -3,11 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.services import webhook_set
 from replyqueue.inbox.services import Actor, draft_approve
 from replyqueue.publishing.connectors.base import parse_retry_after
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.receiver import ReceiverState, start_receiver
 from replyqueue.publishing.services import (
     backoff_seconds,
     publication_retry,
@@ -15,18 +13,14 @@ from replyqueue.publishing.services import (
     publications_release_stale,
 )
 from replyqueue.publishing.sweeper import sweep_once
+from tests.conftest import webhook_receiver_for
 from tests.factories import drafted
 
 
 @pytest.fixture
 def receiver(creator):
-    state = ReceiverState(secret="", hang_seconds=1.5)
-    server = start_receiver(state)
-    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
-    creator.undo_delay_seconds = 0
-    creator.save()
-    yield state
-    server.shutdown()
+    with webhook_receiver_for(creator, hang_seconds=1.5) as state:
+        yield state
 
 
 @pytest.fixture

@@ -5,25 +5,19 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.services import webhook_set
 from replyqueue.inbox.models import Draft
 from replyqueue.inbox.services import Actor, Conflict, draft_approve, draft_undo
 from replyqueue.publishing.claiming import publication_claim
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.receiver import ReceiverState, start_receiver
 from replyqueue.publishing.sweeper import sweep_once
+from tests.conftest import webhook_receiver_for
 from tests.factories import drafted
 
 
 @pytest.fixture
 def receiver(creator, camera_faq):
-    state = ReceiverState(secret="")
-    server = start_receiver(state)
-    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
-    creator.undo_delay_seconds = 30
-    creator.save()
-    yield state
-    server.shutdown()
+    with webhook_receiver_for(creator, undo_delay_seconds=30) as state:
+        yield state
 
 
 @pytest.fixture

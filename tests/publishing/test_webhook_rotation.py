@@ -6,24 +6,18 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.services import webhook_set
 from replyqueue.publishing.connectors.webhook import signed_request
 from replyqueue.publishing.models import RetiredWebhookSecret
-from replyqueue.publishing.receiver import ReceiverState, start_receiver
 from replyqueue.publishing.webhook_secrets import signing_secrets, webhook_secret_rotate
+from tests.conftest import webhook_receiver_for
 from tests.publishing.fake_platforms import approve, send_now
 
 
 @pytest.fixture
 def receiver(creator, camera_faq):
     """A receiver still configured with the secret from before the rotation."""
-    state = ReceiverState(secret="")
-    server = start_receiver(state)
-    state.secret = webhook_set(creator=creator, url=f"http://127.0.0.1:{server.server_port}/hook")
-    creator.undo_delay_seconds = 0
-    creator.save()
-    yield state
-    server.shutdown()
+    with webhook_receiver_for(creator) as state:
+        yield state
 
 
 def test_rotation_gives_a_new_secret_and_keeps_the_old_one_for_the_grace_period(creator, receiver):
