@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
@@ -32,6 +33,7 @@ from replyqueue.inbox.services import (
     draft_undo,
     drafts_bulk_approve,
 )
+from replyqueue.labels import label
 from replyqueue.publishing.models import Publication
 from replyqueue.publishing.services import publication_retry
 
@@ -170,7 +172,7 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
     if draft.comment_id and draft.status == "pending" and not request.POST.get("confirm") and _fan_wrote_again(draft):
-        warning = "The fan wrote again in this thread after this draft was made. Read it, then approve anyway?"
+        warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
         return _draft_card(request, draft, warning=warning)
 
     def decide(draft: Draft, actor: Actor) -> Draft:
@@ -211,23 +213,38 @@ def regenerate(request: HttpRequest, draft_id: int) -> HttpResponse:
     _reviewer(request)
     draft = _get_draft_for_member(request, draft_id)
     alternatives = min(_optional_int(request.POST.get("alternatives")) or 1, 3)
+    since = _latest_generation(draft.comment)
     enqueue_redraft(draft.comment_id, request.POST.get("instruction", "")[:200], alternatives, request.user.id)
-    return _comment_card(request, draft.comment)
+    return _comment_card(request, draft.comment, since)
 
 
-def _comment_card(request: HttpRequest, comment: Comment) -> HttpResponse:
-    """The comment's current card: its pending draft, or a 'working' card that polls."""
+MAX_POLLS = 20
+
+
+def _latest_generation(comment: Comment) -> int:
+    return comment.drafts.order_by("-generation").values_list("generation", flat=True).first() or 0
+
+
+def _comment_card(request: HttpRequest, comment: Comment, since: int | None = None, polls: int = 0) -> HttpResponse:
+    """The comment's current card: its newest pending draft, or, while a redraft newer than
+    generation `since` is being written by a worker, a 'drafting' card that polls."""
     draft = comment.drafts.filter(status="pending", rank=0).order_by("-generation").first()
-    if draft is not None:
+    if draft is not None and (since is None or draft.generation > since):
         return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
     comment.refresh_from_db()
-    return render(request, "inbox/_comment_card.html", {"comment": comment, "working": comment.status == "drafted" or comment.status == "received"})
+    waiting = comment.status == "received" or (since is not None and _latest_generation(comment) <= since and polls < MAX_POLLS)
+    if draft is not None and not waiting:
+        return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
+    context = {"comment": comment, "working": waiting, "since": since, "polls": polls + 1}
+    return render(request, "inbox/_comment_card.html", context)
 
 
 @login_required
 @require_GET
 def comment_card(request: HttpRequest, comment_id: int) -> HttpResponse:
-    return _comment_card(request, _get_comment_for_member(request, comment_id))
+    since = _optional_int(request.GET.get("since"))
+    polls = _optional_int(request.GET.get("polls")) or 0
+    return _comment_card(request, _get_comment_for_member(request, comment_id), since, polls)
 
 
 @login_required
@@ -235,8 +252,9 @@ def comment_card(request: HttpRequest, comment_id: int) -> HttpResponse:
 def draft_anyway(request: HttpRequest, comment_id: int) -> HttpResponse:
     _reviewer(request)
     comment = _get_comment_for_member(request, comment_id)
+    since = _latest_generation(comment)
     enqueue_redraft(comment.id, "", 1, request.user.id)
-    return _comment_card(request, comment)
+    return _comment_card(request, comment, since)
 
 
 @login_required
@@ -246,10 +264,11 @@ def mark(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = _get_comment_for_member(request, comment_id)
     category = request.POST.get("category", "")
     if category not in Category.values:
-        return HttpResponse("Unknown category.", status=400)
+        return HttpResponse(_("Unknown category."), status=400)
     comment_mark(comment=comment, category=category, user=request.user)
     comment.refresh_from_db()
-    response = render(request, "inbox/_comment_card.html", {"comment": comment, "notice": f"Marked {category}."})
+    notice = _("Marked %(category)s.") % {"category": label(category, "category")}
+    response = render(request, "inbox/_comment_card.html", {"comment": comment, "notice": notice})
     return trigger_client_event(response, "inbox:decided", {"comment": comment.id})
 
 
@@ -282,7 +301,7 @@ def assign(request: HttpRequest, comment_id: int) -> HttpResponse:
             raise Http404
         assignee = member.user
     comment_assign(comment_id=comment.id, creator_id=membership.creator_id, assignee=assignee)
-    return HttpResponse(assignee.email if assignee else "Unassigned")
+    return HttpResponse(assignee.email if assignee else _("Unassigned"))
 
 
 @login_required
@@ -363,7 +382,7 @@ def new_brief(request: HttpRequest) -> HttpResponse:
     membership = _reviewer(request)
     kind, text = request.POST.get("kind", ""), request.POST.get("brief", "").strip()
     if kind not in BriefKind.values or not text:
-        return HttpResponse("Choose a kind and write a brief.", status=400)
+        return HttpResponse(_("Choose a kind and write a brief."), status=400)
     brief_create(
         creator=membership.creator, kind=kind, text=text[:5000], post_text=request.POST.get("post_text", "")[:50_000],
         variants=_optional_int(request.POST.get("variants")) or 3, user=request.user,

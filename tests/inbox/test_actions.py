@@ -204,3 +204,23 @@ def test_comment_actions_of_another_creator_are_404(client, outsider, creator, c
     draft = drafted(creator)
     response = login(client, outsider).post(path.format(id=draft.comment_id), {"category": "spam", "text": "x"}, **HTMX)
     assert response.status_code == 404
+
+
+def test_the_card_polls_until_the_worker_has_written_the_new_draft(client, owner, creator, camera_faq):
+    from replyqueue.clone.services import comment_redraft
+
+    draft = drafted(creator)
+    login(client, owner)
+    waiting = client.get(f"/inbox/comments/{draft.comment_id}/card/?since=1", **HTMX).content.decode()
+    assert "hx-trigger=\"load delay:1s\"" in waiting and "since=1" in waiting
+    comment_redraft(comment_id=draft.comment_id, instruction="shorter")
+    done = client.get(f"/inbox/comments/{draft.comment_id}/card/?since=1", **HTMX).content.decode()
+    assert f'id="draft-{Draft.objects.get(status="pending").id}"' in done
+    assert "load delay" not in done
+
+
+def test_the_card_stops_polling_after_a_while(client, owner, creator, camera_faq):
+    draft = drafted(creator)
+    body = login(client, owner).get(f"/inbox/comments/{draft.comment_id}/card/?since=1&polls=20", **HTMX).content.decode()
+    assert "load delay" not in body
+    assert f'id="draft-{draft.id}"' in body  # what there is, once waiting is over
