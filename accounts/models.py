@@ -1,15 +1,21 @@
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A person who logs in. The username is their email address."""
 
     email = models.EmailField(unique=True)
+    language = models.CharField(
+        max_length=10, blank=True, default="", choices=settings.LANGUAGES,
+        help_text="The language of the web pages; empty follows the browser.",
+    )
 
 
 class Creator(models.Model):
@@ -27,9 +33,9 @@ class Creator(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner"
-    ASSISTANT = "assistant"
-    VIEWER = "viewer"
+    OWNER = "owner", _("Owner")
+    ASSISTANT = "assistant", _("Assistant")
+    VIEWER = "viewer", _("Viewer")
 
 
 class Membership(models.Model):

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import (
     INVITATION_DAYS,
@@ -41,7 +42,7 @@ def user_get_or_create(*, email: str, password: str | None = None) -> User:
 def creator_create(*, slug: str, name: str = "", owner_email: str, password: str | None = None) -> Creator:
     from replyqueue.clone.models import Persona
 
-    creator, _ = Creator.objects.get_or_create(slug=slug, defaults={"name": name or slug})
+    creator, _created = Creator.objects.get_or_create(slug=slug, defaults={"name": name or slug})
     Persona.objects.get_or_create(creator=creator, defaults={"display_name": creator.name})
     owner = user_get_or_create(email=owner_email, password=password)
     Membership.objects.update_or_create(user=owner, creator=creator, defaults={"role": Role.OWNER})
@@ -79,9 +80,9 @@ def invitation_create(*, creator: Creator, email: str, role: str, invited_by: Us
     invitation still pending for the same address."""
     email = email.strip().lower()
     if role not in INVITABLE_ROLES:
-        raise TeamError("Invite people as assistant or viewer.")
+        raise TeamError(_("Invite people as assistant or viewer."))
     if Membership.objects.filter(creator=creator, user__email__iexact=email).exists():
-        raise TeamError(f"{email} is already a member.")
+        raise TeamError(_("%(email)s is already a member.") % {"email": email})
     Invitation.objects.filter(creator=creator, email=email, accepted_at__isnull=True).delete()
     raw = INVITATION_PREFIX + secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
@@ -118,15 +119,17 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
     """Join the invitation's creator. The invitation is claimed with a conditional update, so it
     works once even if the link is clicked twice at the same moment."""
     if user.email.lower() != invitation.email:
-        raise TeamError(f"This invitation is for {invitation.email}; log in with that address to accept it.")
+        raise TeamError(
+            _("This invitation is for %(email)s; log in with that address to accept it.") % {"email": invitation.email}
+        )
     now = timezone.now()
     claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, expires_at__gt=now).update(
         accepted_at=now, accepted_by=user
     )
     if not claimed:
-        raise TeamError("This invitation has expired or was already used.")
+        raise TeamError(_("This invitation has expired or was already used."))
     # A person who is already a member keeps their role (an owner is never demoted by an invite).
-    membership, _ = Membership.objects.get_or_create(
+    membership, _created = Membership.objects.get_or_create(
         user=user, creator=invitation.creator, defaults={"role": invitation.role}
     )
     return membership
@@ -136,7 +139,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 def invitation_accept_as_new_user(*, invitation: Invitation, password: str) -> User:
     """Create the invited person's account with their chosen password, then accept."""
     if User.objects.filter(email__iexact=invitation.email).exists():
-        raise TeamError("An account with this email already exists: log in to accept the invitation.")
+        raise TeamError(_("An account with this email already exists: log in to accept the invitation."))
     user = User(username=invitation.email, email=invitation.email)
     user.set_password(password)
     user.save()
@@ -153,11 +156,11 @@ def _locked_owner_count(creator_id: int) -> int:
 @transaction.atomic
 def membership_set_role(*, membership: Membership, role: str) -> Membership:
     if role not in Role.values:
-        raise TeamError(f"Unknown role '{role}'.")
+        raise TeamError(_("Unknown role '%(role)s'.") % {"role": role})
     owners = _locked_owner_count(membership.creator_id)
     current = Membership.objects.select_for_update().get(pk=membership.pk)
     if current.role == Role.OWNER and role != Role.OWNER and owners <= 1:
-        raise TeamError("A creator always keeps at least one owner.")
+        raise TeamError(_("A creator always keeps at least one owner."))
     current.role = role
     current.save(update_fields=["role"])
     return current
@@ -170,7 +173,7 @@ def membership_remove(*, membership: Membership) -> None:
     if current is None:
         return
     if current.role == Role.OWNER and owners <= 1:
-        raise TeamError("A creator always keeps at least one owner.")
+        raise TeamError(_("A creator always keeps at least one owner."))
     current.delete()
 
 

@@ -4,6 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import membership_or_404, owner_or_403
@@ -20,15 +22,25 @@ from accounts.services import (
     membership_set_role,
     webhook_set,
 )
+from replyqueue.labels import label
 
 SECTIONS = [
     # (url name, title, what it is, owners only)
-    ("settings-team", "Team", "Who can review replies, and their roles.", False),
-    ("settings-voice", "Voice", "How the clone greets, signs off and sounds.", False),
-    ("settings-knowledge", "Knowledge", "FAQs, past replies and posts the clone may draw on.", False),
-    ("settings-rules", "Community rules", "Words, links and fans that get no reply, or go to you.", False),
-    ("settings-tokens", "API tokens", "Keys for pushing comments and knowledge over the API.", True),
-    ("settings-webhook", "Webhook", "Where approved replies are delivered.", True),
+    ("settings-team", gettext_lazy("Team"), gettext_lazy("Who can review replies, and their roles."), False),
+    ("settings-voice", gettext_lazy("Voice"), gettext_lazy("How the clone greets, signs off and sounds."), False),
+    (
+        "settings-knowledge", gettext_lazy("Knowledge"),
+        gettext_lazy("FAQs, past replies and posts the clone may draw on."), False,
+    ),
+    (
+        "settings-rules", gettext_lazy("Community rules"),
+        gettext_lazy("Words, links and fans that get no reply, or go to you."), False,
+    ),
+    (
+        "settings-tokens", gettext_lazy("API tokens"),
+        gettext_lazy("Keys for pushing comments and knowledge over the API."), True,
+    ),
+    ("settings-webhook", gettext_lazy("Webhook"), gettext_lazy("Where approved replies are delivered."), True),
 ]
 
 
@@ -104,9 +116,13 @@ def team_invite(request: HttpRequest) -> HttpResponse:
     try:
         invitation_send(invitation=invitation, raw_token=raw)
     except OSError as error:  # SMTP and socket errors: the invitation exists, the email did not leave
-        messages.error(request, f"The invitation to {invitation.email} could not be emailed ({error}); invite again.")
+        messages.error(
+            request,
+            _("The invitation to %(email)s could not be emailed (%(error)s); invite again.")
+            % {"email": invitation.email, "error": error},
+        )
     else:
-        messages.success(request, f"Invitation sent to {invitation.email} (valid 7 days).")
+        messages.success(request, _("Invitation sent to %(email)s (valid 7 days).") % {"email": invitation.email})
     return redirect("settings-team")
 
 
@@ -117,11 +133,13 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     owner_or_403(request)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a role: owner, assistant or viewer.")
+        messages.error(request, _("Pick a role: owner, assistant or viewer."))
     else:
         try:
             member = membership_set_role(membership=member, role=form.cleaned_data["role"])
-            messages.success(request, f"{member.user.email} is now {member.role}.")
+            messages.success(
+                request, _("%(email)s is now %(role)s.") % {"email": member.user.email, "role": label(member.role, "role")}
+            )
         except TeamError as error:
             messages.error(request, str(error))
     return redirect("settings-team")
@@ -137,7 +155,7 @@ def member_remove(request: HttpRequest, membership_id: int) -> HttpResponse:
     except TeamError as error:
         messages.error(request, str(error))
         return redirect("settings-team")
-    messages.success(request, f"{member.user.email} was removed.")
+    messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
     if member.user_id == request.user.id:
         return redirect("/")
     return redirect("settings-team")
@@ -149,7 +167,7 @@ def invitation_cancel(request: HttpRequest, invitation_id: int) -> HttpResponse:
     invitation = _get_invitation_for_member(request, invitation_id)
     owner_or_403(request)
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
-    messages.success(request, f"The invitation to {invitation.email} was cancelled.")
+    messages.success(request, _("The invitation to %(email)s was cancelled.") % {"email": invitation.email})
     return redirect("settings-team")
 
 
@@ -176,7 +194,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     api_token_revoke(token=token)
     if request.htmx:
         return render(request, "settings/_token_row.html", {"token": token})
-    messages.success(request, f"Token '{token.name}' revoked: it no longer works.")
+    messages.success(request, _("Token '%(name)s' revoked: it no longer works.") % {"name": token.name})
     return redirect("settings-tokens")
 
 
@@ -194,6 +212,6 @@ def webhook(request: HttpRequest) -> HttpResponse:
             response = render(request, "settings/webhook.html", {"form": WebhookForm(initial={"url": creator.webhook_url}), "new_secret": secret})
             response["Cache-Control"] = "no-store"
             return response
-        messages.success(request, "Webhook URL saved. The signing secret is unchanged.")
+        messages.success(request, _("Webhook URL saved. The signing secret is unchanged."))
         return redirect("settings-webhook")
     return render(request, "settings/webhook.html", {"form": form}, status=400 if form.errors else 200)

@@ -37,9 +37,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "replyqueue.api.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (Accept-Language, or the cookie the language switch sets) for everyone;
+    # UserLanguageMiddleware then lets a logged-in user's own choice win and keeps the API in English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -61,6 +65,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_creator",
             ],
+            # Display words for the shared vocabulary (states, categories, roles): {% load labels %}.
+            "libraries": {"labels": "replyqueue.labels"},
         },
     },
 ]
@@ -91,6 +97,9 @@ LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "en"
+# Each language is named in itself: a person looking for theirs reads it in the switch.
+LANGUAGES = [("en", "English"), ("fr", "Français")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

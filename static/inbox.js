@@ -24,7 +24,12 @@
   }
   function updateSelected() {
     var counter = document.getElementById("selected-count");
-    if (counter) { counter.textContent = document.querySelectorAll(".select-draft:checked").length + " selected"; }
+    if (!counter) { return; }
+    // The page's language picks the form: "1 selected" / "2 selected", « 1 sélectionné » / « 2 sélectionnés ».
+    var n = document.querySelectorAll(".select-draft:checked").length;
+    var form = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "en").select(n) : (n === 1 ? "one" : "other");
+    var template = (form === "one" ? counter.dataset.one : counter.dataset.other) || "{n} selected";
+    counter.textContent = template.replace("{n}", n);
   }
 
   document.addEventListener("keydown", function (event) {

@@ -16,6 +16,7 @@ from pathlib import PurePath
 from typing import TextIO
 
 from django.db import connection
+from django.utils.translation import gettext, ngettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.serializers import as_serializer_error
 
@@ -64,17 +65,26 @@ class ImportReport:
 
     @property
     def summary(self) -> str:
+        counts = {"rows": self.rows, "created": self.created, "unchanged": self.unchanged, "invalid": self.invalid}
         if self.refused:
-            return f"Refused: {self.invalid} of {self.rows} rows are invalid (strict mode); nothing was imported."
-        return (
-            f"{self.rows} rows: {self.created} added, {self.unchanged} already there, {self.invalid} invalid (skipped)."
-        )
+            return ngettext(
+                "Refused: %(invalid)s of %(rows)s row is invalid (strict mode); nothing was imported.",
+                "Refused: %(invalid)s of %(rows)s rows are invalid (strict mode); nothing was imported.",
+                self.rows,
+            ) % counts
+        return ngettext(
+            "%(rows)s row: %(created)s added, %(unchanged)s already there, %(invalid)s invalid (skipped).",
+            "%(rows)s rows: %(created)s added, %(unchanged)s already there, %(invalid)s invalid (skipped).",
+            self.rows,
+        ) % counts
 
 
 def format_for(filename: str) -> str:
     fmt = FORMATS.get(PurePath(filename).suffix.lower())
     if fmt is None:
-        raise ImportFileError(f"Unknown file type '{PurePath(filename).suffix}': use .csv, .json or .jsonl.")
+        raise ImportFileError(
+            gettext("Unknown file type '%(suffix)s': use .csv, .json or .jsonl.") % {"suffix": PurePath(filename).suffix}
+        )
     return fmt
 
 
@@ -86,10 +96,13 @@ def _csv_rows(stream: TextIO, report: ImportReport) -> Iterator[tuple[int, objec
     reader = csv.DictReader(stream)
     header = reader.fieldnames or []
     if "kind" not in header:
-        raise ImportFileError(f"The CSV header must name the columns, with at least 'kind' ({', '.join(API_FIELDS)}).")
+        raise ImportFileError(
+            gettext("The CSV header must name the columns, with at least 'kind' (%(fields)s).")
+            % {"fields": ", ".join(API_FIELDS)}
+        )
     unknown = [name for name in header if name not in API_FIELDS]
     if unknown:
-        report.warnings.append(f"Ignored unknown columns: {', '.join(unknown)}.")
+        report.warnings.append(gettext("Ignored unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
     line = reader.line_num + 1
     for row in reader:
         # An empty cell means "not given", as a missing key would in JSON.
@@ -104,7 +117,9 @@ def _jsonl_rows(stream: TextIO) -> Iterator[tuple[int, object]]:
         try:
             yield number, json.loads(text)
         except json.JSONDecodeError as error:
-            yield number, ValueError(f"invalid JSON ({error.msg}, column {error.colno})")
+            yield number, ValueError(
+                gettext("invalid JSON (%(error)s, column %(column)s)") % {"error": error.msg, "column": error.colno}
+            )
 
 
 def _skip_whitespace(text: str, pos: int) -> int:
@@ -132,14 +147,17 @@ def _json_rows(stream: TextIO) -> Iterator[tuple[int, object]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ImportFileError(f"Invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}.") from None
+        raise ImportFileError(
+            gettext("Invalid JSON at line %(line)s, column %(column)s: %(error)s.")
+            % {"line": error.lineno, "column": error.colno, "error": error.msg}
+        ) from None
     decoder = json.JSONDecoder()
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         pos = _items_array_start(text, decoder)
     elif isinstance(data, list):
         pos = _skip_whitespace(text, 0)
     else:
-        raise ImportFileError('JSON must be a list of items, or {"items": [...]}.')
+        raise ImportFileError(gettext('JSON must be a list of items, or {"items": [...]}.'))
     # The file parsed, so walking the list item by item cannot fail: it only finds each line.
     pos, line, counted = _skip_whitespace(text, pos + 1), 1, 0
     while text[pos] != "]":
@@ -162,11 +180,11 @@ def read_rows(stream: TextIO, fmt: str, report: ImportReport) -> Iterator[tuple[
         elif fmt == "json":
             yield from _json_rows(stream)
         else:
-            raise ImportFileError(f"Unknown format '{fmt}': use csv, json or jsonl.")
+            raise ImportFileError(gettext("Unknown format '%(format)s': use csv, json or jsonl.") % {"format": fmt})
     except UnicodeDecodeError:
-        raise ImportFileError("The file is not UTF-8 text.") from None
+        raise ImportFileError(gettext("The file is not UTF-8 text.")) from None
     except csv.Error as error:
-        raise ImportFileError(f"Invalid CSV: {error}.") from None
+        raise ImportFileError(gettext("Invalid CSV: %(error)s.") % {"error": error}) from None
 
 
 def _error_message(errors) -> str:
@@ -183,7 +201,7 @@ def validate_item(validator: KnowledgeIn, raw: object) -> KnowledgeInput | str:
     if isinstance(raw, ValueError):
         return str(raw)
     if not isinstance(raw, dict):
-        return "expected an object with 'kind' and its fields"
+        return gettext("expected an object with 'kind' and its fields")
     try:
         return knowledge_input_from_api(validator.run_validation(raw))
     except ValidationError as error:

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Creator
 
@@ -32,9 +33,10 @@ class Persona(models.Model):
 
 
 class KnowledgeKind(models.TextChoices):
-    FAQ = "faq"
-    REPLY = "reply"
-    POST = "post"
+    # The labels are the ones Django made from the names (migrations record them).
+    FAQ = "faq", _("Faq")
+    REPLY = "reply", _("Reply")
+    POST = "post", _("Post")
 
 
 class KnowledgeItem(models.Model):
@@ -86,19 +88,19 @@ class KnowledgeTerm(models.Model):
 
 
 class RuleKind(models.TextChoices):
-    PHRASE = "phrase", "Blocked words or phrases"
-    LINK = "link", "Any link"
-    PATTERN = "pattern", "Regular expression"
-    TOPIC = "topic", "Topic never to engage on"
-    VIP_FAN = "vip_fan", "VIP fans (always to the creator)"
-    MUTED_FAN = "muted_fan", "Muted fans"
+    PHRASE = "phrase", _("Blocked words or phrases")
+    LINK = "link", _("Any link")
+    PATTERN = "pattern", _("Regular expression")
+    TOPIC = "topic", _("Topic never to engage on")
+    VIP_FAN = "vip_fan", _("VIP fans (always to the creator)")
+    MUTED_FAN = "muted_fan", _("Muted fans")
 
 
 class RuleAction(models.TextChoices):
-    NO_REPLY = "no_reply", "No reply"
-    ESCALATE = "escalate", "Escalate to the owner"
-    DRAFT = "draft", "Draft normally"
-    LABEL = "label", "Label only"
+    NO_REPLY = "no_reply", _("No reply")
+    ESCALATE = "escalate", _("Escalate to the owner")
+    DRAFT = "draft", _("Draft normally")
+    LABEL = "label", _("Label only")
 
 
 class CommunityRule(models.Model):
@@ -138,9 +140,9 @@ class TriageFeedback(models.Model):
 
 
 class BriefKind(models.TextChoices):
-    CAPTION = "caption"
-    TITLE = "title"
-    REPLY_TEMPLATE = "reply_template"
+    CAPTION = "caption", _("Caption")
+    TITLE = "title", _("Title")
+    REPLY_TEMPLATE = "reply_template", _("Reply Template")
 
 
 class ContentBrief(models.Model):

@@ -11,6 +11,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext, ngettext
+
 from accounts.models import Creator
 from replyqueue.clone.models import KnowledgeItem, KnowledgeKind, Persona
 from replyqueue.clone.text import detect_language
@@ -134,43 +136,58 @@ def persona_derive(creator: Creator) -> PersonaDerivation:
     result = PersonaDerivation(replies=len(replies))
     if len(replies) < MIN_REPLIES:
         result.findings.append(
-            f"Found {len(replies)} past replies; at least {MIN_REPLIES} are needed. Add past replies in Knowledge."
+            ngettext(
+                "Found %(count)s past reply; at least %(needed)s are needed. Add past replies in Knowledge.",
+                "Found %(count)s past replies; at least %(needed)s are needed. Add past replies in Knowledge.",
+                len(replies),
+            ) % {"count": len(replies), "needed": MIN_REPLIES}
         )
         return result
     total = len(replies)
 
     length = int(statistics.median(len(r) for r in replies))
     result.fields["typical_length"] = length
-    result.findings.append(f"Median reply length: {length} characters (over {total} replies).")
+    result.findings.append(
+        gettext("Median reply length: %(length)s characters (over %(total)s replies).") % {"length": length, "total": total}
+    )
 
     greeting, uses = derive_greeting(replies)
     if greeting and _supported(uses, total):
         result.fields["greeting"] = greeting
-        result.findings.append(f"Greeting: “{greeting}” opens {uses} of {total} replies.")
+        result.findings.append(
+            gettext("Greeting: “%(greeting)s” opens %(uses)s of %(total)s replies.")
+            % {"greeting": greeting, "uses": uses, "total": total}
+        )
     else:
-        result.findings.append("No greeting opens enough replies to call it a habit; greeting left as it is.")
+        result.findings.append(gettext("No greeting opens enough replies to call it a habit; greeting left as it is."))
 
     signoff, uses = derive_signoff(replies)
     if signoff and _supported(uses, total):
         result.fields["signoff"] = signoff
-        result.findings.append(f"Sign-off: “{signoff}” closes {uses} of {total} replies.")
+        result.findings.append(
+            gettext("Sign-off: “%(signoff)s” closes %(uses)s of %(total)s replies.")
+            % {"signoff": signoff, "uses": uses, "total": total}
+        )
     else:
-        result.findings.append("No common sign-off found; sign-off left as it is.")
+        result.findings.append(gettext("No common sign-off found; sign-off left as it is."))
 
     rate, favourite = derive_emoji(replies)
     result.fields["emoji_rate"] = rate
     if favourite:
         result.fields["favourite_emoji"] = favourite
-        result.findings.append(f"Emoji in {rate:.0%} of replies; the favourite is {favourite}.")
+        result.findings.append(
+            gettext("Emoji in %(percent)s of replies; the favourite is %(emoji)s.")
+            % {"percent": f"{rate:.0%}", "emoji": favourite}
+        )
     else:
-        result.findings.append("No emoji in past replies (emoji rate 0%).")
+        result.findings.append(gettext("No emoji in past replies (emoji rate 0%)."))
 
     languages = derive_languages(replies)
     if languages:
         result.fields["languages"] = languages
-        result.findings.append(f"Languages: {', '.join(languages)}.")
+        result.findings.append(gettext("Languages: %(languages)s.") % {"languages": ", ".join(languages)})
     else:
-        result.findings.append("Could not recognise the replies' language; languages left as they are.")
+        result.findings.append(gettext("Could not recognise the replies' language; languages left as they are."))
     return result
 
 

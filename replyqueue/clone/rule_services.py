@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from accounts.models import Creator
 from replyqueue.clone.models import CommunityRule, RuleAction, RuleKind
@@ -29,13 +30,13 @@ def _normalised_value(value: str) -> str:
 
 def _check(rule: CommunityRule) -> None:
     if rule.kind not in RuleKind.values:
-        raise RuleError(f"Unknown kind '{rule.kind}'.", "kind")
+        raise RuleError(gettext("Unknown kind '%(kind)s'.") % {"kind": rule.kind}, "kind")
     if rule.action not in RuleAction.values:
-        raise RuleError(f"Unknown action '{rule.action}'.", "action")
+        raise RuleError(gettext("Unknown action '%(action)s'.") % {"action": rule.action}, "action")
     if error := validate_rule(rule.kind, rule.value):
         raise RuleError(error, "value")
     if rule.action == RuleAction.LABEL and not rule.label.strip():
-        raise RuleError("A 'label only' rule needs a label.", "label")
+        raise RuleError(gettext("A 'label only' rule needs a label."), "label")
 
 
 @transaction.atomic
@@ -44,7 +45,7 @@ def rule_create(*, creator: Creator, data: dict) -> CommunityRule:
     # Locking the creator row serialises concurrent creations, so the count and "last" hold.
     Creator.objects.select_for_update().filter(pk=creator.pk).first()
     if CommunityRule.objects.filter(creator=creator).count() >= MAX_RULES_PER_CREATOR:
-        raise RuleError(f"A creator can have at most {MAX_RULES_PER_CREATOR} rules.")
+        raise RuleError(gettext("A creator can have at most %(limit)s rules.") % {"limit": MAX_RULES_PER_CREATOR})
     fields = {k: v for k, v in data.items() if k in EDITABLE_FIELDS}
     if fields.get("position") is None:
         last = CommunityRule.objects.filter(creator=creator).aggregate(last=Max("position"))["last"]

@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from replyqueue.clone.models import CommunityRule, RuleAction, RuleKind
 from replyqueue.clone.text import fold
@@ -24,15 +25,15 @@ def _contains_phrase(folded_text: str, phrase: str) -> bool:
 def validate_rule(kind: str, value: str) -> str | None:
     """An error message for a rule that cannot work, or None."""
     if kind != RuleKind.LINK and not _lines(value):
-        return "Give at least one word, phrase, pattern or fan (one per line)."
+        return gettext("Give at least one word, phrase, pattern or fan (one per line).")
     if kind == RuleKind.PATTERN:
         for line in _lines(value):
             if len(line) > MAX_PATTERN_LENGTH:
-                return f"Patterns are limited to {MAX_PATTERN_LENGTH} characters."
+                return gettext("Patterns are limited to %(limit)s characters.") % {"limit": MAX_PATTERN_LENGTH}
             try:
                 re.compile(line)
             except re.error as error:
-                return f"Invalid pattern {line!r}: {error}."
+                return gettext("Invalid pattern %(pattern)s: %(error)s.") % {"pattern": repr(line), "error": error}
     return None
 
 

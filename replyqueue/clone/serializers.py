@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from replyqueue.clone.models import CommunityRule, KnowledgeItem, KnowledgeKind, RuleAction, RuleKind
@@ -24,7 +25,8 @@ class KnowledgeIn(serializers.Serializer):
     def validate(self, data):
         missing = [f for f in self.REQUIRED[data["kind"]] if not data.get(f)]
         if missing:
-            raise serializers.ValidationError({f: f"Required for kind '{data['kind']}'." for f in missing})
+            message = gettext("Required for kind '%(kind)s'.") % {"kind": data["kind"]}
+            raise serializers.ValidationError({f: message for f in missing})
         return data
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from replyqueue.clone import facts
 from replyqueue.clone.drafters import DraftContext, Proposal, get_drafter
@@ -307,7 +308,7 @@ def comment_answer_by_creator(*, comment: Comment, text: str, user=None) -> Draf
 
     text = text.strip()
     if not text:
-        raise ValueError("Write an answer first.")
+        raise ValueError(gettext("Write an answer first."))
     with transaction.atomic():
         [item] = knowledge_add(
             creator=comment.creator, items=[KnowledgeInput("faq", comment.text[:2000], text)], origin="creator_answer"

@@ -3,6 +3,8 @@
 import re
 from dataclasses import replace
 
+from django.utils import translation
+
 from replyqueue.clone.learning import CONFIDENT, LearnedTriage
 from replyqueue.clone.models import CommunityRule, RuleAction
 from replyqueue.clone.rules import rule_matches
@@ -57,11 +59,13 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             result.reasons.append(f"rule '{rule.name}' matched, but sensitive comments stay with the creator")
             continue
         outcome = {RuleAction.NO_REPLY: "no_reply", RuleAction.ESCALATE: "needs_human", RuleAction.DRAFT: "draft"}
+        with translation.override("en"):  # a stored reason, like the built-in ones: English whoever triggered it
+            action = rule.get_action_display().lower()
         result = replace(
             result,
             outcome=outcome[rule.action],
             owner_only=result.owner_only or rule.action == RuleAction.ESCALATE,
-            reasons=[f"rule '{rule.name}': {rule.get_action_display().lower()}", *result.reasons],
+            reasons=[f"rule '{rule.name}': {action}", *result.reasons],
             rule=rule,
         )
         break

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import membership_or_404, owner_or_403
@@ -34,7 +35,7 @@ def voice(request: HttpRequest) -> HttpResponse:
         form = PersonaForm(request.POST, instance=persona)
         if form.is_valid():
             form.save()
-            messages.success(request, "Voice saved: new drafts use it.")
+            messages.success(request, _("Voice saved: new drafts use it."))
             return redirect("settings-voice")
         return render(request, "settings/voice.html", {"form": form}, status=400)
     return render(request, "settings/voice.html", {"form": PersonaForm(instance=persona)})
@@ -93,7 +94,7 @@ def knowledge_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "settings/knowledge.html", _knowledge_context(request, form=form), status=400)
     [item] = knowledge_add(creator=membership.creator, items=[form.item], origin="settings")
-    messages.success(request, f"Saved ({item.get_kind_display()} #{item.id}).")
+    messages.success(request, _("Saved (%(kind)s #%(id)s).") % {"kind": item.get_kind_display(), "id": item.id})
     return redirect("settings-knowledge")
 
 
@@ -105,7 +106,7 @@ def knowledge_remove(request: HttpRequest, item_id: int) -> HttpResponse:
     knowledge_delete(creator=membership.creator, item_id=item.id)
     if request.htmx:
         return HttpResponse("")  # the row disappears
-    messages.success(request, "Deleted.")
+    messages.success(request, _("Deleted."))
     return redirect("settings-knowledge")
 
 
@@ -167,7 +168,7 @@ def _save_rule(request: HttpRequest, rule: CommunityRule | None) -> HttpResponse
         except RuleError as error:
             form.add_error(error.field or None, str(error))
         else:
-            messages.success(request, f"Rule '{saved.name}' saved.")
+            messages.success(request, _("Rule '%(name)s' saved.") % {"name": saved.name})
             return redirect("settings-rules")
     status = 400 if form.errors else 200
     return render(request, "settings/rule_form.html", {"form": form, "rule": rule}, status=status)
@@ -204,7 +205,7 @@ def rule_remove(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule_delete(rule=rule)
     if request.htmx:
         return _rules_list(request)
-    messages.success(request, f"Rule '{rule.name}' deleted.")
+    messages.success(request, _("Rule '%(name)s' deleted.") % {"name": rule.name})
     return redirect("settings-rules")
 
 
@@ -214,6 +215,6 @@ def rule_test(request: HttpRequest) -> HttpResponse:
     """What a rule (saved or not) would have caught in the last 7 days: htmx fills it in."""
     membership = owner_or_403(request)
     kind, value = request.POST.get("kind", ""), request.POST.get("value", "")
-    error = validate_rule(kind, value) if kind in RuleKind.values else "Pick a kind first."
+    error = validate_rule(kind, value) if kind in RuleKind.values else _("Pick a kind first.")
     preview = None if error else rule_preview(creator_id=membership.creator_id, kind=kind, value=value)
     return render(request, "settings/_rule_preview.html", {"error": error, "preview": preview})

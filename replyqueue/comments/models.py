@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Creator
 
@@ -96,14 +97,14 @@ class CommentStatus(models.TextChoices):
 
 
 class Category(models.TextChoices):
-    QUESTION = "question"
-    PRAISE = "praise"
-    COMPLAINT = "complaint"
-    REQUEST = "request"
-    SPAM = "spam"
-    ABUSE = "abuse"
-    SENSITIVE = "sensitive"
-    OTHER = "other"
+    QUESTION = "question", _("Question")
+    PRAISE = "praise", _("Praise")
+    COMPLAINT = "complaint", _("Complaint")
+    REQUEST = "request", _("Request")
+    SPAM = "spam", _("Spam")
+    ABUSE = "abuse", _("Abuse")
+    SENSITIVE = "sensitive", _("Sensitive")
+    OTHER = "other", _("Other")
 
 
 class Comment(models.Model):

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, Creator
 from replyqueue.comments.models import Comment
@@ -98,8 +99,8 @@ class Decision(models.Model):
         if self.user_id:
             return self.user.email
         if self.token_id:
-            return f"API token {self.token.name}"
-        return "system"
+            return _("API token %(name)s") % {"name": self.token.name}
+        return _("system")
 
 
 class SavedView(models.Model):

@@ -8,6 +8,7 @@ from datetime import timedelta
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from replyqueue.clone.models import KnowledgeItem
 from replyqueue.comments.models import Comment, CommentStatus
@@ -18,14 +19,14 @@ PAGE_SIZE = 25
 COUNT_CAP = 1000  # tab counts stop at 999+: counting a million-row queue on every poll is not worth it
 
 TABS = {
-    "review": "Needs review",
-    "you": "Needs you",
-    "no_reply": "No reply",
-    "scheduled": "Scheduled",
-    "sent": "Sent",
-    "failed": "Failed",
+    "review": _("Needs review"),
+    "you": _("Needs you"),
+    "no_reply": _("No reply"),
+    "scheduled": _("Scheduled"),
+    "sent": _("Sent"),
+    "failed": _("Failed"),
 }
-SORTS = {"priority": "Priority", "newest": "Newest", "oldest": "Oldest"}
+SORTS = {"priority": _("Priority"), "newest": _("Newest"), "oldest": _("Oldest")}
 
 
 @dataclass

@@ -6,11 +6,13 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiToken, Membership, Role, User
 from replyqueue.clone.models import KnowledgeItem
 from replyqueue.clone.services import knowledge_learn_from_approval
 from replyqueue.inbox.models import MAX_REPLY_CHARS, Decision, DecisionAction, Draft, DraftStatus
+from replyqueue.labels import label
 
 
 @dataclass(frozen=True)
@@ -51,37 +53,43 @@ class Conflict(DecisionError):
 def routine_refusal(draft: Draft) -> str | None:
     """Why an assistant may not approve this draft, or None if it is routine."""
     if draft.comment is None:
-        return "content variant (the owner picks those)"
+        return _("content variant (the owner picks those)")
     if draft.comment.owner_only:
-        return "owner-only comment"
+        return _("owner-only comment")
     if draft.comment.category == "sensitive":
-        return "sensitive comment"
+        return _("sensitive comment")
     if draft.flags:
-        return "facts guard flagged the draft"
+        return _("facts guard flagged the draft")
     threshold = draft.creator.persona.confidence_threshold if hasattr(draft.creator, "persona") else 0.5
     if draft.confidence < max(threshold, 0.6):
-        return f"low confidence ({draft.confidence:.0%})"
+        return _("low confidence (%(percent)s)") % {"percent": f"{draft.confidence:.0%}"}
     return None
 
 
 def check_can_decide(actor: Actor, draft: Draft) -> None:
     if actor.role == Role.VIEWER:
-        raise NotAllowed("Viewers cannot decide on drafts.")
+        raise NotAllowed(_("Viewers cannot decide on drafts."))
     if actor.role == Role.ASSISTANT and draft.comment is not None and draft.comment.owner_only:
-        raise NotAllowed("Only the owner can decide on this comment.")
+        raise NotAllowed(_("Only the owner can decide on this comment."))
 
 
 def _conflict(draft: Draft) -> Conflict:
     current = Draft.objects.get(pk=draft.pk)
-    return Conflict(f"This draft is already {current.status} (version {current.version}).", current)
+    message = _("This draft is already %(status)s (version %(version)s).") % {
+        "status": label(current.status, "draft"), "version": current.version,
+    }
+    return Conflict(message, current)
 
 
 def _clean_text(text: str) -> str:
     text = text.strip()
     if not text:
-        raise DecisionError("The reply text cannot be empty.")
+        raise DecisionError(_("The reply text cannot be empty."))
     if len(text) > MAX_REPLY_CHARS:
-        raise DecisionError(f"The reply is too long ({len(text)} characters, at most {MAX_REPLY_CHARS}).")
+        raise DecisionError(
+            _("The reply is too long (%(length)s characters, at most %(limit)s).")
+            % {"length": len(text), "limit": MAX_REPLY_CHARS}
+        )
     return text
 
 
@@ -158,7 +166,7 @@ def draft_undo(*, draft: Draft, actor: Actor) -> Draft:
 
     check_can_decide(actor, draft)
     if draft.status != DraftStatus.APPROVED or not publication_cancel(draft=draft):
-        raise Conflict("Too late to undo: the reply is already being sent.", draft)
+        raise Conflict(_("Too late to undo: the reply is already being sent."), draft)
     Draft.objects.filter(id=draft.id, status=DraftStatus.APPROVED).update(
         status=DraftStatus.PENDING, version=F("version") + 1, decided_at=None
     )
@@ -178,7 +186,7 @@ def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) 
     """Approve many drafts in one transaction, each in its own savepoint. The role policy is enforced here:
     assistants approve routine drafts only, and the answer says which were skipped and why."""
     if actor.role == Role.VIEWER:
-        raise NotAllowed("Viewers cannot approve drafts.")
+        raise NotAllowed(_("Viewers cannot approve drafts."))
     drafts = (
         Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
         .select_related("comment", "creator__persona")
@@ -189,7 +197,7 @@ def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) 
     with transaction.atomic():  # one commit for the batch; each approval is its own savepoint
         _approve_each(drafts, actor, result, found)
     for missing in set(draft_ids) - found:
-        result.skipped[missing] = "not found"
+        result.skipped[missing] = _("not found")
     return result
 
 
@@ -197,7 +205,7 @@ def _approve_each(drafts, actor: Actor, result: BulkResult, found: set[int]) -> 
     for draft in drafts:
         found.add(draft.id)
         if draft.status != DraftStatus.PENDING:
-            result.skipped[draft.id] = f"already {draft.status}"
+            result.skipped[draft.id] = _("already %(status)s") % {"status": label(draft.status, "draft")}
             continue
         if actor.role == Role.ASSISTANT and (why := routine_refusal(draft)):
             result.skipped[draft.id] = why

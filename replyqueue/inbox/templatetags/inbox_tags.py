@@ -1,6 +1,7 @@
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -16,7 +17,10 @@ def highlight_flags(text: str, flags: list[dict]) -> SafeString:
             continue
         pieces.append(conditional_escape(text[cursor:start]))
         pieces.append(
-            format_html('<mark class="flag" title="Not found in the sources: {}">{}</mark>', flag["kind"], text[start:end])
+            format_html(
+                '<mark class="flag" title="{}">{}</mark>',
+                _("Not found in the sources: %(kind)s") % {"kind": flag["kind"]}, text[start:end],
+            )
         )
         cursor = end
     pieces.append(conditional_escape(text[cursor:]))
