@@ -39,6 +39,9 @@ STOPWORDS = frozenset(
     tres bien oui non si y c j n qu s t m est-ce cest c'est j'ai salut bonjour coucou stp svp
     quel quelle quels quelles comme quoi t'as tas ta il elle ca cela ceci toujours jamais
     omg lol mdr wow ok okay yeah yep guys hey everyone out up off get got like thing things one
+    ever actually roughly still lately these days always usually really just even also anyway btw
+    sinon genre trop vraiment tellement super juste lequel laquelle lesquels quoi c ca ton tes
+    lol haha ptdr jsp jpp tkt wsh wesh bref enfin donc alors voila ouais bah ben
     """.split()
 )
 
@@ -60,7 +63,16 @@ SLANG = {
 # English answer and the other way round. The first word of each group is the shared term.
 CONCEPT_GROUPS = """
 use uses using used utilise utilises utiliser utilisez prends prend
-camera appareil cam cams boitier body camera's cameras
+film films filming filmed filme filmes filmer shoot shoots shooting shot tourne tourner
+ship shipping ships livraison livrer livre livres livrez expedie expedier envoyer deliver delivery
+heavy weight weighs poids pese lourd
+ssd disk drive disque storage stockage stocke stockes
+workshop workshops atelier ateliers stage masterclass
+instagram insta ig
+grow grew grandi grandir raised
+afford finance finances finances paie paies payer pay funding
+scary scared afraid peur unsafe dangerous danger
+camera appareil cam cams boitier body camera's cameras setup
 lens lenses objectif objectifs objo optique glass
 settings setting reglage reglages parametres parametre
 microphone mic mics micro micros
@@ -81,9 +93,7 @@ price prices cost costs coute coutent combien prix tarif cher expensive
 refund refunds rembourse remboursement rembourser
 discount discounts sale sales promo promos code codes soldes
 merch merchandise hoodie hoodies sweat tote shirt tshirt
-ship shipping ships livraison livrer envoi envoie expedition deliver delivery
 sponsor sponsors sponsoring brand brands marque marques partenariat partnership partenariats collab collaboration
-workshop workshops atelier ateliers
 language languages langue langues speak parle parles parler
 country countries pays
 favourite favorite fav fave prefere preferee prefered
@@ -144,7 +154,10 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """A deliberately light English/French stemmer: plurals and the commonest suffixes."""
-    for suffix in ("ements", "ement", "ations", "ation", "ings", "ing", "ies", "ees", "ee", "es", "ed", "s", "x", "e"):
+    for suffix in (
+        "ements", "ement", "ations", "ation", "aient", "erons", "eront", "ings", "ing", "ies", "ees", "ais", "ait",
+        "ons", "ez", "er", "ee", "es", "ed", "s", "x", "e",
+    ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
     return word

@@ -23,6 +23,12 @@ def _patterns(*pairs: tuple[str, str]) -> list[tuple[re.Pattern, str]]:
 
 
 SENSITIVE_PATTERNS = _patterns(
+    (r"\b(me scarifi\w*|scarification|ending it all|thinking of ending|end it all|nobody would (notice|miss me|care) if i|if i (disappeared|was gone|wasn'?t here)|not be here anymore|don'?t want to be here|continuer a vivre|l'interet de (vivre|continuer)|me tuer|overdose|relapse\w*|rechute)\b", "self-harm or crisis"),
+    (r"\b(lost the baby|stillborn|lost my (mom|mum|dad|mother|father|brother|sister|son|daughter|wife|husband|baby|best friend|grandma|grandpa)|perdu (ma|mon) (mere|pere|bebe|frere|soeur|fils|fille|mari|femme)|deces|decede\w*)\b", "bereavement"),
+    (r"\b(chimio\w*|radiotherap\w*|dialysis|dialyse|insulin\w*|diabet\w*|epilep\w*|seizures?|biopsy|biopsie|aux urgences|in the er|scan results|symptoms|symptomes|operation (du|de la))\b", "medical"),
+    (r"\b(laid off|got fired|been fired|vire\b|licencie\w*|perdre mon (boulot|travail|job)|perdu mon (boulot|travail|job)|payer (le|mon) loyer|paying (the |my )?rent|bailiffs?|eviction|dettes?\b|surendett\w*)\b", "money trouble"),
+    (r"\b(age (1[0-5]|[6-9])|aged (1[0-5]|[6-9])|(1[0-5]|[6-9]) years old|in (6th|7th|8th) grade|en (6e|5e|4e|3e|sixieme|cinquieme|quatrieme)|au college)\b", "a minor"),
+    (r"\b(police came|still shaking|me frappe\w*|beats me|scared to go home|peur de rentrer|abusive (dad|father|mom|mother|partner|boyfriend|husband)|no one to talk to|personne a qui parler|je me sens (vide|seule?|perdue?))\b", "a fan in distress"),
     (r"\b(suicid\w*|kill myself|end (it all|my life)|want to die|wanna die|don'?t (really )?see the point( anymore)?|no reason to live|self[- ]?harm|cutting myself|hurt myself|me suicider|en finir|envie de mourir|me faire du mal|plus envie de vivre|je suis a bout|a bout de force)\b", "self-harm or crisis"),
     (r"\b(depress\w*|panic attacks?|anxiety attacks?|crises? d'angoisse|angoisse\w*|anxieux|anxieuse|deprim\w*|burn[- ]?out|eating disorder|anorexi\w*|bulimi\w*|trouble alimentaire|haven'?t left my bed|can'?t get out of bed|feel (so )?alone|feel so lonely|me sens (tellement |si )?seule?)\b", "mental health"),
     (r"\b(diagnos\w*|cancer|tumou?r|chemo\w*|stage [34]|terminal|pregnan\w*|miscarriage|fausse couche|enceinte|medication|meds|sertraline|antidepress\w*|antidepresseur\w*|prozac|xanax|medicament\w*|doctor said|my therapist|surgery|hospitali[sz]ed|a l'hopital|hopital)\b", "medical"),
@@ -34,6 +40,8 @@ SENSITIVE_PATTERNS = _patterns(
 )
 
 SPAM_PATTERNS = _patterns(
+    (r"\b(take a look at|check out|checked it out|passez voir|venez voir|viens voir)\b.{0,30}\b(my|mon|ma)\b.{0,20}\b(page|channel|chaine|profile|profil|insta|videos?)\b|\b(passez|venez|viens) voir\b|\bfollow me (there|on|at)\b|\bmy (own )?(baking|cooking|gaming|music|art|makeup|travel) (channel|page)\b|\bje fais des videos\b.{0,40}\b(aussi|passez|abonne)", "self-promotion"),
+    (r"\b(rejoins|join) (mon|my) (serveur|server|discord)\b|\bgiving away\b|\bfirst \d+ (subscribers|subs|followers)\b|\b(vous avez ete|you have been|you'?ve been) selected?\w*\b|\bwinners? (must )?(dm|contact|message|write|doivent)\b|\bsoundcloud\b|\bpromo deal\b|\bon trending\b", "giveaway or promotion"),
     (r"\b(check|visit|watch|see|come see|go see)\s+(out\s+)?(my|our)\s+(channel|page|profile|videos?|content|insta|bio|playlist|reaction|stream|shorts?)\b", "self-promotion"),
     (r"\b(my|our) (channel|page|profile)\b.{0,40}\b(support|subscribe|sub|appreciated|check|grow)\b|\bsmall (streamer|youtuber|creator)\b.{0,60}\b(channel|support)\b", "self-promotion"),
     (r"\bsub(scribe)?\s*(to|2)\s*(me|my)\b|\bsub\s*4\s*sub\b|\bfollow\s*(4|for)\s*follow\b|\bjust uploaded\b|\bwatch my (reaction|video|new)\b", "self-promotion"),
@@ -42,7 +50,7 @@ SPAM_PATTERNS = _patterns(
     (r"\b(crypto\w*|bitcoin|btc|eth|forex|nft|binary options?|investment (platform|program)|trading (expert|platform)|experte? en trading|passive income|revenu passif)\b", "crypto / investment pitch"),
     (r"\b(mrs?\.?|mme|madame|monsieur)\s+[a-z]+\s+[a-z]+'?s?\b.{0,80}\b(invest\w*|trading|changed my life|earn\w*|gagne\w*|program\w*|contact\w*)", "investment testimonial"),
     (r"\b(whats\s?app|telegram|signal|kik|snap(chat)?)\b.{0,40}(\+?\d[\d\s-]{6,}|@\w+|me|us|moi|la)\b|\b(text|message|write) me on (whats\s?app|telegram|hangouts?|kik)\b", "off-platform contact"),
-    (r"\b(you('ve| have)? (been selected|won)|claim your (prize|gift|reward)|free (iphone|gift ?cards?|followers|subscribers|robux|v-?bucks)|gift ?cards?|tu as gagne|vous avez gagne)\b", "giveaway scam"),
+    (r"\b(you('ve| have)? (been selected|won(?!['’]))|claim your (prize|gift|reward)|free (iphone|gift ?cards?|followers|subscribers|robux|v-?bucks)|gift ?cards?|tu as gagne|vous avez gagne)\b", "giveaway scam"),
     (r"\b(make|earn|made|earned|gagne[rz]?|gagnez)\s+\$?\d+\s?[k€$]?\s*(\$|€|euros?|dollars?)?\s*(a|per|par|/|in|en|yesterday|hier)\s*(day|jour|week|semaine|hour|heure|24h|yesterday)?\b", "money-making scheme"),
     (r"\b(get paid to|paid to comment|work from home and earn|quickcash|cash ?app|commentcash)\b", "money-making scheme"),
     (r"\b(\d+k?\s*(real )?(subscribers|subs|followers|abonnes|viewers|views))\b.{0,40}\b(cheap|24h|price|prix|pas chers?|for \$)|\b(abonnes|subscribers|followers) pas chers?\b|\bcheap (subs|subscribers|followers|views)\b", "selling followers"),
@@ -56,6 +64,8 @@ SPAM_PATTERNS = _patterns(
 )
 
 ABUSE_PATTERNS = _patterns(
+    (r"\b(imagine being (this|so) (fat|ugly|dumb|stupid)|fag(got)?s?|tranny|talentless|hack\b|must be embarrassed|teube|cassos|encul\w*|encle|hope your (next )?(flight|plane|car|house) (crashes|burns)|i('?ll| will)? (punch|hurt|hit|slap) (you|the screen)|want to punch|va te pendre|go hang yourself|je sais ou t'?habites|fais gaffe a toi|i know where you (live|film|work))\b", "insult or threat"),
+    (r"\bgo back to your (own )?country\b", "hate"),
     (r"\b(idiot|stupid|stpid|moron|loser|dumb\w*|retard(ed)?|pathetic|ugly|fat ?ass|clown|imbecile|useless|slob|fraud|thief|scammer|waste of (oxygen|space|air)|worst human|brain ?dead|for brains|garbage human|trash human|dipshit|jackass)\b", "insult"),
     (r"\b(fuck (you|off|u)|f\*?ck (you|off|u)|fck (you|off|u)|screw you|stfu|shut up|bitch|btch|cunt|whore|slut|asshole|dickhead|piece of shit|pos)\b", "profanity aimed at someone"),
     (r"\b(con(ne)?|connard|connasse|salope|pute\b|encule\w*|abruti\w*|debile|cretin\w*|ta gueule|ferme[- ]la|boloss|bouffon|zgeg|merde\b|moche|minable|clochard|gros porc|grosse vache|tocard|naze|batard|fdp|ntm|nique)\b", "insult"),
@@ -66,25 +76,34 @@ ABUSE_PATTERNS = _patterns(
 PRAISE_WORDS = re.compile(
     r"\b(love|loved|loving|amazing|awesome|great|best|beautiful|gorgeous|stunning|incredible|insane|sick|fire|legend\w*|goat|masterpiece|underrated|next level|so good|so classy|classy|brilliant|perfect|wonderful|fantastic|thank(s| you)|proud|inspir\w*|impressive|beautifully|lovely|you never miss|no notes|better place|chef'?s kiss|killed it|nailed it|slaps|banger|"
     r"merci|genial|trop bien|magnifique|bravo|j'adore|adore|super|incroyable|sous[- ]cote|de malade|dinguerie|ouf|chapeau|dechire|pepite|canon|sublime|parfait|excellent|trop fort|merveille\w*|qualite folle|trop beau|trop belle|top)\b"
-    r"|\b(this is|that'?s|so|soo|really|very) (good|nice|cool|dope)\b"
+    r"|\b(this is|that'?s|so|soo|really|very|insanely|stupid) (good|nice|cool|dope)\b"
+    r"|\b(deserves? (way )?more (views|subs)|merites? (tellement |bien )?plus|through the roof|10/10|style|tuerie|ca tue|goated|on repeat|means the world|meilleure? (chaine|video)|i'?m dead|damn,? the|a vraiment (augmente|progresse))\b"
     r"|❤|😍|🔥|👏|🙌|💯|🥰|🤩|💕|💖|😮‍💨|👌",
     re.I,
 )
 PRAISE_TWIST = re.compile(r"\b(i hate how good|je deteste a quel point|the way you)\b", re.I)
 COMPLAINT = re.compile(
     r"\b(disappoint\w*|worst (video|episode|part)|broken|doesn'?t work|didn'?t work|refund|never arrived|still (nothing|waiting)|arrived (cracked|broken|damaged)|charged twice|no refunds?|nobody is answering|hasn'?t answered|scam|clickbait|too (loud|quiet|many ads)|so loud|can'?t hear|clipping|peaks|sloppy|lazy|awful|boring|rambl\w*|(audio|sound) (is|was) (bad|awful|terrible)|auto[- ]generated|wrong half the time|spoil\w*|skips?|sponsored|another ad|every video is an ad|merch pushing|got old|used to (love|be good)|all drama|unsubscribing|just end it|sigh|misleading|"
-    r"decu\w*|rembours\w*|toujours (pas|rien) (recu|de reponse)|ne marche pas|marche pas|arnaque|insupportable|putaclic|trop de pubs?|pubs?\b.{0,20}coupures?|sous[- ]titres .{0,20}(faux|nuls?)|traduction auto|saute l'etape|j'ai rate|c'etait mieux avant|on t'entend (pas|mal)|le son est)\b",
+    r"decu\w*|rembours\w*|toujours (pas|rien) (recu|de reponse)|ne marche pas|marche pas|arnaque|insupportable|putaclic|trop de pubs?|pubs?\b.{0,20}coupures?|sous[- ]titres .{0,20}(faux|nuls?)|traduction auto|saute l'etape|j'ai rate|c'etait mieux avant|on t'entend (pas|mal)|le son est (nul|horrible|pourri|mauvais|trop (bas|fort))|filler|felt like an ad|an ad for|left ear|mid-?rolls?|won'?t (order|buy) again|sponsor segment|sponsorisee?|deguisee?|pas honnete|c'etait quoi ce \w+|on comprend rien|way off|did you even|who approved|looks (green|blurry|awful)|(link|lien) .{0,20}(is dead|est mort|marche plus)|tu promets|never deliver\w*|every video (is )?an ad|chaque video est une pub|come on\b|exhausting|can you not|second intros|half the \w+ (are|is) just)\b",
     re.I,
 )
 REQUEST = re.compile(
     r"\b(please (make|do|show|review|try|cover|film|put|pin|add|react)|(can|could|would) you (please )?(make|do|give|show|review|try|react|pin|put|add|cover|film|shout ?out|say|come|link|share|post|upload)|"
     r"(make|do) an? (video|vlog|tutorial|q&a|room tour|pantry tour|part 2|follow[- ]up|collab)|do a \w+ (tour|video|review)|part 2|q&a|shout ?out|say hi to|come to \w+|you should (try|do|make|film|visit|go)|try (filming|the) \w+|next (video|vlog|tour)|request\b|put the (song|link|recipe) (name )?in|"
+    r"^\W*(do|remake|react|bring|try|film|show|collab|essaie|essayez|refais|fais|viens|mets|reagis|teste)\b|would love (a|an|to see|more)|would you consider|(partie|part) (2|deux) (vite|please|pls|svp|stp)|collab with|un collab|ce serait (incroyable|top|cool|genial)|"
     r"tu (peux|pourrais|pourras) (faire|reagir|mettre|tester|montrer|refaire|passer|venir|donner|partager)|vous pourriez|fais (une|un|nous)|refais|remets|mets (le|la|les)|viens a \w+|il faut (absolument )?que tu|tu devrais|ce serait (cool|bien|top) (que|de)|une video sur|prochaine video|s'il te plait|stp)\b",
     re.I,
 )
 QUESTION = re.compile(
     r"^\s*(what|which|when|where|who|why|how|is|are|do|does|did|can|could|will|would|should|have|has|any ?one|anyone|"
-    r"quel(le)?s?|quand|ou|comment|pourquoi|combien|qui|est[- ]ce|c'est quoi|y a[- ]t[- ]il|tu as|t'as|vous avez|question)\b|\b(question bete|quick question|does anyone know|do you know|je me demandais|wondering)\b|\b(quel|quelle|quels|quelles|combien)\b",
+    r"quel(le)?s?|quand|ou|comment|pourquoi|combien|qui|est[- ]ce|c'est quoi|y a[- ]t[- ]il|tu as|t'as|vous avez|question|whats|what's|wait is|ok but (how|what|why|where|who)|random but)\b|\b(question bete|quick question|does anyone know|do you know|je me demandais|wondering)\b|\b(quel|quelle|quels|quelles|combien)\b",
+    re.I,
+)
+# Insult words people aim at themselves or their question: not abuse.
+SELF_DEPRECATING = re.compile(
+    r"\b(i'?m|i am|im|je suis|j'suis|chuis)( vraiment| such| so| trop| un| une| a| an)* (idiot|stupid|dumb|con|conne|bete|nul|nulle)\b"
+    r"|\b(stupid|dumb|bete|idiot) (question|questions)\b|\bquestion (bete|idiote|stupide)\b"
+    r"|\b(feel|feeling|felt) (dumb|stupid)\b|\bstupid (good|funny|beautiful)\b",
     re.I,
 )
 POSITIVE_EMOJI = re.compile(r"❤|😍|🔥|👏|🙌|💯|🥰|🤩|💕|💖|👌|😘|♥")
@@ -137,14 +156,17 @@ def classify(text: str) -> Triage:
     if URL.search(folded) and not (QUESTION.search(folded) or PRAISE_WORDS.search(folded)):
         return Triage("spam", language, 0, ["spam: link in comment"], "no_reply")
     friendly = PRAISE_WORDS.search(folded) and not re.search(r"\b(you|u|ur|your|you'?re|t'es|tu|te|toi|ta|ton)\b", folded)
-    if not friendly and (reason := _first_match(ABUSE_PATTERNS, folded, plain)):
+    aimed = SELF_DEPRECATING.sub(" ", folded), SELF_DEPRECATING.sub(" ", plain)
+    if not friendly and (reason := _first_match(ABUSE_PATTERNS, *aimed)):
         return Triage("abuse", language, 5, [f"abuse: {reason}"], "no_reply")
     if COMPLAINT.search(folded) and not PRAISE_TWIST.search(folded):
         return Triage("complaint", language, 70, ["complaint wording"])
     if REQUEST.search(folded):
         return Triage("request", language, 40, ["asks the creator to do something"])
-    if "?" in visible or QUESTION.search(folded):
+    if "?" in visible:
         return Triage("question", language, 60, ["asks a question"])
     if PRAISE_WORDS.search(folded) or PRAISE_TWIST.search(folded):
         return Triage("praise", language, 20, ["praise wording"])
+    if QUESTION.search(folded):
+        return Triage("question", language, 60, ["asks a question"])
     return Triage("other", language, 30, ["no clear category"])
