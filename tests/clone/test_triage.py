@@ -68,3 +68,20 @@ def test_every_result_carries_a_language_priority_and_reasons():
     assert result.language == "fr"
     assert result.priority > 0
     assert result.reasons
+
+
+def test_the_seed_model_labels_distress_the_rules_miss_as_possibly_sensitive():
+    from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
+
+    text = "honestly everything feels pointless lately and your videos are all I look forward to"
+    assert classify(text).category != "sensitive"
+    result = triage_comment(text)
+    assert POSSIBLY_SENSITIVE in result.labels
+    assert result.outcome == "draft" and result.priority >= 80
+
+
+def test_ordinary_comments_are_not_labelled_possibly_sensitive():
+    from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
+
+    for text in ("What camera do you use?", "Loved the Lisbon video!", "Please make a video about Japan"):
+        assert POSSIBLY_SENSITIVE not in triage_comment(text).labels

@@ -224,3 +224,10 @@ def test_the_card_stops_polling_after_a_while(client, owner, creator, camera_faq
     body = login(client, owner).get(f"/inbox/comments/{draft.comment_id}/card/?since=1&polls=20", **HTMX).content.decode()
     assert "load delay" not in body
     assert f'id="draft-{draft.id}"' in body  # what there is, once waiting is over
+
+
+def test_assistants_cannot_bulk_approve_possibly_sensitive_drafts(creator, assistant, camera_faq):
+    draft = drafted(creator, "ps")
+    Comment.objects.filter(id=draft.comment_id).update(labels=["possibly sensitive"])
+    result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role="assistant", user=assistant), draft_ids=[draft.id])
+    assert result.skipped == {draft.id: "possibly sensitive comment"}

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from replyqueue.clone.evaluation.metrics import format_table, per_class
 from replyqueue.clone.learning import LearnedTriage
-from replyqueue.clone.triage_pipeline import triage_comment
+from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
 from replyqueue.comments.models import Category
 
 CLASSES = [c.value for c in Category]
@@ -28,14 +28,9 @@ def split_cases(cases: list[dict], part: str) -> list[dict]:
 
 
 def teach(cases: list[dict]) -> LearnedTriage:
-    """What a creator would do in the inbox: mark comments spam / not spam, abuse / fine."""
-    verdicts = []
-    for case in cases:
-        predicted = triage_comment(case["text"]).category
-        if case["category"] in TEACHABLE or predicted in TEACHABLE:
-            label = case["category"] if case["category"] in TEACHABLE else "other"
-            verdicts.append((case["text"], label))
-    return LearnedTriage.fit(verdicts)
+    """What a creator's inbox teaches: comments marked spam / abuse, and the others, which were
+    replied to or cleared (both count as fine, as they do in production)."""
+    return LearnedTriage.fit([(c["text"], c["category"] if c["category"] in TEACHABLE else "fine") for c in cases])
 
 
 class Command(BaseCommand):
@@ -61,9 +56,16 @@ class Command(BaseCommand):
 
     def report(self, title: str, cases: list[dict], model, errors: bool) -> None:
         pairs = []
+        guarded = flagged_fine = 0
         for case in cases:
-            predicted = triage_comment(case["text"], learned=model).category
+            result = triage_comment(case["text"], learned=model)
+            predicted = result.category
             pairs.append((case["category"], predicted))
+            non_routine = predicted == "sensitive" or POSSIBLY_SENSITIVE in result.labels
+            if case["category"] == "sensitive":
+                guarded += non_routine
+            elif POSSIBLY_SENSITIVE in result.labels:
+                flagged_fine += 1
             if errors and predicted != case["category"]:
                 self.stdout.write(f"  {case['id']} expected {case['category']}, got {predicted}: {case['text'][:90]!r}")
         accuracy = sum(e == p for e, p in pairs) / len(pairs)
@@ -72,3 +74,8 @@ class Command(BaseCommand):
         false_alarms = sum(1 for e, p in pairs if p in TEACHABLE and e not in TEACHABLE)
         legit = sum(1 for e, _ in pairs if e not in TEACHABLE)
         self.stdout.write(f"false alarms (legit comments sent to no_reply): {false_alarms}/{legit}")
+        sensitive = sum(1 for e, _ in pairs if e == "sensitive")
+        self.stdout.write(
+            f"sensitive comments kept from routine (category sensitive or labelled '{POSSIBLY_SENSITIVE}'): "
+            f"{guarded}/{sensitive}; other comments labelled '{POSSIBLY_SENSITIVE}': {flagged_fine}/{len(pairs) - sensitive}"
+        )
