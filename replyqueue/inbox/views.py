@@ -1,9 +1,11 @@
+from datetime import UTC
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
@@ -175,11 +177,35 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
         warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
         return _draft_card(request, draft, warning=warning)
 
+    send_at, error = _send_at(request.POST.get("send_at", ""))
+    if error:
+        return _draft_card(request, draft, error=error)
+
     def decide(draft: Draft, actor: Actor) -> Draft:
-        draft_approve(draft=draft, actor=actor, text=request.POST.get("text"), version=_optional_int(request.POST.get("version")))
+        draft_approve(
+            draft=draft, actor=actor, text=request.POST.get("text"), version=_optional_int(request.POST.get("version")),
+            send_at=send_at,
+        )
         return draft
 
     return _decide(request, draft_id, decide)
+
+
+def _send_at(value: str):
+    """The optional schedule of an approval (a datetime-local field, in UTC)."""
+    from django.utils.dateparse import parse_datetime
+
+    from replyqueue.publishing.services import send_at_error
+
+    if not value.strip():
+        return None, ""
+    when = parse_datetime(value.strip())
+    if when is None:
+        return None, _("Invalid date and time.")
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when, UTC)
+    error = send_at_error(when)
+    return when, (_("Choose a send time in the future, within 30 days.") if error else "")
 
 
 def _fan_wrote_again(draft: Draft) -> bool:

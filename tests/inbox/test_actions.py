@@ -231,3 +231,25 @@ def test_assistants_cannot_bulk_approve_possibly_sensitive_drafts(creator, assis
     Comment.objects.filter(id=draft.comment_id).update(labels=["possibly sensitive"])
     result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role="assistant", user=assistant), draft_ids=[draft.id])
     assert result.skipped == {draft.id: "possibly sensitive comment"}
+
+
+def test_an_approval_can_be_scheduled_from_the_inbox(client, owner, creator, camera_faq):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    draft = drafted(creator)
+    when = (timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    login(client, owner).post(
+        f"/inbox/drafts/{draft.id}/approve/", {"version": 1, "send_at": when.strftime("%Y-%m-%dT%H:%M")}, **HTMX
+    )
+    assert Publication.objects.get(draft=draft).due_at == when
+
+
+def test_a_send_time_in_the_past_is_refused_and_nothing_is_approved(client, owner, creator, camera_faq):
+    draft = drafted(creator)
+    body = login(client, owner).post(
+        f"/inbox/drafts/{draft.id}/approve/", {"version": 1, "send_at": "2020-01-01T10:00"}, **HTMX
+    ).content.decode()
+    assert "Choose a send time in the future" in body
+    assert Draft.objects.get(id=draft.id).status == "pending"
