@@ -70,6 +70,8 @@ class CommentOut(serializers.ModelSerializer):
             "priority": comment.priority,
             "reasons": comment.reasons,
             "owner_only": comment.owner_only,
+            "labels": comment.labels,
+            "rule": comment.triage_rule_id,
         }
 
     def get_drafts(self, comment) -> list:
