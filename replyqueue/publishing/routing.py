@@ -6,6 +6,7 @@ signed webhook; else the pull API. A channel's disclosure label overrides the pe
 
 from dataclasses import dataclass
 
+from accounts.models import Creator
 from replyqueue.clone.models import Persona
 from replyqueue.comments.models import Channel, Comment
 from replyqueue.publishing.connectors import PLATFORM_CONNECTORS
@@ -32,21 +33,24 @@ def comment_channels(comment: Comment) -> list[Channel]:
     )
 
 
-def route_for(comment: Comment) -> Route:
+def route_for(comment: Comment, creator: Creator) -> Route:
     channels = comment_channels(comment)
     publishing = next((channel for channel in channels if channel.connector in PLATFORM_CONNECTORS), None)
     label_channel = publishing or (channels[0] if channels else None)
     if publishing:
         return Route(publishing.connector, publishing, label_channel)
-    if comment.creator.webhook_url:
+    if creator.webhook_url:
         return Route(WEBHOOK, None, label_channel)
     return Route(PULL, None, label_channel)
 
 
-def disclosure_label(creator_id: int, channel: Channel | None) -> str:
+def disclosure_label(creator: Creator, channel: Channel | None) -> str:
     if channel is not None and channel.disclosure_label:
         return channel.disclosure_label
-    return Persona.objects.filter(creator_id=creator_id).values_list("disclosure_label", flat=True).first() or ""
+    try:
+        return creator.persona.disclosure_label  # loaded with the draft on the bulk path
+    except Persona.DoesNotExist:
+        return ""
 
 
 def published_text(text: str, label: str) -> str:

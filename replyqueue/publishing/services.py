@@ -39,7 +39,7 @@ def publication_create(*, draft: Draft, send_at: datetime | None = None) -> Publ
     beat, so no long countdown sits in the broker.
     """
     creator = draft.creator
-    route = route_for(draft.comment)
+    route = route_for(draft.comment, creator)
     now = timezone.now()
     due_at = max(now + timedelta(seconds=creator.undo_delay_seconds), send_at or now)
     publication = Publication.objects.create(
@@ -48,7 +48,7 @@ def publication_create(*, draft: Draft, send_at: datetime | None = None) -> Publ
         comment_id=draft.comment_id,
         connector=route.connector,
         channel=route.channel,
-        text=published_text(draft.text, disclosure_label(creator.id, route.label_channel)),
+        text=published_text(draft.text, disclosure_label(creator, route.label_channel)),
         due_at=due_at,
         next_attempt_at=now,
     )
