@@ -19,3 +19,14 @@ def owner_or_403(request: HttpRequest) -> Membership:
     if not membership.is_owner:
         raise PermissionDenied("Only the creator's owners can change settings.")
     return membership
+
+
+def creator_object_or_404(request: HttpRequest, queryset, pk: int):
+    """The row with this id if it belongs to the member's current creator; 404 otherwise (never
+    another creator's). `queryset` may be a model or a queryset with its select_related."""
+    membership = membership_or_404(request)
+    manager = queryset.objects if hasattr(queryset, "objects") else queryset
+    found = manager.filter(id=pk, creator_id=membership.creator_id).first()
+    if found is None:
+        raise Http404
+    return found

@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import membership_or_404, owner_or_403
+from accounts.access import creator_object_or_404, membership_or_404, owner_or_403
 from accounts.forms import InviteForm, RoleForm, TokenForm, WebhookForm
 from accounts.models import ApiToken, Invitation, Membership
 from accounts.selectors import api_tokens, pending_invitations, team_members
@@ -46,27 +46,15 @@ SECTIONS = [
 
 def _get_member_for_member(request: HttpRequest, membership_id: int) -> Membership:
     """A membership of the member's current creator; 404 otherwise."""
-    membership = membership_or_404(request)
-    found = Membership.objects.select_related("user").filter(id=membership_id, creator_id=membership.creator_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return creator_object_or_404(request, Membership.objects.select_related("user"), membership_id)
 
 
 def _get_invitation_for_member(request: HttpRequest, invitation_id: int) -> Invitation:
-    membership = membership_or_404(request)
-    found = Invitation.objects.filter(id=invitation_id, creator_id=membership.creator_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return creator_object_or_404(request, Invitation, invitation_id)
 
 
 def _get_token_for_member(request: HttpRequest, token_id: int) -> ApiToken:
-    membership = membership_or_404(request)
-    found = ApiToken.objects.filter(id=token_id, creator_id=membership.creator_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return creator_object_or_404(request, ApiToken, token_id)
 
 
 @login_required

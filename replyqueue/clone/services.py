@@ -1,6 +1,7 @@
 """Triage and drafting of one comment: the work behind the process_comment task."""
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -80,7 +81,13 @@ def fan_history(comment: Comment, limit: int = 3) -> list[tuple[str, str]]:
 
 
 def draft_propose(comment: Comment, persona: Persona, triage: Triage, instruction: str = "") -> Proposal:
-    return propose_reply(
+    return get_drafter().propose(comment_context(comment, persona, triage, instruction))
+
+
+def comment_context(comment: Comment, persona: Persona, triage: Triage, instruction: str = "", limit: int = 5) -> DraftContext:
+    """What the drafter sees for a stored comment: the fan, their history, the post, and the
+    knowledge retrieved for it minus answers people rejected for similar comments."""
+    return reply_context(
         persona=persona,
         text=comment.text,
         triage=triage,
@@ -89,10 +96,11 @@ def draft_propose(comment: Comment, persona: Persona, triage: Triage, instructio
         post_title=comment.post.title if comment.post else "",
         instruction=instruction,
         avoid=rejected_sources_for(comment),
+        limit=limit,
     )
 
 
-def propose_reply(
+def reply_context(
     *,
     persona: Persona,
     text: str,
@@ -102,10 +110,10 @@ def propose_reply(
     post_title: str = "",
     instruction: str = "",
     avoid: set[int] | None = None,
-) -> Proposal:
-    """Retrieve what the creator has said about this and let the drafter answer or abstain;
-    knowledge in `avoid` (answers people rejected for similar comments) is left out."""
-    context = DraftContext(
+    limit: int = 5,
+) -> DraftContext:
+    hits = search(creator_id=persona.creator_id, text=text, limit=limit)
+    return DraftContext(
         comment_text=text,
         category=triage.category,
         language=triage.language,
@@ -113,10 +121,14 @@ def propose_reply(
         fan_name=fan_name,
         fan_history=fan_history or [],
         post_title=post_title,
-        hits=[h for h in search(creator_id=persona.creator_id, text=text) if h.item.id not in (avoid or set())],
+        hits=[h for h in hits if h.item.id not in (avoid or set())],
         instruction=instruction,
     )
-    return get_drafter().propose(context)
+
+
+def propose_reply(**context_fields) -> Proposal:
+    """Retrieve what the creator has said about a text and let the drafter answer or abstain."""
+    return get_drafter().propose(reply_context(**context_fields))
 
 
 def grounding_for(proposal: Proposal, persona: Persona, fan_name: str) -> list[str]:
@@ -225,14 +237,8 @@ def comment_redraft(*, comment_id: int, instruction: str = "", alternatives: int
 
     comment = Comment.objects.select_related("fan", "post").get(id=comment_id)
     persona = persona_for(comment.creator_id)
-    triage = triage_of(comment)
-    avoid = rejected_sources_for(comment)
-    context_kwargs = dict(
-        persona=persona, text=comment.text, triage=triage, fan_name=comment.fan.name,
-        fan_history=fan_history(comment), post_title=comment.post.title if comment.post else "",
-        instruction=instruction,
-    )
-    proposals = propose_alternatives(min(max(alternatives, 1), MAX_ALTERNATIVES), avoid, **context_kwargs)
+    context = comment_context(comment, persona, triage_of(comment), instruction, limit=8)
+    proposals = propose_alternatives(context, min(max(alternatives, 1), MAX_ALTERNATIVES))
     with transaction.atomic():
         previous = list(Draft.objects.filter(comment=comment, status=DraftStatus.PENDING))
         Draft.objects.filter(comment=comment, status=DraftStatus.PENDING).update(
@@ -247,28 +253,19 @@ def comment_redraft(*, comment_id: int, instruction: str = "", alternatives: int
             reason = "Asked to draft again, but nothing the creator has said answers this comment."
             Comment.objects.filter(id=comment.id).update(status=CommentStatus.NEEDS_HUMAN, reason=reason)
             return CommentStatus.NEEDS_HUMAN
-        generation = (Draft.objects.filter(comment=comment).order_by("-generation").values_list("generation", flat=True).first() or 0) + 1
+        generation = Draft.latest_generation(comment.id) + 1
         for rank, proposal in enumerate(proposals):
             draft_build(comment, proposal, persona, generation=generation, rank=rank, instruction=instruction).save()
         Comment.objects.filter(id=comment.id).update(status=CommentStatus.DRAFTED, reason="")
     return CommentStatus.DRAFTED
 
 
-def propose_alternatives(count: int, avoid: set[int], **context_kwargs) -> list[Proposal]:
-    """Up to `count` proposals resting on different knowledge; abstentions are dropped."""
-    from replyqueue.clone.retrieval import search
-
-    persona = context_kwargs["persona"]
-    hits = [h for h in search(creator_id=persona.creator_id, text=context_kwargs["text"], limit=8) if h.item.id not in avoid]
+def propose_alternatives(context: DraftContext, count: int) -> list[Proposal]:
+    """Up to `count` proposals resting on different knowledge: each next try starts from the next
+    hit. Abstentions are dropped."""
     proposals, seen = [], set()
-    for start in range(len(hits) or 1):
-        context = DraftContext(
-            comment_text=context_kwargs["text"], category=context_kwargs["triage"].category,
-            language=context_kwargs["triage"].language, persona=persona, fan_name=context_kwargs["fan_name"],
-            fan_history=context_kwargs["fan_history"], post_title=context_kwargs["post_title"],
-            hits=hits[start:], instruction=context_kwargs["instruction"],
-        )
-        proposal = get_drafter().propose(context)
+    for start in range(len(context.hits) or 1):
+        proposal = get_drafter().propose(replace(context, hits=context.hits[start:]))
         if not proposal.abstained and proposal.text not in seen:
             proposals.append(proposal)
             seen.add(proposal.text)
@@ -316,7 +313,7 @@ def comment_answer_by_creator(*, comment: Comment, text: str, user=None) -> Draf
         Draft.objects.filter(comment=comment, status=DraftStatus.PENDING).update(
             status=DraftStatus.SUPERSEDED, version=F("version") + 1
         )
-        generation = (Draft.objects.filter(comment=comment).order_by("-generation").values_list("generation", flat=True).first() or 0) + 1
+        generation = Draft.latest_generation(comment.id) + 1
         draft = Draft.objects.create(
             creator_id=comment.creator_id, comment=comment, text=text, drafted_text=text, sources=[item.id],
             confidence=1.0, drafter="creator", generation=generation, priority=comment.priority,

@@ -7,12 +7,12 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import membership_or_404, owner_or_403
+from accounts.access import creator_object_or_404, membership_or_404, owner_or_403
 from replyqueue.clone.forms import KnowledgeForm, KnowledgeUploadForm, PersonaForm, RuleForm
 from replyqueue.clone.importing import ImportFileError, format_for, knowledge_import
 from replyqueue.clone.knowledge import knowledge_add, knowledge_delete
@@ -56,11 +56,7 @@ def voice_derive(request: HttpRequest) -> HttpResponse:
 
 
 def _get_knowledge_for_member(request: HttpRequest, item_id: int) -> KnowledgeItem:
-    membership = membership_or_404(request)
-    item = KnowledgeItem.objects.filter(id=item_id, creator_id=membership.creator_id).first()
-    if item is None:
-        raise Http404
-    return item
+    return creator_object_or_404(request, KnowledgeItem, item_id)
 
 
 def _optional_int(value: str | None) -> int | None:
@@ -135,11 +131,7 @@ def knowledge_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _get_rule_for_member(request: HttpRequest, rule_id: int) -> CommunityRule:
-    membership = membership_or_404(request)
-    rule = CommunityRule.objects.filter(id=rule_id, creator_id=membership.creator_id).first()
-    if rule is None:
-        raise Http404
-    return rule
+    return creator_object_or_404(request, CommunityRule, rule_id)
 
 
 def _rules_list(request: HttpRequest) -> HttpResponse:

@@ -62,6 +62,11 @@ class Draft(models.Model):
     def __str__(self) -> str:
         return f"draft {self.id} ({self.status})"
 
+    @classmethod
+    def latest_generation(cls, comment_id: int) -> int:
+        """The newest drafting round of a comment (0 before the first): regenerating starts the next."""
+        return cls.objects.filter(comment_id=comment_id).order_by("-generation").values_list("generation", flat=True).first() or 0
+
     @property
     def is_flagged(self) -> bool:
         return bool(self.flags)

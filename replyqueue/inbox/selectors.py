@@ -256,7 +256,8 @@ def decisions_for_draft(draft: Draft) -> list[Decision]:
     return list(Decision.objects.filter(draft=draft).select_related("user", "token").order_by("id"))
 
 
-def fan_history(creator_id: int, fan_id: int, limit: int = 50) -> list[Comment]:
+def fan_comments(creator_id: int, fan_id: int, limit: int = 50) -> list[Comment]:
+    """Everything a fan wrote to the creator, newest first, with the drafts and decisions (fan page)."""
     return list(
         Comment.objects.filter(creator_id=creator_id, fan_id=fan_id)
         .select_related("fan", "post")

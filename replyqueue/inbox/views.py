@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
+from accounts.access import creator_object_or_404, membership_or_404
 from accounts.models import Membership, Role
 from replyqueue.clone.services import comment_answer_by_creator, comment_mark
 from replyqueue.clone.tasks import enqueue_redraft
@@ -21,7 +22,7 @@ from replyqueue.inbox.selectors import (
     TABS,
     InboxQuery,
     decisions_for_draft,
-    fan_history,
+    fan_comments,
     inbox_page,
     tab_counts,
 )
@@ -42,14 +43,8 @@ from replyqueue.publishing.services import publication_retry
 MAX_BULK = 1000
 
 
-def _membership(request: HttpRequest) -> Membership:
-    if request.membership is None:
-        raise Http404("You are not a member of any creator.")
-    return request.membership
-
-
 def _reviewer(request: HttpRequest) -> Membership:
-    membership = _membership(request)
+    membership = membership_or_404(request)
     if not membership.can_review:
         raise PermissionDenied("Viewers cannot change anything in the inbox.")
     return membership
@@ -61,7 +56,7 @@ def _visible_to(membership: Membership, comment: Comment) -> bool:
 
 def _get_draft_for_member(request: HttpRequest, draft_id: int) -> Draft:
     """The draft if it belongs to the member's current creator (and they may see it); else 404."""
-    membership = _membership(request)
+    membership = membership_or_404(request)
     draft = (
         Draft.objects.select_related("comment__fan", "comment__post", "creator__persona")
         .filter(id=draft_id, creator_id=membership.creator_id)
@@ -73,11 +68,8 @@ def _get_draft_for_member(request: HttpRequest, draft_id: int) -> Draft:
 
 
 def _get_comment_for_member(request: HttpRequest, comment_id: int) -> Comment:
-    membership = _membership(request)
-    comment = (
-        Comment.objects.select_related("fan", "post", "creator").filter(id=comment_id, creator_id=membership.creator_id).first()
-    )
-    if comment is None or not _visible_to(membership, comment):
+    comment = creator_object_or_404(request, Comment.objects.select_related("fan", "post", "creator"), comment_id)
+    if not _visible_to(request.membership, comment):
         raise Http404
     return comment
 
@@ -104,7 +96,7 @@ def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_or_404(request)
     query = InboxQuery.from_params(request.GET)
     page = inbox_page(membership.creator_id, query, request.user.id, owner=membership.is_owner)
     context = {
@@ -132,7 +124,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_GET
 def counts(request: HttpRequest) -> HttpResponse:
     """Polled by the page: live tab counts, new drafts since the page loaded, who looks at what."""
-    membership = _membership(request)
+    membership = membership_or_404(request)
     newest = _optional_int(request.GET.get("newest")) or 0
     drafts = Draft.objects.filter(creator_id=membership.creator_id, status="pending", rank=0, id__gt=newest)
     if not membership.is_owner:
@@ -239,16 +231,12 @@ def regenerate(request: HttpRequest, draft_id: int) -> HttpResponse:
     _reviewer(request)
     draft = _get_draft_for_member(request, draft_id)
     alternatives = min(_optional_int(request.POST.get("alternatives")) or 1, 3)
-    since = _latest_generation(draft.comment)
+    since = Draft.latest_generation(draft.comment_id)
     enqueue_redraft(draft.comment_id, request.POST.get("instruction", "")[:200], alternatives, request.user.id)
     return _comment_card(request, draft.comment, since)
 
 
 MAX_POLLS = 20
-
-
-def _latest_generation(comment: Comment) -> int:
-    return comment.drafts.order_by("-generation").values_list("generation", flat=True).first() or 0
 
 
 def _comment_card(request: HttpRequest, comment: Comment, since: int | None = None, polls: int = 0) -> HttpResponse:
@@ -258,7 +246,7 @@ def _comment_card(request: HttpRequest, comment: Comment, since: int | None = No
     if draft is not None and (since is None or draft.generation > since):
         return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
     comment.refresh_from_db()
-    waiting = comment.status == "received" or (since is not None and _latest_generation(comment) <= since and polls < MAX_POLLS)
+    waiting = comment.status == "received" or (since is not None and Draft.latest_generation(comment.id) <= since and polls < MAX_POLLS)
     if draft is not None and not waiting:
         return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
     context = {"comment": comment, "working": waiting, "since": since, "polls": polls + 1}
@@ -278,7 +266,7 @@ def comment_card(request: HttpRequest, comment_id: int) -> HttpResponse:
 def draft_anyway(request: HttpRequest, comment_id: int) -> HttpResponse:
     _reviewer(request)
     comment = _get_comment_for_member(request, comment_id)
-    since = _latest_generation(comment)
+    since = Draft.latest_generation(comment.id)
     enqueue_redraft(comment.id, "", 1, request.user.id)
     return _comment_card(request, comment, since)
 
@@ -356,8 +344,8 @@ def draft_history(request: HttpRequest, draft_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def fan(request: HttpRequest, fan_id: int) -> HttpResponse:
-    membership = _membership(request)
-    comments = [c for c in fan_history(membership.creator_id, fan_id) if _visible_to(membership, c)]
+    membership = membership_or_404(request)
+    comments = [c for c in fan_comments(membership.creator_id, fan_id) if _visible_to(membership, c)]
     if not comments:
         raise Http404
     return render(request, "inbox/fan.html", {"fan": comments[0].fan, "comments": comments})
@@ -366,7 +354,7 @@ def fan(request: HttpRequest, fan_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def save_view(request: HttpRequest) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_or_404(request)
     name = request.POST.get("name", "").strip()[:60]
     query = request.POST.get("query", "")[:500].lstrip("?")
     if name:
@@ -379,7 +367,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
-    membership = _membership(request)
+    membership = membership_or_404(request)
     SavedView.objects.filter(id=view_id, creator_id=membership.creator_id, user=request.user).delete()
     return HttpResponseClientRefresh() if request.htmx else redirect("inbox")
 
