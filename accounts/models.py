@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class User(AbstractUser):
@@ -33,9 +33,9 @@ class Creator(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", _("Owner")
-    ASSISTANT = "assistant", _("Assistant")
-    VIEWER = "viewer", _("Viewer")
+    OWNER = "owner", pgettext_lazy("role", "owner")
+    ASSISTANT = "assistant", pgettext_lazy("role", "assistant")
+    VIEWER = "viewer", pgettext_lazy("role", "viewer")
 
 
 class Membership(models.Model):

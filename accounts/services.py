@@ -40,10 +40,7 @@ def user_get_or_create(*, email: str, password: str | None = None) -> User:
 
 @transaction.atomic
 def creator_create(*, slug: str, name: str = "", owner_email: str, password: str | None = None) -> Creator:
-    from replyqueue.clone.models import Persona
-
     creator, _created = Creator.objects.get_or_create(slug=slug, defaults={"name": name or slug})
-    Persona.objects.get_or_create(creator=creator, defaults={"display_name": creator.name})
     owner = user_get_or_create(email=owner_email, password=password)
     Membership.objects.update_or_create(user=owner, creator=creator, defaults={"role": Role.OWNER})
     return creator

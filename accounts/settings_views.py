@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import creator_object_or_404, membership_or_404, owner_or_403
 from accounts.forms import InviteForm, RoleForm, TokenForm, WebhookForm
-from accounts.models import ApiToken, Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership, Role
 from accounts.selectors import api_tokens, pending_invitations, team_members
 from accounts.services import (
     TeamError,
@@ -22,7 +22,6 @@ from accounts.services import (
     membership_set_role,
     webhook_set,
 )
-from replyqueue.labels import label
 
 SECTIONS = [
     # (url name, title, what it is, owners only)
@@ -126,7 +125,7 @@ def member_role(request: HttpRequest, membership_id: int) -> HttpResponse:
         try:
             member = membership_set_role(membership=member, role=form.cleaned_data["role"])
             messages.success(
-                request, _("%(email)s is now %(role)s.") % {"email": member.user.email, "role": label(member.role, "role")}
+                request, _("%(email)s is now %(role)s.") % {"email": member.user.email, "role": Role(member.role).label}
             )
         except TeamError as error:
             messages.error(request, str(error))

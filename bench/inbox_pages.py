@@ -72,8 +72,8 @@ def run(rows: int) -> None:
 
     from accounts.models import User
     from accounts.services import creator_create
+    from replyqueue.inbox.actions import Actor, drafts_bulk_approve
     from replyqueue.inbox.models import Draft
-    from replyqueue.inbox.services import Actor, drafts_bulk_approve
 
     creator = creator_create(slug=f"bench-{rows}", owner_email=f"owner{rows}@example.com", password="pw-bench-1")
     owner = User.objects.get(email=f"owner{rows}@example.com")

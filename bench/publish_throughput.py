@@ -62,8 +62,8 @@ def wait_until(predicate, timeout: float, what: str) -> None:
 
 
 def drafts(creator, prefix: str, count: int) -> list:
-    from replyqueue.clone.services import comment_process
     from replyqueue.comments.services import comments_ingest
+    from replyqueue.inbox.drafting import comment_process
     from replyqueue.inbox.models import Draft
 
     items = [
@@ -90,9 +90,9 @@ def throughput(creator, owner, receiver, count: int, workers: int, concurrency: 
     """Deliveries per second: `count` approved replies released at once to `workers` processes."""
     from django.utils import timezone
 
-    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.inbox.actions import Actor, draft_approve
     from replyqueue.publishing.models import Publication
-    from replyqueue.publishing.services import enqueue_publish
+    from replyqueue.publishing.tasks import enqueue_publish
 
     creator.undo_delay_seconds = 3600  # approved now, released together below
     creator.save()
@@ -116,7 +116,7 @@ def throughput(creator, owner, receiver, count: int, workers: int, concurrency: 
 
 def warm_up(creator, owner, receiver, prefix: str) -> None:
     """A few replies through the fresh workers before the clock starts (imports, connections)."""
-    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.inbox.actions import Actor, draft_approve
 
     creator.undo_delay_seconds = 0
     creator.save()
@@ -129,7 +129,7 @@ def warm_up(creator, owner, receiver, prefix: str) -> None:
 
 def latency(creator, owner, receiver, count: int, rate: float, workers: int, concurrency: int) -> list[float]:
     """Approval -> delivery seconds for `count` replies approved one by one at `rate` per second."""
-    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.inbox.actions import Actor, draft_approve
 
     processes = start_workers(workers, concurrency, f"latency-{workers}")
     try:
@@ -170,7 +170,7 @@ def main() -> None:
 def run(args) -> None:
     from accounts.services import creator_create, webhook_set
     from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
-    from replyqueue.publishing.receiver import ReceiverState, start_receiver
+    from replyqueue.integrations.webhook.receiver import ReceiverState, start_receiver
 
     creator = creator_create(slug="bench", name="Bench", owner_email="bench@example.com", password="bench-only")
     owner = creator.memberships.get().user

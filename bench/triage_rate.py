@@ -21,7 +21,7 @@ def main() -> None:
         from replyqueue.clone.triage_pipeline import triage_comment
         from replyqueue.comments.services import comments_ingest
 
-        cases = [json.loads(line) for line in (ROOT / "datasets" / "triage_eval.jsonl").read_text().splitlines()]
+        cases = [json.loads(line) for line in (ROOT / "datasets" / "triage_train.jsonl").read_text().splitlines()]
         texts = [c["text"] for c in cases] * 10
         creator = creator_create(slug="bench", owner_email="bench@example.com")
         rules = [

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from replyqueue.env import env, env_bool, env_float, env_int, env_list, local_secret_key
+from replyqueue.core.env import env, env_bool, env_float, env_int, env_list, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
@@ -31,11 +31,12 @@ INSTALLED_APPS = [
     "replyqueue.clone",
     "replyqueue.inbox",
     "replyqueue.publishing",
+    "replyqueue.integrations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "replyqueue.api.middleware.ApiBodySizeLimitMiddleware",
+    "replyqueue.core.api.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The browser's language (Accept-Language, or the cookie the language switch sets) for everyone;
     # UserLanguageMiddleware then lets a logged-in user's own choice win and keeps the API in English.
@@ -66,7 +67,7 @@ TEMPLATES = [
                 "accounts.context_processors.current_creator",
             ],
             # Display words for the shared vocabulary (states, categories, roles): {% load labels %}.
-            "libraries": {"labels": "replyqueue.labels"},
+            "libraries": {"labels": "replyqueue.vocabulary"},
         },
     },
 ]
@@ -125,8 +126,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "replyqueue.api.errors.json_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["replyqueue.api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "replyqueue.core.api.errors.json_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["replyqueue.core.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env("API_THROTTLE_RATE", "600/min")},
     "UNAUTHENTICATED_USER": None,
 }
@@ -154,9 +155,10 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "control_folder": str(BROKER_DIR / "control"),  # kombu's default is ./control in the working directory
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
@@ -173,8 +175,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
+    "sweep-drafting": {"task": "replyqueue.inbox.tasks.sweep_drafting", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "poll-youtube": {
-        "task": "replyqueue.comments.tasks.poll_youtube_channels",
+        "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
     },
 }

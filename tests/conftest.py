@@ -137,7 +137,7 @@ def comment_payload(external_id: str = "c1", text: str = "What camera do you use
 def webhook_receiver_for(creator, undo_delay_seconds: int = 0, **state_options):
     """A loopback Standard Webhooks receiver set as the creator's webhook (signatures verified)."""
     from accounts.services import webhook_set
-    from replyqueue.publishing.receiver import ReceiverState, start_receiver
+    from replyqueue.integrations.webhook.receiver import ReceiverState, start_receiver
 
     state = ReceiverState(secret="", **state_options)
     server = start_receiver(state)

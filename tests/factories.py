@@ -1,9 +1,9 @@
 """Small builders for rows the tests need, going through the real services where one exists."""
 
-from replyqueue.clone.services import comment_process
 from replyqueue.comments.models import Comment
 from replyqueue.comments.services import comments_ingest
-from replyqueue.inbox.models import Draft
+from replyqueue.inbox.drafting import comment_process, draft_request_run
+from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestKind
 from tests.conftest import comment_payload
 
 
@@ -17,3 +17,13 @@ def drafted(creator, external_id: str = "c1", text: str = "What camera do you us
     comment = ingest(creator, external_id, text, **extra)
     comment_process(comment_id=comment.id)
     return Draft.objects.select_related("comment__fan", "creator").get(comment=comment)
+
+
+def redraft(comment_id: int, instruction: str = "", alternatives: int = 1) -> str | None:
+    """Ask for a new draft as a reviewer would (the request row), and run it as the worker does."""
+    comment = Comment.objects.get(id=comment_id)
+    kind = DraftRequestKind.ALTERNATIVES if alternatives > 1 else DraftRequestKind.REGENERATE
+    request = DraftRequest.objects.create(
+        creator_id=comment.creator_id, comment=comment, kind=kind, instruction=instruction, count=alternatives
+    )
+    return draft_request_run(request_id=request.id)

@@ -3,17 +3,12 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from replyqueue.api.errors import api_error
-from replyqueue.api.pagination import paginate
-from replyqueue.api.views import get_for_creator
 from replyqueue.clone.knowledge import knowledge_add, knowledge_delete, knowledge_input_from_api
 from replyqueue.clone.models import CommunityRule, KnowledgeItem
 from replyqueue.clone.rule_services import RuleError, rule_create, rule_delete, rule_update, rules_in_order
 from replyqueue.clone.rules import rule_preview, validate_rule
 from replyqueue.clone.serializers import (
     MAX_KNOWLEDGE_BATCH,
-    BriefIn,
-    BriefOut,
     KnowledgeBatchIn,
     KnowledgeIn,
     KnowledgeOut,
@@ -22,6 +17,9 @@ from replyqueue.clone.serializers import (
     RulePreviewIn,
     RulePreviewOut,
 )
+from replyqueue.core.api.errors import api_error
+from replyqueue.core.api.pagination import paginate
+from replyqueue.core.api.views import get_for_creator
 
 
 class KnowledgeListCreate(APIView):
@@ -126,28 +124,3 @@ class RulePreview(APIView):
         return Response(
             rule_preview(creator_id=request.auth.creator.id, kind=data["kind"], value=data["value"], days=data["days"])
         )
-
-
-class BriefCreate(APIView):
-    @extend_schema(request=BriefIn, responses={201: BriefOut}, summary="Ask for content variants in the creator's style")
-    def post(self, request):
-        from replyqueue.clone.variants import brief_create
-
-        data = BriefIn(data=request.data if isinstance(request.data, dict) else None)
-        if not data.is_valid():
-            return api_error("Invalid brief.", 400, data.errors)
-        values = data.validated_data
-        brief = brief_create(
-            creator=request.auth.creator, kind=values["kind"], text=values["brief"],
-            post_text=values["post_text"], variants=values["variants"],
-        )
-        return Response(BriefOut(brief).data, status=status.HTTP_201_CREATED)
-
-
-class BriefDetail(APIView):
-    @extend_schema(responses=BriefOut, summary="A brief and its variant drafts")
-    def get(self, request, pk: int):
-        from replyqueue.api.views import get_for_creator
-        from replyqueue.clone.models import ContentBrief
-
-        return Response(BriefOut(get_for_creator(request, ContentBrief, pk)).data)

@@ -11,6 +11,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Count, Max
+
+from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.text import fold, words
 
 MIN_EXAMPLES = 4
@@ -104,24 +108,16 @@ class _Models:
             self._cache.clear()
 
     def for_creator(self, creator_id: int) -> LearnedTriage:
-        from django.db.models import Count, Max
-
-        from replyqueue.clone.models import TriageFeedback
-        from replyqueue.inbox.models import Draft
-
         rows = TriageFeedback.objects.filter(creator_id=creator_id)
-        approved = Draft.objects.filter(creator_id=creator_id, status="approved", comment__isnull=False)
-        stamp = (
-            *rows.aggregate(n=Count("id"), last=Max("id")).values(),
-            approved.aggregate(last=Max("id"))["last"],
-        )
+        stamp = tuple(rows.aggregate(n=Count("id"), last=Max("id"), changed=Max("created_at")).values())
         cached = self._cache.get(creator_id)
         if cached and cached[0] == stamp:
             return cached[1]
-        # Explicit verdicts, plus the comments someone approved a reply to: those were fine.
-        verdicts = list(rows.values_list("comment__text", "category"))
-        fine = approved.order_by("-id").values_list("comment__text", flat=True)[:APPROVED_AS_FINE]
-        model = LearnedTriage.fit(verdicts + [(text, "fine") for text in fine])
+        # Explicit verdicts, plus the comments someone approved a reply to: those deserved a reply.
+        marks = list(rows.filter(source=TriageFeedbackSource.MARK).values_list("comment__text", "category"))
+        approved = rows.filter(source=TriageFeedbackSource.APPROVAL).order_by("-id")
+        fine = approved.values_list("comment__text", flat=True)[:APPROVED_AS_FINE]
+        model = LearnedTriage.fit(marks + [(text, "fine") for text in fine])
         with self._lock:
             self._cache[creator_id] = (stamp, model)
         return model
@@ -130,7 +126,8 @@ class _Models:
 learned_models = _Models()
 
 
-SEED_DATASET = Path(__file__).resolve().parents[2] / "datasets" / "triage_eval.jsonl"
+# Training data only: evaluation sets (datasets/triage_fresh.jsonl) are never learned from.
+SEED_DATASET = Path(__file__).resolve().parents[2] / "datasets" / "triage_train.jsonl"
 SEED_SENSITIVE_THRESHOLD = 0.9
 _seed_lock = threading.Lock()
 _seed_model: LearnedTriage | None = None
@@ -140,7 +137,9 @@ def seed_sensitive_model() -> LearnedTriage | None:
     """A sensitive / fine model trained once per process on the labelled set kept in the repo: a
     second opinion where the sensitive rules miss a phrasing they have never seen."""
     global _seed_model
-    if _seed_model is None and SEED_DATASET.exists():
+    if _seed_model is None:
+        if not SEED_DATASET.exists():
+            raise ImproperlyConfigured(f"The triage training set {SEED_DATASET} is missing: triage cannot run without it.")
         with _seed_lock:
             cases = [json.loads(line) for line in SEED_DATASET.read_text().splitlines() if line.strip()]
             model = LearnedTriage.fit(

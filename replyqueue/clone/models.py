@@ -1,8 +1,10 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Creator
+from replyqueue.comments.models import Category
 
 
 class Persona(models.Model):
@@ -125,13 +127,19 @@ class CommunityRule(models.Model):
         return self.name
 
 
+class TriageFeedbackSource(models.TextChoices):
+    MARK = "mark", _("marked by a reviewer")
+    APPROVAL = "approval", _("a reply was approved")
+
+
 class TriageFeedback(models.Model):
     """A person's verdict on a comment's category (spam / not spam, abuse / fine ...): it trains
     that creator's classifier."""
 
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="triage_feedback")
     comment = models.OneToOneField("comments.Comment", on_delete=models.CASCADE, related_name="feedback")
-    category = models.CharField(max_length=20)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    source = models.CharField(max_length=10, choices=TriageFeedbackSource.choices, default=TriageFeedbackSource.MARK)
     user = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -145,6 +153,12 @@ class BriefKind(models.TextChoices):
     REPLY_TEMPLATE = "reply_template", _("Reply Template")
 
 
+class BriefStatus(models.TextChoices):
+    RECEIVED = "received", pgettext_lazy("brief status", "received")
+    DRAFTED = "drafted", pgettext_lazy("brief status", "drafted")
+    FAILED = "failed", pgettext_lazy("brief status", "failed")
+
+
 class ContentBrief(models.Model):
     """A creator asks for content in their style (captions, titles, reply templates) from a brief
     or an existing post; the variants are drafts reviewed in the same queue as replies."""
@@ -154,8 +168,9 @@ class ContentBrief(models.Model):
     brief = models.TextField()
     post_text = models.TextField(blank=True, help_text="An existing post or transcript to draw on.")
     variants = models.PositiveSmallIntegerField(default=3)
-    status = models.CharField(max_length=20, default="received")  # received | drafted | failed
+    status = models.CharField(max_length=20, choices=BriefStatus.choices, default=BriefStatus.RECEIVED)
     reason = models.CharField(max_length=500, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

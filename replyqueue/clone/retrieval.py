@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 
 from replyqueue.clone.models import KnowledgeItem, KnowledgeTerm, Persona
 from replyqueue.clone.text import index_terms
+from replyqueue.clone.triage import QUESTION
 
 PROMPT_WEIGHT = 1.0
 BODY_WEIGHT = 0.45
@@ -171,8 +172,6 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
 def _question_masses(text: str, resolved: dict[str, str], idf: dict[str, float], rare: float) -> list[tuple[set, float]]:
     """The resolved terms and idf mass of each sentence that asks something, when the comment has
     more than one sentence."""
-    from replyqueue.clone.triage import QUESTION
-
     sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
     if len(sentences) < 2:
         return []

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from replyqueue.clone.models import CommunityRule, RuleAction, RuleKind
 from replyqueue.clone.text import fold
 from replyqueue.clone.triage import URL
+from replyqueue.comments.models import Comment
 
 MAX_PATTERN_LENGTH = 300
 
@@ -57,8 +58,6 @@ def rules_for(creator_id: int) -> list[CommunityRule]:
 
 def rule_preview(*, creator_id: int, kind: str, value: str, days: int = 7) -> dict:
     """How many of the last `days` days' comments a rule would have caught, with examples."""
-    from replyqueue.comments.models import Comment
-
     probe = CommunityRule(creator_id=creator_id, kind=kind, value=value, action=RuleAction.LABEL)
     since = timezone.now() - timedelta(days=days)
     recent = Comment.objects.filter(creator_id=creator_id, received_at__gte=since).select_related("fan")

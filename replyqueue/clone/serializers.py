@@ -91,9 +91,4 @@ class BriefOut(serializers.Serializer):
     status = serializers.CharField()
     reason = serializers.CharField()
     created_at = serializers.DateTimeField()
-    drafts = serializers.SerializerMethodField()
 
-    def get_drafts(self, brief) -> list:
-        from replyqueue.inbox.serializers import DraftOut
-
-        return DraftOut(brief.drafts.order_by("rank"), many=True, context={"nested": True}).data

@@ -8,13 +8,14 @@ the post and the persona like any draft.
 
 import json
 import re
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 
 from replyqueue.clone import facts
-from replyqueue.clone.drafters import DraftingError, Proposal
+from replyqueue.clone.drafters import DraftingError
+from replyqueue.clone.drafters.openai import OpenAIDrafter
 from replyqueue.clone.models import BriefKind, ContentBrief, Persona
 from replyqueue.clone.voice import sentences
 
@@ -77,8 +78,6 @@ def grounded_variants(brief: ContentBrief, persona: Persona) -> list[str]:
 
 
 def openai_variants(brief: ContentBrief, persona: Persona) -> list[str]:
-    from replyqueue.clone.drafters.openai import OpenAIDrafter
-
     with translation.override("en"):  # the prompt is English whatever the page's language
         kind = brief.get_kind_display()
     system = (
@@ -95,36 +94,35 @@ def openai_variants(brief: ContentBrief, persona: Persona) -> list[str]:
     return [str(v).strip() for v in variants if str(v).strip()][: brief.variants]
 
 
-@transaction.atomic
-def brief_draft(*, brief_id: int) -> str:
-    """Draft the brief's variants as pending drafts (rank 0 first, the others as alternatives)."""
-    from replyqueue.inbox.models import Draft
+@dataclass
+class Variant:
+    text: str
+    confidence: float
+    flags: list[dict]
+    sources: list[int] = field(default_factory=list)
 
-    brief = ContentBrief.objects.select_for_update().get(id=brief_id)
-    if brief.status != "received":
-        return brief.status
-    persona = Persona.objects.get(creator_id=brief.creator_id)
-    texts = openai_variants(brief, persona) if settings.DRAFTER == "openai" else grounded_variants(brief, persona)
+
+@dataclass
+class Variants:
+    variants: list[Variant]
+    drafter: str
+    reason: str = ""
+
+
+def brief_variants(brief: ContentBrief, persona: Persona) -> Variants:
+    """The brief's variants with the facts guard's findings; a reason when there are none."""
+    llm = settings.DRAFTER == "openai"
+    texts = openai_variants(brief, persona) if llm else grounded_variants(brief, persona)
     grounding = [brief.brief, brief.post_text, persona.display_name, persona.greeting, persona.signoff, persona.favourite_emoji]
-    for rank, text in enumerate(texts):
-        proposal = Proposal(text=text, confidence=1.0 if settings.DRAFTER != "openai" else 0.7)
-        violations = facts.check(proposal.text, grounding)
-        Draft.objects.create(
-            creator_id=brief.creator_id, brief=brief, text=text, drafted_text=text, confidence=proposal.confidence,
-            flags=[v.as_dict() for v in violations], drafter=settings.DRAFTER, rank=rank, priority=50,
-        )
-    brief.status = "drafted" if texts else "failed"
-    brief.reason = "" if texts else "The brief has no sentence to build on."
-    brief.save(update_fields=["status", "reason"])
-    return brief.status
+    variants = [
+        Variant(text=text, confidence=0.7 if llm else 1.0, flags=[v.as_dict() for v in facts.check(text, grounding)])
+        for text in texts
+    ]
+    return Variants(variants=variants, drafter=settings.DRAFTER, reason="" if variants else "The brief has no sentence to build on.")
 
 
 def brief_create(*, creator, kind: str, text: str, post_text: str = "", variants: int = 3, user=None) -> ContentBrief:
-    from replyqueue.clone.tasks import draft_brief
-
-    brief = ContentBrief.objects.create(
+    return ContentBrief.objects.create(
         creator=creator, kind=kind, brief=text.strip(), post_text=post_text.strip(),
         variants=min(max(variants, 1), MAX_VARIANTS), created_by=user,
     )
-    transaction.on_commit(lambda: draft_brief.delay(brief.id))
-    return brief

@@ -3,17 +3,14 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from replyqueue.api.errors import api_error
-from replyqueue.api.views import get_for_creator
-from replyqueue.comments.models import Comment
 from replyqueue.comments.serializers import (
     MAX_BATCH,
     CommentBatchIn,
     CommentIn,
-    CommentOut,
     IngestResultOut,
 )
 from replyqueue.comments.services import comments_ingest
+from replyqueue.core.api.errors import api_error
 
 
 def validate_comments(payload) -> tuple[list[dict] | None, Response | None]:
@@ -68,10 +65,3 @@ class CommentListCreate(APIView):
             {"results": IngestResultOut(results, many=True).data},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
-
-
-class CommentDetail(APIView):
-    @extend_schema(responses=CommentOut, summary="A comment, its triage and its drafts")
-    def get(self, request, pk: int):
-        comment = get_for_creator(request, Comment.objects.select_related("fan", "post"), pk)
-        return Response(CommentOut(comment).data)

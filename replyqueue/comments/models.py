@@ -1,18 +1,19 @@
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Creator
+from replyqueue.core.crypto import decrypt_json, encrypt_json
 
 MAX_COMMENT_CHARS = 10_000  # YouTube's own limit; longer text is refused, never truncated silently
 
 
 class Platform(models.TextChoices):
-    YOUTUBE = "youtube"
-    INSTAGRAM = "instagram"
-    FACEBOOK = "facebook"
-    TIKTOK = "tiktok"
-    OTHER = "other"
+    YOUTUBE = "youtube", "YouTube"
+    INSTAGRAM = "instagram", "Instagram"
+    FACEBOOK = "facebook", "Facebook"
+    TIKTOK = "tiktok", "TikTok"
+    OTHER = "other", pgettext_lazy("platform", "other")
 
 
 class Channel(models.Model):
@@ -48,13 +49,10 @@ class Channel(models.Model):
 
     @property
     def credentials(self) -> dict:
-        from replyqueue.crypto import decrypt_json
 
         return decrypt_json(self.credentials_encrypted)
 
     def set_credentials(self, value: dict) -> None:
-        from replyqueue.crypto import encrypt_json
-
         self.credentials_encrypted = encrypt_json(value)
 
 
@@ -90,21 +88,23 @@ class Post(models.Model):
 
 
 class CommentStatus(models.TextChoices):
-    RECEIVED = "received"
-    DRAFTED = "drafted"
-    NEEDS_HUMAN = "needs_human"
-    NO_REPLY = "no_reply"
+    RECEIVED = "received", pgettext_lazy("comment status", "received")
+    DRAFTED = "drafted", pgettext_lazy("comment status", "drafted")
+    NEEDS_HUMAN = "needs_human", pgettext_lazy("comment status", "needs_human")
+    NO_REPLY = "no_reply", pgettext_lazy("comment status", "no_reply")
 
 
 class Category(models.TextChoices):
-    QUESTION = "question", _("Question")
-    PRAISE = "praise", _("Praise")
-    COMPLAINT = "complaint", _("Complaint")
-    REQUEST = "request", _("Request")
-    SPAM = "spam", _("Spam")
-    ABUSE = "abuse", _("Abuse")
-    SENSITIVE = "sensitive", _("Sensitive")
-    OTHER = "other", _("Other")
+    QUESTION = "question", pgettext_lazy("category", "question")
+    PRAISE = "praise", pgettext_lazy("category", "praise")
+    COMPLAINT = "complaint", pgettext_lazy("category", "complaint")
+    REQUEST = "request", pgettext_lazy("category", "request")
+    SPAM = "spam", pgettext_lazy("category", "spam")
+    ABUSE = "abuse", pgettext_lazy("category", "abuse")
+    SENSITIVE = "sensitive", pgettext_lazy("category", "sensitive")
+    THREAT = "threat", pgettext_lazy("category", "threat")
+    BUSINESS = "business", pgettext_lazy("category", "business")
+    OTHER = "other", pgettext_lazy("category", "other")
 
 
 class Comment(models.Model):

@@ -46,13 +46,12 @@ class CommentOut(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     post = serializers.SerializerMethodField()
     triage = serializers.SerializerMethodField()
-    drafts = serializers.SerializerMethodField()
 
     class Meta:
         model = Comment
         fields = [
             "id", "platform", "external_id", "text", "author", "post", "parent_external_id", "created_at",
-            "received_at", "status", "reason", "category", "triage", "drafts",
+            "received_at", "status", "reason", "category", "triage",
         ]
 
     def get_author(self, comment) -> dict:
@@ -74,7 +73,3 @@ class CommentOut(serializers.ModelSerializer):
             "rule": comment.triage_rule_id,
         }
 
-    def get_drafts(self, comment) -> list:
-        from replyqueue.inbox.serializers import DraftOut
-
-        return DraftOut(comment.drafts.order_by("id"), many=True, context={"nested": True}).data

@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Creator
 from replyqueue.comments.models import Channel, Comment, Fan, Post
+from replyqueue.comments.signals import comments_received
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,6 @@ def comments_ingest(*, creator: Creator, items: list[dict], channel: Channel | N
 
 @transaction.atomic
 def _ingest_once(*, creator: Creator, items: list[dict], channel: Channel | None) -> list[IngestResult]:
-    from replyqueue.clone.tasks import enqueue_process_comment
-
     channels = {channel.platform: channel} if channel else _obvious_channels(creator)
     existing = _existing_comments(creator, items)
     fans = _fans_upsert(creator, items)
@@ -59,7 +58,7 @@ def _ingest_once(*, creator: Creator, items: list[dict], channel: Channel | None
         results.append(IngestResult(comment, duplicate=False))
     Comment.objects.bulk_create(new)
     ids = [comment.id for comment in new]
-    transaction.on_commit(lambda: enqueue_process_comment(ids))
+    comments_received.send(sender=Comment, creator=creator, comment_ids=ids)
     return results
 
 

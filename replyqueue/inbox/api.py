@@ -1,13 +1,24 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from replyqueue.api.errors import api_error
-from replyqueue.api.pagination import paginate
-from replyqueue.api.views import get_for_creator
+from replyqueue.clone.models import ContentBrief
+from replyqueue.clone.serializers import BriefIn
+from replyqueue.comments.models import Comment
+from replyqueue.core.api.errors import api_error
+from replyqueue.core.api.pagination import paginate
+from replyqueue.core.api.views import get_for_creator
+from replyqueue.inbox.actions import Actor, Conflict, DecisionError, brief_request, draft_approve, draft_reject
 from replyqueue.inbox.models import Draft
-from replyqueue.inbox.serializers import ApproveIn, DraftListQuery, DraftOut, RejectIn
-from replyqueue.inbox.services import Actor, Conflict, DecisionError, draft_approve, draft_reject
+from replyqueue.inbox.serializers import (
+    ApproveIn,
+    BriefWithDraftsOut,
+    CommentWithDraftsOut,
+    DraftListQuery,
+    DraftOut,
+    RejectIn,
+)
 from replyqueue.publishing.serializers import PublicationOut
 
 
@@ -74,3 +85,29 @@ class DraftReject(APIView):
         except DecisionError as exc:
             return decision_error(exc)
         return Response({"draft": DraftOut(draft).data})
+
+
+class CommentDetail(APIView):
+    @extend_schema(responses=CommentWithDraftsOut, summary="A comment, its triage and its drafts")
+    def get(self, request, pk: int):
+        comment = get_for_creator(request, Comment.objects.select_related("fan", "post"), pk)
+        return Response(CommentWithDraftsOut(comment).data)
+
+
+class BriefCreate(APIView):
+    @extend_schema(request=BriefIn, responses={201: BriefWithDraftsOut}, summary="Ask for content variants in the creator's style")
+    def post(self, request):
+        values, error = _input(BriefIn, request)
+        if error:
+            return error
+        brief = brief_request(
+            creator=request.auth.creator, actor=Actor.for_token(request.auth), kind=values["kind"],
+            text=values["brief"], post_text=values["post_text"], variants=values["variants"],
+        )
+        return Response(BriefWithDraftsOut(brief).data, status=status.HTTP_201_CREATED)
+
+
+class BriefDetail(APIView):
+    @extend_schema(responses=BriefWithDraftsOut, summary="A brief and its variant drafts")
+    def get(self, request, pk: int):
+        return Response(BriefWithDraftsOut(get_for_creator(request, ContentBrief, pk)).data)

@@ -3,18 +3,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import ApiToken, Creator
+from replyqueue.clone.drafters.base import MAX_REPLY_CHARS
 from replyqueue.comments.models import Comment
 
-MAX_REPLY_CHARS = 5_000
+__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "SavedView"]
 
 
 class DraftStatus(models.TextChoices):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUPERSEDED = "superseded"
+    PENDING = "pending", pgettext_lazy("draft status", "pending")
+    APPROVED = "approved", pgettext_lazy("draft status", "approved")
+    REJECTED = "rejected", pgettext_lazy("draft status", "rejected")
+    SUPERSEDED = "superseded", pgettext_lazy("draft status", "superseded")
 
 
 class Draft(models.Model):
@@ -67,24 +69,28 @@ class Draft(models.Model):
         """The newest drafting round of a comment (0 before the first): regenerating starts the next."""
         return cls.objects.filter(comment_id=comment_id).order_by("-generation").values_list("generation", flat=True).first() or 0
 
-    @property
-    def is_flagged(self) -> bool:
-        return bool(self.flags)
-
 
 class DecisionAction(models.TextChoices):
-    APPROVE = "approve"
-    EDIT_APPROVE = "edit_approve"
-    REJECT = "reject"
-    UNDO = "undo"
-    REGENERATE = "regenerate"
+    APPROVE = "approve", pgettext_lazy("decision", "approve")
+    EDIT_APPROVE = "edit_approve", pgettext_lazy("decision", "edit_approve")
+    REJECT = "reject", pgettext_lazy("decision", "reject")
+    UNDO = "undo", pgettext_lazy("decision", "undo")
+    REGENERATE = "regenerate", pgettext_lazy("decision", "regenerate")
+    ALTERNATIVES = "alternatives", pgettext_lazy("decision", "alternatives")
+    DRAFT_ANYWAY = "draft_anyway", pgettext_lazy("decision", "draft_anyway")
+    MARK = "mark", pgettext_lazy("decision", "mark")
+    ANSWER = "answer", pgettext_lazy("decision", "answer")
+    ASSIGN = "assign", pgettext_lazy("decision", "assign")
+    RETRY_PUBLICATION = "retry_publication", pgettext_lazy("decision", "retry_publication")
+    REQUEST_VARIANTS = "request_variants", pgettext_lazy("decision", "request_variants")
 
 
 class Decision(models.Model):
-    """Audit trail: who decided what on which draft, when, and the text before and after."""
+    """Audit trail: who did what to which comment or draft, when, and the state before and after."""
 
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="decisions")
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="decisions")
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="decisions", null=True, blank=True)
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="decisions", null=True, blank=True)
     action = models.CharField(max_length=20, choices=DecisionAction.choices)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     token = models.ForeignKey(ApiToken, on_delete=models.SET_NULL, null=True, blank=True)
@@ -97,7 +103,7 @@ class Decision(models.Model):
         indexes = [models.Index(fields=["creator", "-created_at"], name="decision_log")]
 
     def __str__(self) -> str:
-        return f"{self.action} on draft {self.draft_id}"
+        return f"{self.action} on draft {self.draft_id}" if self.draft_id else f"{self.action} on comment {self.comment_id}"
 
     @property
     def actor_label(self) -> str:
@@ -106,6 +112,46 @@ class Decision(models.Model):
         if self.token_id:
             return _("API token %(name)s") % {"name": self.token.name}
         return _("system")
+
+
+class DraftRequestKind(models.TextChoices):
+    REGENERATE = "regenerate", pgettext_lazy("draft request", "regenerate")
+    ALTERNATIVES = "alternatives", pgettext_lazy("draft request", "alternatives")
+    DRAFT_ANYWAY = "draft_anyway", pgettext_lazy("draft request", "draft anyway")
+
+
+class DraftRequestStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("draft request", "pending")
+    DONE = "done", pgettext_lazy("draft request", "done")
+    FAILED = "failed", pgettext_lazy("draft request", "failed")
+
+
+class DraftRequest(models.Model):
+    """A person asked the clone to draft a comment again. The row is the work: the task only
+    wakes a worker, and the sweeper re-enqueues a request whose message was lost."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="draft_requests")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="draft_requests")
+    kind = models.CharField(max_length=20, choices=DraftRequestKind.choices)
+    instruction = models.CharField(max_length=200, blank=True)
+    count = models.PositiveSmallIntegerField(default=1)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=DraftRequestStatus.choices, default=DraftRequestStatus.PENDING)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=20, blank=True, help_text="The comment's status once the request ran.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], name="draft_request_waiting", condition=Q(status="pending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for comment {self.comment_id} ({self.status})"
 
 
 class SavedView(models.Model):

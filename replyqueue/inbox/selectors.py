@@ -10,11 +10,14 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Role
 from replyqueue.clone.models import KnowledgeItem
 from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.inbox import policy
 from replyqueue.inbox.models import Decision, Draft, DraftStatus
-from replyqueue.publishing.models import Publication
+from replyqueue.publishing.models import Publication, PublicationStatus
 
+FAILED_STATUSES = [PublicationStatus.FAILED, PublicationStatus.UNKNOWN, PublicationStatus.DEAD]
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # tab counts stop at 999+: counting a million-row queue on every poll is not worth it
 
@@ -137,14 +140,12 @@ def _cursor(row, query: InboxQuery, priority_field: str | None) -> str:
 
 
 def tab_queryset(
-    creator_id: int, query: InboxQuery, user_id: int | None = None, owner: bool = True
+    creator_id: int, query: InboxQuery, user_id: int | None = None, role: str = Role.OWNER
 ) -> tuple[QuerySet, str | None]:
-    """The rows of the tab for one creator, and the field its priority sort uses. Owner-only
-    comments (sensitive ones, VIPs) are shown to the owner only."""
+    """The rows of the tab for one creator that this role may see, and the field its priority
+    sort uses."""
     queryset, priority_field = _tab_queryset(creator_id, query, user_id)
-    if not owner:
-        queryset = queryset.exclude(**{"owner_only" if queryset.model is Comment else "comment__owner_only": True})
-    return queryset, priority_field
+    return queryset.filter(policy.visible_q(role, "" if queryset.model is Comment else "comment")), priority_field
 
 
 def _tab_queryset(creator_id: int, query: InboxQuery, user_id: int | None) -> tuple[QuerySet, str | None]:
@@ -161,9 +162,9 @@ def _tab_queryset(creator_id: int, query: InboxQuery, user_id: int | None) -> tu
         comments = comments.filter(_comment_filters(query, "", user_id))
         return comments.select_related("fan", "post", "assigned_to"), "priority"
     statuses = {
-        "scheduled": ["queued"],
-        "sent": ["sending", "sent"],
-        "failed": ["failed", "unknown", "dead"],
+        "scheduled": [PublicationStatus.QUEUED],
+        "sent": [PublicationStatus.SENDING, PublicationStatus.SENT],
+        "failed": FAILED_STATUSES,
     }[query.tab]
     publications = Publication.objects.filter(creator_id=creator_id, status__in=statuses)
     if query.tab == "scheduled":
@@ -177,10 +178,10 @@ def inbox_page(
     query: InboxQuery,
     user_id: int | None = None,
     size: int = PAGE_SIZE,
-    owner: bool = True,
+    role: str = Role.OWNER,
     decorate: bool = True,
 ) -> Page:
-    queryset, priority_field = tab_queryset(creator_id, query, user_id, owner)
+    queryset, priority_field = tab_queryset(creator_id, query, user_id, role)
     rows = list(_keyset(queryset, query, priority_field)[: size + 1])
     page = Page(rows=rows[:size])
     if len(rows) > size:
@@ -230,19 +231,19 @@ def _decorate_drafts(page: Page) -> None:
     }
 
 
-def tab_counts(creator_id: int, owner: bool = True) -> dict[str, str]:
-    """Live counts per tab, each capped so a huge queue costs a bounded scan."""
+def tab_counts(creator_id: int, role: str = Role.OWNER) -> dict[str, str]:
+    """Live counts per tab of what this role may see, each capped so a huge queue costs a
+    bounded scan."""
     now = timezone.now()
-
-    def visible(queryset: QuerySet, field: str = "comment__owner_only") -> QuerySet:
-        return queryset if owner else queryset.exclude(**{field: True})
-
+    drafts = Draft.objects.filter(policy.visible_q(role))
+    comments = Comment.objects.filter(policy.visible_q(role, ""))
+    publications = Publication.objects.filter(policy.visible_q(role))
     querysets = {
-        "review": visible(Draft.objects.filter(creator_id=creator_id, status=DraftStatus.PENDING, rank=0)),
-        "you": visible(Comment.objects.filter(creator_id=creator_id, status=CommentStatus.NEEDS_HUMAN), "owner_only"),
-        "no_reply": Comment.objects.filter(creator_id=creator_id, status=CommentStatus.NO_REPLY),
-        "scheduled": visible(Publication.objects.filter(creator_id=creator_id, status="queued", due_at__gt=now)),
-        "failed": visible(Publication.objects.filter(creator_id=creator_id, status__in=["failed", "unknown", "dead"])),
+        "review": drafts.filter(creator_id=creator_id, status=DraftStatus.PENDING, rank=0),
+        "you": comments.filter(creator_id=creator_id, status=CommentStatus.NEEDS_HUMAN),
+        "no_reply": comments.filter(creator_id=creator_id, status=CommentStatus.NO_REPLY),
+        "scheduled": publications.filter(creator_id=creator_id, status=PublicationStatus.QUEUED, due_at__gt=now),
+        "failed": publications.filter(creator_id=creator_id, status__in=FAILED_STATUSES),
     }
     counts = {}
     for tab, queryset in querysets.items():

@@ -1,6 +1,9 @@
 from rest_framework import serializers
 
+from replyqueue.clone.serializers import BriefOut
+from replyqueue.comments.serializers import CommentOut
 from replyqueue.inbox.models import MAX_REPLY_CHARS, Draft, DraftStatus
+from replyqueue.publishing.services import send_at_error
 
 
 class DraftOut(serializers.ModelSerializer):
@@ -39,8 +42,6 @@ class ApproveIn(serializers.Serializer):
     )
 
     def validate_send_at(self, value):
-        from replyqueue.publishing.services import send_at_error
-
         if value is not None and (error := send_at_error(value)):
             raise serializers.ValidationError(error)
         return value
@@ -49,3 +50,24 @@ class ApproveIn(serializers.Serializer):
 class RejectIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     version = serializers.IntegerField(required=False, min_value=1)
+
+
+class CommentWithDraftsOut(CommentOut):
+    """A comment, its triage and its drafts (GET /api/v1/comments/{id}/)."""
+
+    drafts = serializers.SerializerMethodField()
+
+    class Meta(CommentOut.Meta):
+        fields = [*CommentOut.Meta.fields, "drafts"]
+
+    def get_drafts(self, comment) -> list:
+        return DraftOut(comment.drafts.order_by("id"), many=True, context={"nested": True}).data
+
+
+class BriefWithDraftsOut(BriefOut):
+    """A content brief and its variant drafts."""
+
+    drafts = serializers.SerializerMethodField()
+
+    def get_drafts(self, brief) -> list:
+        return DraftOut(brief.drafts.order_by("rank"), many=True, context={"nested": True}).data

@@ -5,18 +5,35 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
 from accounts.access import creator_object_or_404, membership_or_404
 from accounts.models import Membership, Role
-from replyqueue.clone.services import comment_answer_by_creator, comment_mark
-from replyqueue.clone.tasks import enqueue_redraft
-from replyqueue.comments.models import Category, Comment, Platform
-from replyqueue.inbox import presence
-from replyqueue.inbox.models import Draft, SavedView
+from replyqueue.clone.models import BriefKind
+from replyqueue.comments.models import Category, Comment, CommentStatus, Platform
+from replyqueue.inbox import policy, presence
+from replyqueue.inbox.actions import (
+    Actor,
+    Conflict,
+    DecisionError,
+    brief_request,
+    comment_answer,
+    comment_assign,
+    comment_draft_anyway,
+    comment_mark,
+    draft_approve,
+    draft_regenerate,
+    draft_reject,
+    draft_undo,
+    drafts_bulk_approve,
+    publication_retry_by_hand,
+)
+from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestStatus, DraftStatus, SavedView
 from replyqueue.inbox.selectors import (
     SORTS,
     TABS,
@@ -26,19 +43,8 @@ from replyqueue.inbox.selectors import (
     inbox_page,
     tab_counts,
 )
-from replyqueue.inbox.services import (
-    Actor,
-    Conflict,
-    DecisionError,
-    comment_assign,
-    draft_approve,
-    draft_reject,
-    draft_undo,
-    drafts_bulk_approve,
-)
-from replyqueue.labels import label
-from replyqueue.publishing.models import Publication
-from replyqueue.publishing.services import publication_retry
+from replyqueue.publishing.models import Publication, PublicationStatus
+from replyqueue.publishing.services import send_at_error
 
 MAX_BULK = 1000
 
@@ -50,10 +56,6 @@ def _reviewer(request: HttpRequest) -> Membership:
     return membership
 
 
-def _visible_to(membership: Membership, comment: Comment) -> bool:
-    return membership.is_owner or not comment.owner_only
-
-
 def _get_draft_for_member(request: HttpRequest, draft_id: int) -> Draft:
     """The draft if it belongs to the member's current creator (and they may see it); else 404."""
     membership = membership_or_404(request)
@@ -62,14 +64,14 @@ def _get_draft_for_member(request: HttpRequest, draft_id: int) -> Draft:
         .filter(id=draft_id, creator_id=membership.creator_id)
         .first()
     )
-    if draft is None or (draft.comment is not None and not _visible_to(membership, draft.comment)):
+    if draft is None or not policy.can_see(membership.role, draft.comment):
         raise Http404
     return draft
 
 
 def _get_comment_for_member(request: HttpRequest, comment_id: int) -> Comment:
     comment = creator_object_or_404(request, Comment.objects.select_related("fan", "post", "creator"), comment_id)
-    if not _visible_to(request.membership, comment):
+    if not policy.can_see(request.membership.role, comment):
         raise Http404
     return comment
 
@@ -84,11 +86,13 @@ def _optional_int(value: str | None) -> int | None:
 def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning: str = "", status: int = 200) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox")
-    template = "inbox/_draft_card.html" if draft.status == "pending" else "inbox/_decided_card.html"
-    publication = draft.publications.exclude(status="cancelled").first() if draft.status == "approved" and draft.comment_id else None
+    pending = draft.status == DraftStatus.PENDING
+    template = "inbox/_draft_card.html" if pending else "inbox/_decided_card.html"
+    approved = draft.status == DraftStatus.APPROVED and draft.comment_id
+    publication = draft.publications.exclude(status=PublicationStatus.CANCELLED).first() if approved else None
     context = {"draft": draft, "error": error, "warning": warning, "publication": publication}
     response = render(request, template, context, status=status)
-    if draft.status != "pending":
+    if not pending:
         response = trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
     return response
 
@@ -98,7 +102,7 @@ def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning:
 def inbox(request: HttpRequest) -> HttpResponse:
     membership = membership_or_404(request)
     query = InboxQuery.from_params(request.GET)
-    page = inbox_page(membership.creator_id, query, request.user.id, owner=membership.is_owner)
+    page = inbox_page(membership.creator_id, query, request.user.id, role=membership.role)
     context = {
         "query": query,
         "page": page,
@@ -107,7 +111,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "categories": Category.choices,
         "platforms": Platform.values,
         "confidences": ["0.5", "0.6", "0.7", "0.8", "0.9"],
-        "counts": tab_counts(membership.creator_id, owner=membership.is_owner),
+        "counts": tab_counts(membership.creator_id, role=membership.role),
         "saved_views": SavedView.objects.filter(creator_id=membership.creator_id, user=request.user).order_by("name"),
         "members": Membership.objects.filter(creator_id=membership.creator_id).exclude(role=Role.VIEWER).select_related("user"),
         "next_url": "?" + urlencode(query.params(after=page.next_cursor)) if page.next_cursor else "",
@@ -126,11 +130,10 @@ def counts(request: HttpRequest) -> HttpResponse:
     """Polled by the page: live tab counts, new drafts since the page loaded, who looks at what."""
     membership = membership_or_404(request)
     newest = _optional_int(request.GET.get("newest")) or 0
-    drafts = Draft.objects.filter(creator_id=membership.creator_id, status="pending", rank=0, id__gt=newest)
-    if not membership.is_owner:
-        drafts = drafts.filter(comment__owner_only=False)
+    drafts = Draft.objects.filter(creator_id=membership.creator_id, status=DraftStatus.PENDING, rank=0, id__gt=newest)
+    drafts = drafts.filter(policy.visible_q(membership.role))
     context = {
-        "counts": tab_counts(membership.creator_id, owner=membership.is_owner),
+        "counts": tab_counts(membership.creator_id, role=membership.role),
         "tabs": TABS,
         "query": InboxQuery.from_params(request.GET),
         "new_drafts": drafts.values("id")[:100].count() if newest else 0,
@@ -165,7 +168,7 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
-    if draft.comment_id and draft.status == "pending" and not request.POST.get("confirm") and _fan_wrote_again(draft):
+    if draft.comment_id and draft.status == DraftStatus.PENDING and not request.POST.get("confirm") and _fan_wrote_again(draft):
         warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
         return _draft_card(request, draft, warning=warning)
 
@@ -185,10 +188,6 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 def _send_at(value: str):
     """The optional schedule of an approval (a datetime-local field, in UTC)."""
-    from django.utils.dateparse import parse_datetime
-
-    from replyqueue.publishing.services import send_at_error
-
     if not value.strip():
         return None, ""
     when = parse_datetime(value.strip())
@@ -225,63 +224,78 @@ def undo(request: HttpRequest, draft_id: int) -> HttpResponse:
     return _decide(request, draft_id, lambda draft, actor: draft_undo(draft=draft, actor=actor))
 
 
+def _refused(error: DecisionError) -> HttpResponse | None:
+    if error.status_code == 403:
+        raise PermissionDenied(str(error))
+    return None
+
+
 @login_required
 @require_POST
 def regenerate(request: HttpRequest, draft_id: int) -> HttpResponse:
-    _reviewer(request)
+    membership = _reviewer(request)
     draft = _get_draft_for_member(request, draft_id)
     alternatives = min(_optional_int(request.POST.get("alternatives")) or 1, 3)
-    since = Draft.latest_generation(draft.comment_id)
-    enqueue_redraft(draft.comment_id, request.POST.get("instruction", "")[:200], alternatives, request.user.id)
-    return _comment_card(request, draft.comment, since)
+    try:
+        work = draft_regenerate(
+            draft=draft, actor=Actor.for_member(membership), instruction=request.POST.get("instruction", "")[:200],
+            alternatives=alternatives,
+        )
+    except Conflict as conflict:
+        return _draft_card(request, conflict.draft, error=str(conflict))
+    except DecisionError as error:
+        _refused(error)
+        return _draft_card(request, draft, error=str(error), status=200 if request.htmx else 400)
+    return _comment_card(request, draft.comment, work)
 
 
-MAX_POLLS = 20
-
-
-def _comment_card(request: HttpRequest, comment: Comment, since: int | None = None, polls: int = 0) -> HttpResponse:
-    """The comment's current card: its newest pending draft, or, while a redraft newer than
-    generation `since` is being written by a worker, a 'drafting' card that polls."""
-    draft = comment.drafts.filter(status="pending", rank=0).order_by("-generation").first()
-    if draft is not None and (since is None or draft.generation > since):
-        return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
+def _comment_card(request: HttpRequest, comment: Comment, work: DraftRequest | None = None) -> HttpResponse:
+    """The comment's current card: while a redraft request is waiting for a worker, a 'drafting'
+    card that polls the request; then the newest pending draft, or why there is none."""
     comment.refresh_from_db()
-    waiting = comment.status == "received" or (since is not None and Draft.latest_generation(comment.id) <= since and polls < MAX_POLLS)
-    if draft is not None and not waiting:
-        return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
-    context = {"comment": comment, "working": waiting, "since": since, "polls": polls + 1}
+    working = comment.status == CommentStatus.RECEIVED or (work is not None and work.status == DraftRequestStatus.PENDING)
+    error = work.error if work is not None and work.status == DraftRequestStatus.FAILED else ""
+    draft = comment.drafts.filter(status=DraftStatus.PENDING, rank=0).order_by("-generation").first()
+    if draft is not None and not working:
+        draft = Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id)
+        return _draft_card(request, draft, error=error)
+    context = {"comment": comment, "working": working, "work": work, "error": error}
     return render(request, "inbox/_comment_card.html", context)
 
 
 @login_required
 @require_GET
 def comment_card(request: HttpRequest, comment_id: int) -> HttpResponse:
-    since = _optional_int(request.GET.get("since"))
-    polls = _optional_int(request.GET.get("polls")) or 0
-    return _comment_card(request, _get_comment_for_member(request, comment_id), since, polls)
+    comment = _get_comment_for_member(request, comment_id)
+    request_id = _optional_int(request.GET.get("request"))
+    work = DraftRequest.objects.filter(id=request_id, comment=comment).first() if request_id else None
+    return _comment_card(request, comment, work)
 
 
 @login_required
 @require_POST
 def draft_anyway(request: HttpRequest, comment_id: int) -> HttpResponse:
-    _reviewer(request)
+    membership = _reviewer(request)
     comment = _get_comment_for_member(request, comment_id)
-    since = Draft.latest_generation(comment.id)
-    enqueue_redraft(comment.id, "", 1, request.user.id)
-    return _comment_card(request, comment, since)
+    try:
+        work = comment_draft_anyway(comment=comment, actor=Actor.for_member(membership))
+    except DecisionError as error:
+        _refused(error)
+        return render(request, "inbox/_comment_card.html", {"comment": comment, "error": str(error)})
+    return _comment_card(request, comment, work)
 
 
 @login_required
 @require_POST
 def mark(request: HttpRequest, comment_id: int) -> HttpResponse:
-    _reviewer(request)
+    membership = _reviewer(request)
     comment = _get_comment_for_member(request, comment_id)
     category = request.POST.get("category", "")
     if category not in Category.values:
         return HttpResponse(_("Unknown category."), status=400)
-    comment_mark(comment=comment, category=category, user=request.user)
+    comment_mark(comment=comment, actor=Actor.for_member(membership), category=category)
     comment.refresh_from_db()
-    notice = _("Marked %(category)s.") % {"category": label(category, "category")}
+    notice = _("Marked %(category)s.") % {"category": Category(category).label}
     response = render(request, "inbox/_comment_card.html", {"comment": comment, "notice": notice})
     return trigger_client_event(response, "inbox:decided", {"comment": comment.id})
 
@@ -291,11 +305,10 @@ def mark(request: HttpRequest, comment_id: int) -> HttpResponse:
 def answer(request: HttpRequest, comment_id: int) -> HttpResponse:
     membership = _reviewer(request)
     comment = _get_comment_for_member(request, comment_id)
-    if comment.owner_only and not membership.is_owner:
-        raise PermissionDenied("Only the owner can answer this comment.")
     try:
-        draft = comment_answer_by_creator(comment=comment, text=request.POST.get("text", "")[:5000], user=request.user)
-    except ValueError as error:
+        draft = comment_answer(comment=comment, actor=Actor.for_member(membership), text=request.POST.get("text", "")[:5000])
+    except DecisionError as error:
+        _refused(error)
         return render(request, "inbox/_comment_card.html", {"comment": comment, "error": str(error)})
     return _draft_card(request, Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id))
 
@@ -314,7 +327,7 @@ def assign(request: HttpRequest, comment_id: int) -> HttpResponse:
         if member is None:
             raise Http404
         assignee = member.user
-    comment_assign(comment_id=comment.id, creator_id=membership.creator_id, assignee=assignee)
+    comment_assign(comment=comment, actor=Actor.for_member(membership), assignee=assignee)
     return HttpResponse(assignee.email if assignee else _("Unassigned"))
 
 
@@ -325,7 +338,7 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
     if request.POST.get("all_matching"):
         query = InboxQuery.from_params(request.POST)
         query.tab, query.after = "review", ""
-        page = inbox_page(membership.creator_id, query, request.user.id, size=MAX_BULK, owner=membership.is_owner, decorate=False)
+        page = inbox_page(membership.creator_id, query, request.user.id, size=MAX_BULK, role=membership.role, decorate=False)
         ids = [draft.id for draft in page.rows]
     else:
         ids = [int(i) for i in request.POST.getlist("draft") if i.isdigit()][:MAX_BULK]
@@ -345,7 +358,7 @@ def draft_history(request: HttpRequest, draft_id: int) -> HttpResponse:
 @require_GET
 def fan(request: HttpRequest, fan_id: int) -> HttpResponse:
     membership = membership_or_404(request)
-    comments = [c for c in fan_comments(membership.creator_id, fan_id) if _visible_to(membership, c)]
+    comments = [c for c in fan_comments(membership.creator_id, fan_id) if policy.can_see(membership.role, c)]
     if not comments:
         raise Http404
     return render(request, "inbox/fan.html", {"fan": comments[0].fan, "comments": comments})
@@ -361,7 +374,7 @@ def save_view(request: HttpRequest) -> HttpResponse:
         SavedView.objects.update_or_create(
             creator_id=membership.creator_id, user=request.user, name=name, defaults={"query": query}
         )
-    return HttpResponseClientRefresh() if request.htmx else redirect(f"/inbox/?{query}")
+    return HttpResponseClientRefresh() if request.htmx else redirect(f"{reverse('inbox')}?{query}")
 
 
 @login_required
@@ -376,29 +389,31 @@ def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
 @require_POST
 def retry_publication(request: HttpRequest, publication_id: int) -> HttpResponse:
     membership = _reviewer(request)
-    publication = Publication.objects.filter(id=publication_id, creator_id=membership.creator_id).first()
-    if publication is None:
+    publication = (
+        Publication.objects.filter(id=publication_id, creator_id=membership.creator_id).select_related("comment").first()
+    )
+    if publication is None or not policy.can_see(membership.role, publication.comment):
         raise Http404
-    publication_retry(publication=publication)
+    try:
+        publication_retry_by_hand(publication=publication, actor=Actor.for_member(membership))
+    except DecisionError as error:
+        _refused(error)
     publication.refresh_from_db()
     if request.htmx:
         return render(request, "inbox/_publication_row.html", {"publication": publication})
-    return redirect("/inbox/?tab=failed")
+    return redirect(f"{reverse('inbox')}?tab=failed")
 
 
 @login_required
 @require_POST
 def new_brief(request: HttpRequest) -> HttpResponse:
     """Ask the clone for content variants; they arrive in the review queue."""
-    from replyqueue.clone.models import BriefKind
-    from replyqueue.clone.variants import brief_create
-
     membership = _reviewer(request)
     kind, text = request.POST.get("kind", ""), request.POST.get("brief", "").strip()
     if kind not in BriefKind.values or not text:
         return HttpResponse(_("Choose a kind and write a brief."), status=400)
-    brief_create(
-        creator=membership.creator, kind=kind, text=text[:5000], post_text=request.POST.get("post_text", "")[:50_000],
-        variants=_optional_int(request.POST.get("variants")) or 3, user=request.user,
+    brief_request(
+        creator=membership.creator, actor=Actor.for_member(membership), kind=kind, text=text[:5000],
+        post_text=request.POST.get("post_text", "")[:50_000], variants=_optional_int(request.POST.get("variants")) or 3,
     )
     return HttpResponseClientRefresh() if request.htmx else redirect("inbox")

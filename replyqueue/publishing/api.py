@@ -1,24 +1,18 @@
-from datetime import timedelta
 
-from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from replyqueue.api.errors import api_error
-from replyqueue.api.pagination import paginate
-from replyqueue.api.views import get_for_creator
-from replyqueue.publishing.models import Publication, RetiredWebhookSecret
+from replyqueue.core.api.errors import api_error
+from replyqueue.core.api.pagination import paginate
+from replyqueue.core.api.views import get_for_creator
+from replyqueue.publishing.models import Publication
 from replyqueue.publishing.serializers import (
     AckIn,
     PublicationListQuery,
     PublicationOut,
-    RotateSecretIn,
-    RotateSecretOut,
 )
 from replyqueue.publishing.services import publication_ack
-from replyqueue.publishing.webhook_secrets import webhook_secret_rotate
 
 
 class PublicationList(APIView):
@@ -53,26 +47,3 @@ class PublicationAck(APIView):
             )
         publication.refresh_from_db()
         return Response(PublicationOut(publication).data)
-
-
-class WebhookSecretRotate(APIView):
-    @extend_schema(
-        request=RotateSecretIn,
-        responses=RotateSecretOut,
-        summary="Rotate the webhook signing secret; the old one also signs deliveries for grace_hours",
-    )
-    def post(self, request):
-        data = RotateSecretIn(data=request.data if isinstance(request.data, dict) else {})
-        if not data.is_valid():
-            return api_error("Invalid input.", 400, data.errors)
-        creator = request.auth.creator
-        if not creator.webhook_url:
-            return api_error("No webhook is configured: set one first.", 409)
-        grace_hours = data.validated_data.get("grace_hours", settings.WEBHOOK_SECRET_GRACE_HOURS)
-        secret = webhook_secret_rotate(creator=creator, grace=timedelta(hours=grace_hours))
-        until = (
-            RetiredWebhookSecret.objects.filter(creator=creator, expires_at__gt=timezone.now())
-            .order_by("-expires_at")
-            .values_list("expires_at", flat=True).first()
-        )
-        return Response(RotateSecretOut({"secret": secret, "previous_secrets_valid_until": until}).data)

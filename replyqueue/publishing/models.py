@@ -3,20 +3,20 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Creator
 from replyqueue.comments.models import Channel, Comment
-from replyqueue.inbox.models import Draft
 
 
 class PublicationStatus(models.TextChoices):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"  # will retry at next_attempt_at
-    UNKNOWN = "unknown"  # the request left, no answer came: reconciled before any retry
-    DEAD = "dead"  # gave up; can be retried by hand
-    CANCELLED = "cancelled"  # undone inside the undo window, never sent
+    QUEUED = "queued", pgettext_lazy("publication status", "queued")
+    SENDING = "sending", pgettext_lazy("publication status", "sending")
+    SENT = "sent", pgettext_lazy("publication status", "sent")
+    FAILED = "failed", pgettext_lazy("publication status", "failed")  # will retry at next_attempt_at
+    UNKNOWN = "unknown", pgettext_lazy("publication status", "unknown")  # the request left, no answer came: reconciled before any retry
+    DEAD = "dead", pgettext_lazy("publication status", "dead")  # gave up; can be retried by hand
+    CANCELLED = "cancelled", pgettext_lazy("publication status", "cancelled")  # undone inside the undo window, never sent
 
 
 RETRYABLE = (PublicationStatus.QUEUED, PublicationStatus.FAILED, PublicationStatus.UNKNOWN)
@@ -30,7 +30,7 @@ class Publication(models.Model):
     """The outbox row for one approved reply, written in the approval's transaction."""
 
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="publications")
-    draft = models.ForeignKey(Draft, on_delete=models.PROTECT, related_name="publications")
+    draft = models.ForeignKey("inbox.Draft", on_delete=models.PROTECT, related_name="publications")
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="publications")
     connector = models.CharField(max_length=20, default="webhook")
     channel = models.ForeignKey(

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import translation
 
 from accounts.models import User
-from replyqueue.inbox.services import Actor, draft_approve
+from replyqueue.inbox.actions import Actor, draft_approve
 from tests.factories import drafted, ingest
 from tests.pages import HTMX, login
 

@@ -28,7 +28,7 @@ def test_evaluate_clone_reports_accuracy_abstention_and_violations_and_keeps_not
 
 
 def test_evaluate_triage_reports_precision_and_recall_per_category(db):
-    output = run("evaluate_triage", str(DATASETS / "triage_eval.jsonl"), "--split", "dev")
+    output = run("evaluate_triage", str(DATASETS / "triage_fresh.jsonl"))
     for category in ("question", "praise", "complaint", "request", "spam", "abuse", "sensitive", "other"):
         assert re.search(rf"^{category}\s+\d\.\d\d\s+\d\.\d\d", output, re.M)
     assert "accuracy" in output

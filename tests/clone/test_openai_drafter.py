@@ -5,10 +5,10 @@ import json
 import pytest
 
 from replyqueue.celery import app as celery_app
-from replyqueue.clone.services import comment_process
-from replyqueue.clone.tasks import process_comment
 from replyqueue.comments.models import Comment
+from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Draft
+from replyqueue.inbox.tasks import process_comment
 from tests.clone.fake_openai import FakeOpenAI
 from tests.factories import ingest
 

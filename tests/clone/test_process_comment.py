@@ -1,7 +1,7 @@
-from replyqueue.clone.services import comment_process
-from replyqueue.clone.tasks import process_comment
 from replyqueue.comments.models import Comment
+from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Draft
+from replyqueue.inbox.tasks import process_comment
 from tests.factories import ingest
 
 
@@ -100,7 +100,7 @@ def test_sensitive_cards_suggest_the_resources_the_creator_configured(client, ow
 
 
 def test_regenerate_warmer_adds_warmth_without_facts(creator, camera_faq):
-    from replyqueue.clone.services import comment_redraft
+    from tests.factories import redraft as comment_redraft
 
     comment = ingest(creator)
     comment_process(comment_id=comment.id)
@@ -112,7 +112,7 @@ def test_regenerate_warmer_adds_warmth_without_facts(creator, camera_faq):
 
 def test_regenerate_mention_adds_what_the_creator_said_with_its_source(creator, camera_faq):
     from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
-    from replyqueue.clone.services import comment_redraft
+    from tests.factories import redraft as comment_redraft
 
     [tour] = knowledge_add(creator=creator, items=[KnowledgeInput("faq", "When is the tour?", "The Europe tour starts in Lyon on 12 May.")])
     comment = ingest(creator)
@@ -125,7 +125,7 @@ def test_regenerate_mention_adds_what_the_creator_said_with_its_source(creator, 
 
 
 def test_a_returning_fan_is_greeted_as_one(creator, owner, camera_faq):
-    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.inbox.actions import Actor, draft_approve
 
     first = ingest(creator, "r1")
     comment_process(comment_id=first.id)

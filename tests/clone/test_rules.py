@@ -1,6 +1,6 @@
 from replyqueue.clone.models import CommunityRule
 from replyqueue.clone.rules import rule_preview, validate_rule
-from replyqueue.clone.services import comment_process
+from replyqueue.inbox.drafting import comment_process
 from tests.factories import ingest
 
 

@@ -1,5 +1,5 @@
 from replyqueue.clone.models import CommunityRule
-from replyqueue.clone.services import comment_process
+from replyqueue.inbox.drafting import comment_process
 from tests.factories import ingest
 
 RULE = {"name": "No course spam", "kind": "phrase", "value": "buy my course", "action": "no_reply"}

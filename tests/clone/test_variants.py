@@ -1,7 +1,8 @@
 from replyqueue.clone.models import ContentBrief
-from replyqueue.clone.variants import brief_create, brief_draft, grounded_variants
+from replyqueue.clone.variants import grounded_variants
+from replyqueue.inbox.actions import Actor, brief_request, draft_approve, drafts_bulk_approve
+from replyqueue.inbox.drafting import brief_draft
 from replyqueue.inbox.models import Draft
-from replyqueue.inbox.services import Actor, draft_approve, drafts_bulk_approve
 from replyqueue.publishing.models import Publication
 
 BRIEF = "Two weeks driving the Ring Road in Iceland, all on one camera. The wind at Reynisfjara nearly took my tripod."
@@ -80,6 +81,6 @@ def test_variants_show_in_the_inbox(client, owner, creator):
 
 def test_brief_create_drafts_after_commit(creator, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        brief = brief_create(creator=creator, kind="title", text=BRIEF, variants=2)
+        brief = brief_request(creator=creator, actor=Actor(role="owner"), kind="title", text=BRIEF, variants=2)
     brief.refresh_from_db()
     assert brief.status == "drafted"

@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from replyqueue.comments.models import Comment
-from replyqueue.comments.tasks import poll_youtube_channels
-from replyqueue.comments.youtube_poller import channel_poll
+from replyqueue.integrations.youtube.ingest import channel_poll
+from replyqueue.integrations.youtube.quota import next_reset
+from replyqueue.integrations.youtube.tasks import poll_youtube_channels
 from replyqueue.publishing.models import ChannelQuota
-from replyqueue.publishing.quota import next_reset
 from tests.publishing.fake_platforms import FakeYouTube, connect_channel
 
 IG_ACCOUNT = "17841400000000001"

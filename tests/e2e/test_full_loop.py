@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from replyqueue.clone.tasks import process_comment
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.models import Decision, Draft
+from replyqueue.inbox.tasks import process_comment
 from replyqueue.publishing.models import Publication
 from replyqueue.publishing.tasks import publish
 from tests.conftest import comment_payload, webhook_receiver_for

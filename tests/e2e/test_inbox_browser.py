@@ -2,8 +2,8 @@
 
 import pytest
 
-from replyqueue.clone.services import comment_process
 from replyqueue.comments.models import Comment
+from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Draft
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD, webhook_receiver_for

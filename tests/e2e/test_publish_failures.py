@@ -10,12 +10,12 @@ from django.db import connection
 
 from accounts.services import webhook_set
 from replyqueue.celery import app as celery_app
-from replyqueue.clone.services import comment_process
 from replyqueue.comments.services import comments_ingest
+from replyqueue.inbox.actions import Actor, draft_approve
+from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Draft
-from replyqueue.inbox.services import Actor, draft_approve
+from replyqueue.integrations.webhook.receiver import ReceiverState, start_receiver
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.receiver import ReceiverState, start_receiver
 from tests.conftest import comment_payload
 from tests.e2e.conftest import require_real_stack, start_worker, stop_worker, wait_for
 

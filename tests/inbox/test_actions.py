@@ -4,10 +4,10 @@ import pytest
 
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.models import KnowledgeItem, TriageFeedback
-from replyqueue.clone.services import comment_process
 from replyqueue.comments.models import Comment
+from replyqueue.inbox.actions import Actor, drafts_bulk_approve
+from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Decision, Draft
-from replyqueue.inbox.services import Actor, drafts_bulk_approve
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD
 from tests.factories import drafted, ingest
@@ -65,21 +65,23 @@ def test_viewers_cannot_bulk_approve(client, viewer, creator, camera_faq):
     assert response.status_code == 403
 
 
-def test_regenerate_with_an_instruction_supersedes_the_old_draft(client, owner, creator):
+def test_regenerate_with_an_instruction_supersedes_the_old_draft(client, owner, creator, django_capture_on_commit_callbacks):
     knowledge_add(
         creator=creator,
         items=[KnowledgeInput("faq", "What camera do you use?", "I shoot on the Sony A7 IV. It has a great sensor. I love it.")],
     )
     draft = drafted(creator)
-    login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter"}, **HTMX)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter"}, **HTMX)
     new = Draft.objects.get(status="pending")
     assert new.generation == 2 and new.instruction == "shorter"
     assert len(new.text) < len(draft.text)
     assert Draft.objects.get(id=draft.id).status == "superseded"
     assert Decision.objects.get(draft=draft).action == "regenerate"
+    assert Decision.objects.get(draft=draft).user == owner
 
 
-def test_regenerate_offers_alternatives_resting_on_different_knowledge(client, owner, creator):
+def test_regenerate_offers_alternatives_resting_on_different_knowledge(client, owner, creator, django_capture_on_commit_callbacks):
     knowledge_add(
         creator=creator,
         items=[
@@ -88,7 +90,8 @@ def test_regenerate_offers_alternatives_resting_on_different_knowledge(client, o
         ],
     )
     draft = drafted(creator)
-    login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"alternatives": "2"}, **HTMX)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"alternatives": "2"}, **HTMX)
     pending = list(Draft.objects.filter(status="pending").order_by("rank"))
     assert [d.rank for d in pending] == [0, 1]
     assert pending[0].sources != pending[1].sources
@@ -97,8 +100,8 @@ def test_regenerate_offers_alternatives_resting_on_different_knowledge(client, o
 
 
 def test_approving_one_alternative_supersedes_the_others(creator, owner):
-    from replyqueue.clone.services import comment_redraft
-    from replyqueue.inbox.services import draft_approve
+    from replyqueue.inbox.actions import draft_approve
+    from tests.factories import redraft as comment_redraft
 
     knowledge_add(creator=creator, items=[
         KnowledgeInput("faq", "What camera do you use?", "The Sony A7 IV."),
@@ -143,9 +146,10 @@ def test_not_spam_gets_the_comment_drafted(client, owner, creator, camera_faq, d
     assert comment.status == "drafted"
 
 
-def test_draft_anyway_drafts_a_comment_triage_set_aside(client, owner, creator, camera_faq):
+def test_draft_anyway_drafts_a_comment_triage_set_aside(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
     comment = processed(creator, "da", "What camera do you use? check out my channel")
-    login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
     assert Comment.objects.get(id=comment.id).status == "drafted"
     assert Draft.objects.filter(comment=comment, status="pending").exists()
 
@@ -177,7 +181,7 @@ def test_history_shows_who_decided_and_the_diff(client, owner, creator, camera_f
 
 
 def test_an_approved_reply_becomes_knowledge_and_undo_takes_it_back(creator, owner, camera_faq):
-    from replyqueue.inbox.services import draft_approve, draft_undo
+    from replyqueue.inbox.actions import draft_approve, draft_undo
 
     draft = drafted(creator)
     draft_approve(draft=draft, actor=Actor(role="owner", user=owner), text="Sony A7 IV!")
@@ -206,24 +210,32 @@ def test_comment_actions_of_another_creator_are_404(client, outsider, creator, c
     assert response.status_code == 404
 
 
-def test_the_card_polls_until_the_worker_has_written_the_new_draft(client, owner, creator, camera_faq):
-    from replyqueue.clone.services import comment_redraft
+def test_the_card_polls_while_the_redraft_request_waits_for_a_worker(client, owner, creator, camera_faq):
+    from replyqueue.inbox.drafting import draft_request_run
+    from replyqueue.inbox.models import DraftRequest
 
     draft = drafted(creator)
     login(client, owner)
-    waiting = client.get(f"/inbox/comments/{draft.comment_id}/card/?since=1", **HTMX).content.decode()
-    assert "hx-trigger=\"load delay:1s\"" in waiting and "since=1" in waiting
-    comment_redraft(comment_id=draft.comment_id, instruction="shorter")
-    done = client.get(f"/inbox/comments/{draft.comment_id}/card/?since=1", **HTMX).content.decode()
+    waiting = client.post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter"}, **HTMX).content.decode()
+    work = DraftRequest.objects.get(comment_id=draft.comment_id)
+    assert 'hx-trigger="load delay:1s"' in waiting and f"request={work.id}" in waiting
+    draft_request_run(request_id=work.id)
+    done = client.get(f"/inbox/comments/{draft.comment_id}/card/?request={work.id}", **HTMX).content.decode()
     assert f'id="draft-{Draft.objects.get(status="pending").id}"' in done
     assert "load delay" not in done
 
 
-def test_the_card_stops_polling_after_a_while(client, owner, creator, camera_faq):
+def test_a_failed_redraft_request_stops_polling_and_says_why(client, owner, creator, camera_faq):
+    from replyqueue.inbox.drafting import draft_request_fail
+    from replyqueue.inbox.models import DraftRequest
+
     draft = drafted(creator)
-    body = login(client, owner).get(f"/inbox/comments/{draft.comment_id}/card/?since=1&polls=20", **HTMX).content.decode()
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter"}, **HTMX)
+    work = DraftRequest.objects.get(comment_id=draft.comment_id)
+    draft_request_fail(request_id=work.id, error="the language model did not answer")
+    body = client.get(f"/inbox/comments/{draft.comment_id}/card/?request={work.id}", **HTMX).content.decode()
     assert "load delay" not in body
-    assert f'id="draft-{draft.id}"' in body  # what there is, once waiting is over
+    assert "the language model did not answer" in body
 
 
 def test_assistants_cannot_bulk_approve_possibly_sensitive_drafts(creator, assistant, camera_faq):

@@ -125,7 +125,7 @@ def test_a_saved_view_is_listed_for_its_user_only(client, owner, assistant, crea
 
 
 def test_cards_show_sources_and_the_fans_earlier_exchanges(client, owner, creator, camera_faq):
-    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.inbox.actions import Actor, draft_approve
 
     earlier = drafted(creator, "old")
     draft_approve(draft=earlier, actor=Actor(role="owner", user=owner), text="Sony A7 IV, Sam!")

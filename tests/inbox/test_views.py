@@ -39,8 +39,8 @@ def test_it_lists_pending_drafts_beside_the_fans_comment(client, owner, draft):
 
 def test_it_escapes_html_in_fan_comments_and_names(client, owner, creator, camera_faq):
     ingest(creator, "x", "<script>alert(1)</script> what camera do you use?", author={"external_id": "f", "name": "<img src=x onerror=alert(2)>"})
-    from replyqueue.clone.services import comment_process
     from replyqueue.comments.models import Comment
+    from replyqueue.inbox.drafting import comment_process
 
     comment_process(comment_id=Comment.objects.get().id)
     body = login(client, owner).get("/inbox/").content.decode()
@@ -133,7 +133,7 @@ def test_undo_inside_the_window_puts_the_draft_back(client, owner, draft):
 
 
 def test_the_failed_tab_shows_dead_publications_with_a_retry_button(client, owner, draft):
-    from replyqueue.inbox.services import Actor, draft_approve
+    from replyqueue.inbox.actions import Actor, draft_approve
 
     publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
     Publication.objects.filter(id=publication.id).update(status="dead", last_error="HTTP 401: bad token")
@@ -143,7 +143,7 @@ def test_the_failed_tab_shows_dead_publications_with_a_retry_button(client, owne
 
 
 def test_the_needs_you_tab_shows_abstentions_with_their_reason(client, owner, creator):
-    from replyqueue.clone.services import comment_process
+    from replyqueue.inbox.drafting import comment_process
 
     comment = ingest(creator, "q", "Will you come to Tokyo next year?")
     comment_process(comment_id=comment.id)

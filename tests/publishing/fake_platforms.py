@@ -26,9 +26,9 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from django.utils import timezone
 
 from replyqueue.comments.models import Channel
-from replyqueue.inbox.services import Actor, draft_approve
+from replyqueue.inbox.actions import Actor, draft_approve
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.services import publication_send
+from replyqueue.publishing.sending import publication_send
 from tests.factories import drafted
 
 

@@ -3,16 +3,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from replyqueue.inbox.services import Actor, draft_approve
+from replyqueue.inbox.actions import Actor, draft_approve
+from replyqueue.publishing.claiming import publications_release_stale
 from replyqueue.publishing.connectors.base import parse_retry_after
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.services import (
-    backoff_seconds,
-    publication_retry,
-    publication_send,
-    publications_release_stale,
-)
-from replyqueue.publishing.sweeper import sweep_once
+from replyqueue.publishing.sending import backoff_seconds, publication_send
+from replyqueue.publishing.services import publication_retry
+from replyqueue.publishing.tasks import sweep_once
 from tests.conftest import webhook_receiver_for
 from tests.factories import drafted
 

@@ -9,10 +9,10 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from replyqueue.comments.models import Comment
-from replyqueue.inbox.services import Actor, draft_approve
+from replyqueue.inbox.actions import Actor, draft_approve
 from replyqueue.publishing.claiming import channel_sends_prune, publications_due
 from replyqueue.publishing.models import ChannelSend, Publication
-from replyqueue.publishing.services import publication_send
+from replyqueue.publishing.sending import publication_send
 from tests.factories import drafted
 from tests.publishing.fake_platforms import FakeYouTube, approve, connect_channel, send_now
 

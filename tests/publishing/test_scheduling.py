@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from replyqueue.inbox.actions import Actor, Conflict, draft_approve, draft_undo
 from replyqueue.inbox.models import Draft
-from replyqueue.inbox.services import Actor, Conflict, draft_approve, draft_undo
 from replyqueue.publishing.claiming import publication_claim
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.sweeper import sweep_once
+from replyqueue.publishing.tasks import sweep_once
 from tests.conftest import webhook_receiver_for
 from tests.factories import drafted
 

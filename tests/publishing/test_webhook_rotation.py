@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from replyqueue.publishing.connectors.webhook import signed_request
+from replyqueue.integrations.webhook.connector import signed_request
+from replyqueue.integrations.webhook.secrets import signing_secrets, webhook_secret_rotate
 from replyqueue.publishing.models import RetiredWebhookSecret
-from replyqueue.publishing.webhook_secrets import signing_secrets, webhook_secret_rotate
 from tests.conftest import webhook_receiver_for
 from tests.publishing.fake_platforms import approve, send_now
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from replyqueue.integrations.youtube.quota import next_reset
 from replyqueue.publishing.claiming import publication_claim, publications_release_stale
 from replyqueue.publishing.connectors import get_connector
 from replyqueue.publishing.models import ChannelQuota, Publication
-from replyqueue.publishing.quota import next_reset
 from tests.publishing.fake_platforms import FakeYouTube, approve, connect_channel, send_now
 
 CHANNEL_ID = "UCmia"

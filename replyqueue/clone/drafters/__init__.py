@@ -3,19 +3,17 @@
 from django.conf import settings
 
 from replyqueue.clone.drafters.base import DraftContext, Drafter, DraftingError, Proposal
+from replyqueue.clone.drafters.grounded import GroundedDrafter
+from replyqueue.clone.drafters.openai import OpenAIDrafter
+
+DRAFTERS: dict[str, type] = {"grounded": GroundedDrafter, "openai": OpenAIDrafter}
 
 
 def get_drafter(name: str | None = None) -> Drafter:
     name = name or settings.DRAFTER
-    if name == "grounded":
-        from replyqueue.clone.drafters.grounded import GroundedDrafter
-
-        return GroundedDrafter()
-    if name == "openai":
-        from replyqueue.clone.drafters.openai import OpenAIDrafter
-
-        return OpenAIDrafter()
-    raise ValueError(f"Unknown DRAFTER {name!r}: use 'grounded' or 'openai'.")
+    if name not in DRAFTERS:
+        raise ValueError(f"Unknown DRAFTER {name!r}: use 'grounded' or 'openai'.")
+    return DRAFTERS[name]()
 
 
 __all__ = ["DraftContext", "Drafter", "DraftingError", "Proposal", "get_drafter"]

@@ -4,6 +4,8 @@ from typing import Protocol
 from replyqueue.clone.models import Persona
 from replyqueue.clone.retrieval import Hit
 
+MAX_REPLY_CHARS = 5_000  # the longest reply any platform takes (YouTube: 10,000; Instagram: 2,200 bytes)
+
 
 class DraftingError(Exception):
     """A drafter could not produce an answer (provider down, bad response). Retried, then routed to a human."""

@@ -4,7 +4,7 @@ import re
 
 from replyqueue.clone.drafters.base import DraftContext, Proposal
 from replyqueue.clone.models import KnowledgeKind
-from replyqueue.clone.retrieval import Hit
+from replyqueue.clone.retrieval import Hit, search
 from replyqueue.clone.text import detect_language, fold, index_terms
 from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
 from replyqueue.comments.models import Category
@@ -60,8 +60,6 @@ def apply_instruction(answer: str, instruction: str, context: DraftContext) -> t
     if any(w in wanted for w in ("warm", "chaleur", "friendly", "sympa", "gentil")):
         answer = f"{answer} {WARM.get(context.language, WARM['en'])}"
     if match := MENTION.search(instruction):
-        from replyqueue.clone.retrieval import search
-
         hits = search(creator_id=context.persona.creator_id, text=match.group(1), limit=1)
         if hits and hits[0].coverage >= 0.5 and hits[0].item.body not in answer:
             answer = f"{answer} {answer_from(hits[0])}"

@@ -10,10 +10,9 @@ import time
 import httpx
 from django.conf import settings
 
-from replyqueue.clone.drafters.base import DraftContext, DraftingError, Proposal
+from replyqueue.clone.drafters.base import MAX_REPLY_CHARS, DraftContext, DraftingError, Proposal
 from replyqueue.clone.drafters.grounded import confidence_from
 from replyqueue.comments.models import Category
-from replyqueue.inbox.models import MAX_REPLY_CHARS
 
 SYSTEM_PROMPT = """You draft replies to fan comments for the creator {name}, in their own voice.
 Voice: tone {tone}; greeting like "{greeting}"; sign-off "{signoff}"; about {length} characters;

@@ -45,7 +45,8 @@ class Command(BaseCommand):
 
     def evaluate(self, data: dict, cases: list[dict], name: str, split: str, errors: bool) -> None:
         creator = Creator.objects.create(slug="evaluation-run", name="Evaluation")
-        persona = Persona.objects.create(creator=creator, **data.get("persona", {}))
+        Persona.objects.filter(creator=creator).update(**data.get("persona", {}))
+        persona = Persona.objects.get(creator=creator)
         stored = knowledge_add(creator=creator, items=[knowledge_input_from_api(k) for k in data["knowledge"]])
         to_db = {k["id"]: item.id for k, item in zip(data["knowledge"], stored, strict=True)}
         persona.refresh_from_db()

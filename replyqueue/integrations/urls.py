@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from replyqueue.comments.platform_webhooks import meta_webhook
+from replyqueue.integrations.meta.ingest import meta_webhook
 
 urlpatterns: list = [
     path("meta/", meta_webhook, name="hooks-meta"),

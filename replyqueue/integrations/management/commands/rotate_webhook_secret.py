@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Creator
-from replyqueue.publishing.webhook_secrets import webhook_secret_rotate
+from replyqueue.integrations.webhook.secrets import webhook_secret_rotate
 
 
 class Command(BaseCommand):

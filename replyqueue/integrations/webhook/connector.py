@@ -7,9 +7,9 @@ import httpx
 from django.conf import settings
 from standardwebhooks import Webhook
 
+from replyqueue.integrations.webhook.secrets import signing_secrets
 from replyqueue.publishing.connectors.base import Outcome, classify_http_status
 from replyqueue.publishing.connectors.http import http_client
-from replyqueue.publishing.webhook_secrets import signing_secrets
 
 EVENT_TYPE = "reply.approved"
 

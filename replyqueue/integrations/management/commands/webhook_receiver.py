@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Creator
-from replyqueue.publishing.receiver import ReceiverState, start_receiver
+from replyqueue.integrations.webhook.receiver import ReceiverState, start_receiver
 
 
 class Command(BaseCommand):

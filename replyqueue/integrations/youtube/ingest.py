@@ -20,10 +20,10 @@ from django.utils.dateparse import parse_datetime
 from replyqueue.comments.models import Channel, Platform
 from replyqueue.comments.serializers import CommentIn
 from replyqueue.comments.services import comments_ingest
+from replyqueue.integrations.youtube.connector import api_url, authorized_call, error_reason
+from replyqueue.integrations.youtube.quota import LIST_UNITS, quota_exhausted, quota_wait_until
 from replyqueue.publishing.connectors.base import Outcome
 from replyqueue.publishing.connectors.platform import Account, json_body
-from replyqueue.publishing.connectors.youtube import api_url, authorized_call, error_reason
-from replyqueue.publishing.quota import LIST_UNITS, quota_exhausted, quota_wait_until
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 100

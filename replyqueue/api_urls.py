@@ -1,17 +1,16 @@
 from django.urls import path
 
 from replyqueue.clone.api import (
-    BriefCreate,
-    BriefDetail,
     KnowledgeDetail,
     KnowledgeListCreate,
     RuleDetail,
     RuleListCreate,
     RulePreview,
 )
-from replyqueue.comments.api import CommentDetail, CommentListCreate
-from replyqueue.inbox.api import DraftApprove, DraftList, DraftReject
-from replyqueue.publishing.api import PublicationAck, PublicationList, WebhookSecretRotate
+from replyqueue.comments.api import CommentListCreate
+from replyqueue.inbox.api import BriefCreate, BriefDetail, CommentDetail, DraftApprove, DraftList, DraftReject
+from replyqueue.integrations.webhook.api import WebhookSecretRotate
+from replyqueue.publishing.api import PublicationAck, PublicationList
 
 urlpatterns = [
     path("knowledge/", KnowledgeListCreate.as_view(), name="api-knowledge"),

@@ -13,9 +13,15 @@ from django.conf import settings
 from django.utils import timezone
 
 from replyqueue.comments.models import Platform
+from replyqueue.integrations.youtube.quota import (
+    INSERT_UNITS,
+    LIST_UNITS,
+    quota_exhausted,
+    quota_spend,
+    quota_wait_until,
+)
 from replyqueue.publishing.connectors.base import Outcome, parse_retry_after, reply_target, same_text
 from replyqueue.publishing.connectors.platform import MAX_LOOKUP_PAGES, Account, account_for, call, json_body
-from replyqueue.publishing.quota import INSERT_UNITS, LIST_UNITS, quota_exhausted, quota_spend, quota_wait_until
 
 log = logging.getLogger(__name__)
 PLATFORMS = (Platform.YOUTUBE,)

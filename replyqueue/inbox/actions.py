@@ -1,0 +1,337 @@
+"""Every decision a person or an API client takes, in one place: the inbox, the API, bulk
+actions and code all call these functions.
+
+Each action checks the actor against the role policy (policy.py), acts in one transaction
+with conditional updates, and writes a `Decision` row saying who did what, with the state
+before and after. Work it asks for (drafting again, variants, a send) is enqueued only after
+the commit, and rests on a row the sweeper can see.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import ApiToken, Creator, Membership, Role, User
+from replyqueue.clone.models import ContentBrief, TriageFeedbackSource
+from replyqueue.clone.services import (
+    MAX_ALTERNATIVES,
+    knowledge_forget,
+    knowledge_from_creator_answer,
+    knowledge_learn_from_reply,
+    triage_feedback_record,
+)
+from replyqueue.clone.variants import brief_create
+from replyqueue.comments.models import Category, Comment, CommentStatus
+from replyqueue.inbox import policy
+from replyqueue.inbox.drafting import drafts_supersede
+from replyqueue.inbox.models import (
+    MAX_REPLY_CHARS,
+    Decision,
+    DecisionAction,
+    Draft,
+    DraftRequest,
+    DraftRequestKind,
+    DraftStatus,
+)
+from replyqueue.inbox.tasks import enqueue_brief, enqueue_draft_request
+from replyqueue.publishing.models import Publication
+from replyqueue.publishing.services import publication_cancel, publication_create, publication_retry
+
+SPAMMY = (Category.SPAM, Category.ABUSE)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is deciding: a member with a role, or an API token (acting with owner rights)."""
+
+    role: str
+    user: User | None = None
+    token: ApiToken | None = None
+
+    @classmethod
+    def for_member(cls, membership: Membership) -> "Actor":
+        return cls(role=membership.role, user=membership.user)
+
+    @classmethod
+    def for_token(cls, token: ApiToken) -> "Actor":
+        return cls(role=Role.OWNER, token=token)
+
+
+class DecisionError(Exception):
+    status_code = 400
+
+
+class NotAllowed(DecisionError):
+    status_code = 403
+
+
+class Conflict(DecisionError):
+    """Someone else decided first, or the client's version is stale."""
+
+    status_code = 409
+
+    def __init__(self, message: str, draft: Draft):
+        super().__init__(message)
+        self.draft = draft
+
+
+def _refuse(reason: str | None) -> None:
+    if reason:
+        raise NotAllowed(reason)
+
+
+def _conflict(draft: Draft) -> Conflict:
+    current = Draft.objects.get(pk=draft.pk)
+    message = _("This draft is already %(status)s (version %(version)s).") % {
+        "status": DraftStatus(current.status).label, "version": current.version,
+    }
+    return Conflict(message, current)
+
+
+def _clean_text(text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise DecisionError(_("The reply text cannot be empty."))
+    if len(text) > MAX_REPLY_CHARS:
+        raise DecisionError(
+            _("The reply is too long (%(length)s characters, at most %(limit)s).")
+            % {"length": len(text), "limit": MAX_REPLY_CHARS}
+        )
+    return text
+
+
+def _record(
+    actor: Actor, action: str, *, creator_id: int, draft: Draft | None = None, comment_id: int | None = None,
+    before: str = "", after: str = "", reason: str = "",
+) -> Decision:
+    return Decision.objects.create(
+        creator_id=creator_id,
+        draft=draft,
+        comment_id=comment_id if comment_id is not None else (draft.comment_id if draft else None),
+        action=action,
+        user=actor.user,
+        token=actor.token,
+        before_text=before,
+        after_text=after,
+        reason=reason[:500],
+    )
+
+
+@transaction.atomic
+def draft_approve(
+    *, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None, send_at: datetime | None = None
+) -> Publication | None:
+    """Approve (optionally with an edited text). Writes the Publication in the same transaction;
+    `send_at` schedules it (never before the undo window ends)."""
+    _refuse(policy.approve_refusal(actor.role, draft))
+    if version is not None and version != draft.version:
+        raise _conflict(draft)
+    new_text = _clean_text(text if text is not None else draft.text)
+    edited = new_text != draft.text.strip()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            claimed = Draft.objects.filter(id=draft.id, status=DraftStatus.PENDING, version=draft.version).update(
+                status=DraftStatus.APPROVED, text=new_text, version=F("version") + 1, decided_at=now
+            )
+    except IntegrityError:  # another draft of this comment was approved first
+        raise _conflict(draft) from None
+    if not claimed:
+        raise _conflict(draft)
+    before = draft.text
+    # What the UPDATE wrote, without re-reading the row (and losing the related objects loaded with it).
+    draft.status, draft.text, draft.version, draft.decided_at = DraftStatus.APPROVED, new_text, draft.version + 1, now
+    drafts_supersede(comment_id=draft.comment_id, brief_id=draft.brief_id)
+    action = DecisionAction.EDIT_APPROVE if edited else DecisionAction.APPROVE
+    _record(actor, action, creator_id=draft.creator_id, draft=draft, before=before, after=new_text)
+    if draft.brief_id:
+        return None  # a content variant is for the creator to use: nothing to publish
+    comment = draft.comment
+    triage_feedback_record(comment=comment, category=comment.category or Category.OTHER, source=TriageFeedbackSource.APPROVAL)
+    if edited:
+        knowledge_learn_from_reply(comment=comment, reply=new_text, origin=f"approved_draft:{draft.id}")
+    return publication_create(draft=draft, send_at=send_at)
+
+
+@transaction.atomic
+def draft_reject(*, draft: Draft, actor: Actor, reason: str = "", version: int | None = None) -> Draft:
+    _refuse(policy.reject_refusal(actor.role, draft))
+    if version is not None and version != draft.version:
+        raise _conflict(draft)
+    claimed = Draft.objects.filter(id=draft.id, status=DraftStatus.PENDING, version=draft.version).update(
+        status=DraftStatus.REJECTED, version=F("version") + 1, decided_at=timezone.now()
+    )
+    if not claimed:
+        raise _conflict(draft)
+    draft.refresh_from_db()
+    _record(actor, DecisionAction.REJECT, creator_id=draft.creator_id, draft=draft, before=draft.text, reason=reason.strip())
+    return draft
+
+
+@transaction.atomic
+def draft_undo(*, draft: Draft, actor: Actor) -> Draft:
+    """Take an approval back while its reply is still inside the undo window; what the approval
+    taught the clone is forgotten with it."""
+    _refuse(policy.reject_refusal(actor.role, draft))
+    if draft.status != DraftStatus.APPROVED or not publication_cancel(draft=draft):
+        raise Conflict(_("Too late to undo: the reply is already being sent."), draft)
+    Draft.objects.filter(id=draft.id, status=DraftStatus.APPROVED).update(
+        status=DraftStatus.PENDING, version=F("version") + 1, decided_at=None
+    )
+    draft.refresh_from_db()
+    knowledge_forget(creator_id=draft.creator_id, origin=f"approved_draft:{draft.id}")
+    _record(actor, DecisionAction.UNDO, creator_id=draft.creator_id, draft=draft, before=draft.text)
+    return draft
+
+
+@dataclass
+class BulkResult:
+    approved: list[int]
+    skipped: dict[int, str]  # draft id -> why
+
+
+def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) -> BulkResult:
+    """Approve many drafts in one transaction, each in its own savepoint, each through
+    draft_approve (so the same policy applies); the answer says which were skipped and why."""
+    if actor.role == Role.VIEWER:
+        raise NotAllowed(_("Viewers cannot approve drafts."))
+    drafts = (
+        Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
+        .select_related("comment", "creator__persona")
+        .order_by("id")
+    )
+    result = BulkResult(approved=[], skipped={})
+    found = set()
+    with transaction.atomic():  # one commit for the batch; each approval is its own savepoint
+        for draft in drafts:
+            found.add(draft.id)
+            if draft.status != DraftStatus.PENDING:
+                result.skipped[draft.id] = _("already %(status)s") % {"status": DraftStatus(draft.status).label}
+                continue
+            try:
+                draft_approve(draft=draft, actor=actor, version=draft.version)
+            except DecisionError as error:
+                result.skipped[draft.id] = str(error)
+                continue
+            result.approved.append(draft.id)
+    for missing in set(draft_ids) - found:
+        result.skipped[missing] = _("not found")
+    return result
+
+
+def _request_redraft(comment: Comment, actor: Actor, kind: str, instruction: str = "", count: int = 1) -> DraftRequest:
+    request = DraftRequest.objects.create(
+        creator_id=comment.creator_id, comment=comment, kind=kind, instruction=instruction[:200],
+        count=min(max(count, 1), MAX_ALTERNATIVES), requested_by=actor.user,
+    )
+    transaction.on_commit(lambda: enqueue_draft_request([request.id]))
+    return request
+
+
+@transaction.atomic
+def draft_regenerate(*, draft: Draft, actor: Actor, instruction: str = "", alternatives: int = 1) -> DraftRequest:
+    """Ask the clone for a new draft of this comment (with an instruction) or for alternatives."""
+    if draft.comment_id is None:
+        raise DecisionError(_("Content variants cannot be regenerated: ask for new variants instead."))
+    _refuse(policy.act_refusal(actor.role, draft.comment))
+    if draft.status != DraftStatus.PENDING:
+        raise _conflict(draft)
+    kind = DraftRequestKind.ALTERNATIVES if alternatives > 1 else DraftRequestKind.REGENERATE
+    action = DecisionAction.ALTERNATIVES if alternatives > 1 else DecisionAction.REGENERATE
+    _record(actor, action, creator_id=draft.creator_id, draft=draft, before=draft.text, reason=instruction)
+    return _request_redraft(draft.comment, actor, kind, instruction, alternatives)
+
+
+@transaction.atomic
+def comment_draft_anyway(*, comment: Comment, actor: Actor) -> DraftRequest:
+    """Draft a comment triage set aside (no reply, or waiting for a human)."""
+    _refuse(policy.act_refusal(actor.role, comment))
+    _record(actor, DecisionAction.DRAFT_ANYWAY, creator_id=comment.creator_id, comment_id=comment.id, before=comment.status)
+    return _request_redraft(comment, actor, DraftRequestKind.DRAFT_ANYWAY)
+
+
+@transaction.atomic
+def comment_mark(*, comment: Comment, actor: Actor, category: str) -> None:
+    """A person's verdict on the category. It trains the creator's triage; a comment marked
+    spam/abuse stops waiting for a reply, and one cleared of it gets drafted."""
+    _refuse(policy.act_refusal(actor.role, comment))
+    if category not in Category.values:
+        raise DecisionError(_("Unknown category."))
+    triage_feedback_record(comment=comment, category=category, user=actor.user)
+    was = comment.status
+    if category in SPAMMY and was != CommentStatus.NO_REPLY:
+        drafts_supersede(comment_id=comment.id)
+        Comment.objects.filter(id=comment.id).update(
+            category=category, status=CommentStatus.NO_REPLY, reason=f"marked {category} by a reviewer"
+        )
+    else:
+        Comment.objects.filter(id=comment.id).update(category=category)
+    _record(
+        actor, DecisionAction.MARK, creator_id=comment.creator_id, comment_id=comment.id,
+        before=comment.category, after=category,
+    )
+    if category not in SPAMMY and was == CommentStatus.NO_REPLY:
+        _request_redraft(comment, actor, DraftRequestKind.DRAFT_ANYWAY)
+
+
+@transaction.atomic
+def comment_answer(*, comment: Comment, actor: Actor, text: str) -> Draft:
+    """'Ask the creator': their answer becomes knowledge (so the question is drafted next time)
+    and a draft for this comment, which then goes through the usual approval."""
+    _refuse(policy.act_refusal(actor.role, comment))
+    text = text.strip()
+    if not text:
+        raise DecisionError(_("Write an answer first."))
+    item = knowledge_from_creator_answer(comment=comment, text=text)
+    drafts_supersede(comment_id=comment.id)
+    draft = Draft.objects.create(
+        creator_id=comment.creator_id, comment=comment, text=text, drafted_text=text, sources=[item.id],
+        confidence=1.0, drafter="creator", generation=Draft.latest_generation(comment.id) + 1, priority=comment.priority,
+    )
+    Comment.objects.filter(id=comment.id).update(status=CommentStatus.DRAFTED, reason="")
+    _record(actor, DecisionAction.ANSWER, creator_id=comment.creator_id, draft=draft, after=text)
+    return draft
+
+
+@transaction.atomic
+def comment_assign(*, comment: Comment, actor: Actor, assignee: User | None) -> None:
+    _refuse(policy.act_refusal(actor.role, comment))
+    before = comment.assigned_to.email if comment.assigned_to_id else ""
+    Comment.objects.filter(id=comment.id).update(assigned_to=assignee)
+    _record(
+        actor, DecisionAction.ASSIGN, creator_id=comment.creator_id, comment_id=comment.id,
+        before=before, after=assignee.email if assignee else "",
+    )
+
+
+@transaction.atomic
+def publication_retry_by_hand(*, publication: Publication, actor: Actor) -> bool:
+    """Send a dead publication again (a fresh set of attempts)."""
+    _refuse(policy.act_refusal(actor.role, publication.comment))
+    if not publication_retry(publication=publication):
+        return False
+    _record(
+        actor, DecisionAction.RETRY_PUBLICATION, creator_id=publication.creator_id, draft=publication.draft,
+        before=publication.last_error[:500],
+    )
+    return True
+
+
+@transaction.atomic
+def brief_request(
+    *, creator: Creator, actor: Actor, kind: str, text: str, post_text: str = "", variants: int = 3
+) -> ContentBrief:
+    """Ask the clone for content variants (captions, titles, reply templates) of a brief."""
+    if actor.role == Role.VIEWER:
+        raise NotAllowed(_("Viewers cannot ask for content variants."))
+    brief = brief_create(creator=creator, kind=kind, text=text, post_text=post_text, variants=variants, user=actor.user)
+    Decision.objects.create(
+        creator_id=creator.id, action=DecisionAction.REQUEST_VARIANTS, user=actor.user, token=actor.token,
+        after_text=brief.brief[:2000],
+    )
+    transaction.on_commit(lambda: enqueue_brief([brief.id]))
+    return brief

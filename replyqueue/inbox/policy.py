@@ -1,0 +1,73 @@
+"""Who may see and decide what in the review queue: the one place the role rules are written.
+
+Owners see and decide everything. Assistants never see owner-only comments (sensitive,
+threats, escalated by a rule) and approve routine drafts only. Viewers read.
+"""
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from replyqueue.comments.models import Category, Comment
+from replyqueue.inbox.models import Draft
+
+ROUTINE_MIN_CONFIDENCE = 0.6
+NEVER_ROUTINE = (Category.SENSITIVE, Category.THREAT, Category.BUSINESS)
+
+
+def can_see(role: str, comment: Comment | None) -> bool:
+    return comment is None or role == Role.OWNER or not comment.owner_only
+
+
+def visible_q(role: str, comment_field: str = "comment") -> Q:
+    """The filter that hides owner-only comments from anyone but the owner. `comment_field` is
+    the path to the comment ("" when filtering comments themselves)."""
+    if role == Role.OWNER:
+        return Q()
+    prefix = f"{comment_field}__" if comment_field else ""
+    return ~Q(**{f"{prefix}owner_only": True})
+
+
+def routine_refusal(draft: Draft) -> str | None:
+    """Why this draft is not routine (an assistant may not approve it), or None if it is."""
+    if draft.comment is None:
+        return _("content variant (the owner picks those)")
+    if draft.comment.owner_only:
+        return _("owner-only comment")
+    if draft.comment.category in NEVER_ROUTINE:
+        return _("%(category)s comment") % {"category": Category(draft.comment.category).label}
+    if "possibly sensitive" in draft.comment.labels:
+        return _("possibly sensitive comment")
+    if draft.flags:
+        return _("facts guard flagged the draft")
+    threshold = draft.creator.persona.confidence_threshold if hasattr(draft.creator, "persona") else 0.5
+    if draft.confidence < max(threshold, ROUTINE_MIN_CONFIDENCE):
+        return _("low confidence (%(percent)s)") % {"percent": f"{draft.confidence:.0%}"}
+    return None
+
+
+def approve_refusal(role: str, draft: Draft) -> str | None:
+    """Why this role may not approve this draft, or None if it may: the same answer for the
+    single approval, the bulk approval and the API."""
+    if role == Role.VIEWER:
+        return _("Viewers cannot decide on drafts.")
+    if role == Role.ASSISTANT:
+        return routine_refusal(draft)
+    return None
+
+
+def reject_refusal(role: str, draft: Draft) -> str | None:
+    if role == Role.VIEWER:
+        return _("Viewers cannot decide on drafts.")
+    if role == Role.ASSISTANT and draft.comment is None:
+        return _("content variant (the owner picks those)")
+    return act_refusal(role, draft.comment)
+
+
+def act_refusal(role: str, comment: Comment | None) -> str | None:
+    """Why this role may not act on this comment at all (mark, answer, redraft, assign)."""
+    if role == Role.VIEWER:
+        return _("Viewers cannot change anything in the inbox.")
+    if not can_see(role, comment):
+        return _("Only the owner can act on this comment.")
+    return None

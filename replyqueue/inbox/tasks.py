@@ -1,0 +1,123 @@
+"""The drafting tasks: thin shells that take an id and call inbox/drafting.py.
+
+Each piece of work is a row (a `received` comment, a pending DraftRequest, a `received`
+brief); a task only wakes a worker. A lost message is not lost work: `sweep_drafting` finds
+the row and enqueues it again.
+"""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from replyqueue.clone.drafters import DraftingError
+from replyqueue.clone.models import BriefStatus, ContentBrief
+from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.inbox.drafting import (
+    MAX_PROCESS_ATTEMPTS,
+    MAX_REQUEST_ATTEMPTS,
+    brief_draft,
+    comment_give_up,
+    comment_process,
+    draft_request_fail,
+    draft_request_run,
+)
+from replyqueue.inbox.models import DraftRequest, DraftRequestStatus
+
+log = logging.getLogger(__name__)
+RETRY = {"autoretry_for": (DraftingError,), "retry_backoff": 5, "retry_backoff_max": 300, "retry_jitter": True}
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_PROCESS_ATTEMPTS, **RETRY)
+def process_comment(self, comment_id: int) -> None:
+    try:
+        comment_process(comment_id=comment_id)
+    except DraftingError as error:
+        if self.request.retries >= self.max_retries:
+            comment_give_up(comment_id=comment_id, error=str(error))
+            return
+        # Release the claim so the retry can take the comment again.
+        Comment.objects.filter(id=comment_id).update(claimed_at=None)
+        raise
+
+
+@shared_task(bind=True, acks_late=True, max_retries=MAX_REQUEST_ATTEMPTS, **RETRY)
+def run_draft_request(self, request_id: int) -> None:
+    try:
+        draft_request_run(request_id=request_id)
+    except DraftingError as error:
+        if self.request.retries >= self.max_retries:
+            draft_request_fail(request_id=request_id, error=str(error))
+            return
+        DraftRequest.objects.filter(id=request_id).update(claimed_at=None)
+        raise
+
+
+@shared_task(acks_late=True, max_retries=3, **RETRY)
+def draft_brief(brief_id: int) -> None:
+    brief_draft(brief_id=brief_id)
+
+
+def _enqueue(task, queryset, ids: list[int]) -> None:
+    """Stamp the rows as enqueued and send one message each. Called after commit; a broker that
+    is down loses nothing: the sweeper enqueues the rows again."""
+    if not ids:
+        return
+    queryset.filter(id__in=ids).update(enqueued_at=timezone.now())
+    for row_id in ids:
+        try:
+            task.delay(row_id)
+        except Exception:
+            log.exception("could not enqueue %s %s; the sweeper will retry", task.name, row_id)
+            return
+
+
+def enqueue_process_comment(comment_ids: list[int]) -> None:
+    _enqueue(process_comment, Comment.objects, comment_ids)
+
+
+def enqueue_draft_request(request_ids: list[int]) -> None:
+    _enqueue(run_draft_request, DraftRequest.objects, request_ids)
+
+
+def enqueue_brief(brief_ids: list[int]) -> None:
+    _enqueue(draft_brief, ContentBrief.objects, brief_ids)
+
+
+def _lost(queryset, limit: int) -> list[int]:
+    """Rows whose wake-up was never sent or got lost, and that no live worker holds."""
+    now = timezone.now()
+    lost = now - timedelta(seconds=settings.LOST_TASK_SECONDS)
+    stale = now - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
+    waiting = queryset.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost))
+    if hasattr(queryset.model, "claimed_at"):
+        waiting = waiting.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+    return list(waiting.order_by("id").values_list("id", flat=True)[:limit])
+
+
+def comments_waiting(limit: int = 500) -> list[int]:
+    return _lost(Comment.objects.filter(status=CommentStatus.RECEIVED), limit)
+
+
+def sweep_drafting_once() -> dict:
+    stuck = Comment.objects.filter(id__in=comments_waiting(), attempts__gte=MAX_PROCESS_ATTEMPTS)
+    for comment_id in stuck.values_list("id", flat=True):
+        comment_give_up(comment_id=comment_id, error=f"processing crashed {MAX_PROCESS_ATTEMPTS} times")
+    crashed = DraftRequest.objects.filter(status=DraftRequestStatus.PENDING, attempts__gte=MAX_REQUEST_ATTEMPTS + 1)
+    for request_id in crashed.values_list("id", flat=True):
+        draft_request_fail(request_id=request_id, error=f"drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times")
+    comment_ids = comments_waiting()
+    enqueue_process_comment(comment_ids)
+    request_ids = _lost(DraftRequest.objects.filter(status=DraftRequestStatus.PENDING), 200)
+    enqueue_draft_request(request_ids)
+    brief_ids = _lost(ContentBrief.objects.filter(status=BriefStatus.RECEIVED), 100)
+    enqueue_brief(brief_ids)
+    return {"comments": len(comment_ids), "draft_requests": len(request_ids), "briefs": len(brief_ids)}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def sweep_drafting() -> dict:
+    return sweep_drafting_once()

@@ -1,0 +1,81 @@
+"""Sending one publication and recording its outcome: the worker side of the outbox."""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from replyqueue.publishing.claiming import publication_claim
+from replyqueue.publishing.connectors import Outcome, get_connector
+from replyqueue.publishing.models import Publication, PublicationStatus
+
+log = logging.getLogger(__name__)
+MAX_DEFER = timedelta(days=2)
+
+
+def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with full jitter, never sooner than the server's Retry-After."""
+    ceiling = min(settings.PUBLISH_BACKOFF_CAP, settings.PUBLISH_BACKOFF_BASE * 2 ** max(attempt - 1, 0))
+    delay = random.uniform(0, ceiling)
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, settings.PUBLISH_BACKOFF_CAP * 6))
+    return delay
+
+
+def publication_send(*, publication_id: int) -> None:
+    if not publication_claim(publication_id):
+        return
+    publication = Publication.objects.select_related("creator", "comment__post", "channel").get(id=publication_id)
+    connector = get_connector(publication.connector)
+    try:
+        # After an unknown outcome the platform is asked first: never publish the same reply twice.
+        outcome = connector.reconcile(publication) if publication.outcome_unknown else None
+        if outcome is None:
+            outcome = connector.send(publication)
+    except Exception as error:  # a bug, not a delivery failure: keep it visible and retry later
+        log.exception("connector %s crashed on publication %s", connector.name, publication.id)
+        outcome = Outcome.unknown(f"connector error: {error!r}")
+    publication_record(publication, outcome)
+
+
+def publication_record(publication: Publication, outcome: Outcome) -> None:
+    now = timezone.now()
+    sending = Publication.objects.filter(id=publication.id, status=PublicationStatus.SENDING)
+    if outcome.kind == "sent":
+        sending.update(
+            status=PublicationStatus.SENT,
+            sent_at=now,
+            external_reply_id=outcome.external_id,
+            last_error="",
+            outcome_unknown=False,
+        )
+        return
+    if outcome.kind == "permanent":
+        sending.update(status=PublicationStatus.DEAD, last_error=outcome.error)
+        return
+    if outcome.kind == "defer":  # nothing left: not an attempt, and not capped like a backoff
+        delay = min(timedelta(seconds=outcome.retry_after or 0), MAX_DEFER)
+        sending.update(
+            status=PublicationStatus.QUEUED if publication.attempts <= 1 else PublicationStatus.FAILED,
+            attempts=F("attempts") - 1,
+            last_error=outcome.error,
+            next_attempt_at=now + delay,
+        )
+        return
+    if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        sending.update(
+            status=PublicationStatus.DEAD,
+            last_error=f"Gave up after {publication.attempts} attempts. Last error: {outcome.error}",
+        )
+        return
+    delay = backoff_seconds(publication.attempts, outcome.retry_after)
+    unknown = outcome.kind == "unknown"
+    sending.update(
+        status=PublicationStatus.UNKNOWN if unknown else PublicationStatus.FAILED,
+        last_error=outcome.error,
+        outcome_unknown=unknown or publication.outcome_unknown,
+        next_attempt_at=now + timedelta(seconds=delay),
+    )

@@ -1,0 +1,114 @@
+"""Every decision a person takes goes through inbox/actions.py and leaves an audit row; the
+defects the old split between apps caused stay fixed."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from replyqueue.clone.models import KnowledgeItem, Persona, TriageFeedback
+from replyqueue.comments.models import Comment
+from replyqueue.inbox.actions import Actor, draft_approve, draft_undo
+from replyqueue.inbox.models import Decision, DraftRequest
+from replyqueue.inbox.tasks import sweep_drafting_once
+from tests.factories import drafted
+from tests.inbox.test_actions import HTMX, login, processed
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_undo_forgets_what_the_edit_taught_and_moves_the_knowledge_version(creator, owner, camera_faq):
+    draft = drafted(creator)
+    draft_approve(draft=draft, actor=Actor(role="owner", user=owner), text="Sony A7 IV, and a 35mm prime for walks.")
+    learned = KnowledgeItem.objects.get(origin=f"approved_draft:{draft.id}")
+    version = Persona.objects.get(creator=creator).knowledge_version
+    draft_undo(draft=draft, actor=Actor(role="owner", user=owner))
+    assert not KnowledgeItem.objects.filter(id=learned.id).exists()
+    assert Persona.objects.get(creator=creator).knowledge_version > version
+
+
+def test_regenerate_on_a_content_variant_says_why_instead_of_failing(client, owner, creator):
+    from replyqueue.clone.models import ContentBrief
+    from replyqueue.inbox.drafting import brief_draft
+    from replyqueue.inbox.models import Draft
+
+    brief = ContentBrief.objects.create(creator=creator, kind="caption", brief="Ten days in Lisbon. Golden hour every night.")
+    brief_draft(brief_id=brief.id)
+    variant = Draft.objects.filter(brief=brief).first()
+    response = login(client, owner).post(f"/inbox/drafts/{variant.id}/regenerate/", {"instruction": "shorter"}, **HTMX)
+    assert response.status_code == 200
+    assert "Content variants cannot be regenerated" in response.content.decode()
+
+
+def test_an_assistants_no_reply_count_leaves_out_what_they_cannot_see(client, creator, assistant, owner):
+    hidden = processed(creator, "h1", "check out my channel free followers http://spam.example")
+    Comment.objects.filter(id=hidden.id).update(owner_only=True)
+    processed(creator, "s1", "check out my channel free followers http://spam.example now")
+    assert Comment.objects.filter(creator=creator, status="no_reply").count() == 2
+    seen_by_assistant = login(client, assistant).get("/inbox/live/", **HTMX).content.decode()
+    seen_by_owner = login(client, owner).get("/inbox/live/", **HTMX).content.decode()
+    assert 'data-tab="no_reply">' in seen_by_assistant
+    assert _tab_count(seen_by_assistant, "no_reply") == "1"
+    assert _tab_count(seen_by_owner, "no_reply") == "2"
+
+
+def _tab_count(html: str, tab: str) -> str:
+    import re
+
+    match = re.search(rf'data-tab="{tab}">[^<]*<span class="count">(\d+)</span>', html)
+    return match.group(1) if match else "0"
+
+
+def test_the_sensitive_second_opinion_learns_from_training_data_only():
+    from replyqueue.clone import learning
+
+    assert learning.SEED_DATASET.name == "triage_train.jsonl"
+    fresh = (ROOT / "datasets" / "triage_fresh.jsonl").read_text()
+    assert "triage_fresh" not in learning.SEED_DATASET.name and fresh
+
+
+def test_a_mark_is_recorded_with_who_and_the_category_before_and_after(client, owner, creator, camera_faq):
+    comment = processed(creator, "m1", "What camera do you use?")
+    login(client, owner).post(f"/inbox/comments/{comment.id}/mark/", {"category": "spam"}, **HTMX)
+    decision = Decision.objects.get(comment=comment, action="mark")
+    assert (decision.user, decision.before_text, decision.after_text) == (owner, "question", "spam")
+    assert TriageFeedback.objects.get(comment=comment).category == "spam"
+
+
+def test_draft_anyway_is_recorded_and_is_a_row_the_sweeper_can_find(client, owner, creator):
+    comment = processed(creator, "d1", "check out my channel free followers http://spam.example")
+    login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
+    assert Decision.objects.get(comment=comment, action="draft_anyway").user == owner
+    request = DraftRequest.objects.get(comment=comment)
+    DraftRequest.objects.filter(id=request.id).update(enqueued_at=None)  # the broker lost the wake-up
+    assert sweep_drafting_once()["draft_requests"] == 1
+
+
+def test_answering_for_the_creator_is_recorded(client, owner, creator):
+    comment = processed(creator, "a1", "Do you ship to Canada?")
+    login(client, owner).post(f"/inbox/comments/{comment.id}/answer/", {"text": "Yes, everywhere."}, **HTMX)
+    assert Decision.objects.get(comment=comment, action="answer").after_text == "Yes, everywhere."
+
+
+def test_assigning_is_recorded(client, owner, creator, camera_faq):
+    comment = processed(creator, "as1", "What camera do you use?")
+    login(client, owner).post(f"/inbox/comments/{comment.id}/assign/", {"assignee": "me"}, **HTMX)
+    assert Decision.objects.get(comment=comment, action="assign").after_text == owner.email
+
+
+def test_an_assistant_cannot_retry_an_owner_only_publication(client, creator, owner, assistant, camera_faq):
+    from replyqueue.publishing.models import Publication
+
+    draft = drafted(creator)
+    publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+    Publication.objects.filter(id=publication.id).update(status="dead")
+    Comment.objects.filter(id=draft.comment_id).update(owner_only=True)
+    response = login(client, assistant).post(f"/inbox/publications/{publication.id}/retry/", **HTMX)
+    assert response.status_code == 404
+    assert Publication.objects.get(id=publication.id).status == "dead"
+
+
+def test_the_apps_import_each_other_in_one_direction_only():
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
