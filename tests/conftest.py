@@ -54,9 +54,9 @@ def fresh_process_caches():
     from django.core.cache import cache
 
     from replyqueue.clone.learning import learned_models
-    from replyqueue.clone.retrieval import vocabulary
+    from replyqueue.clone.retrieval import indexes
 
-    vocabulary.clear()
+    indexes.clear()
     learned_models.clear()
     cache.clear()
 

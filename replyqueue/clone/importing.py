@@ -22,7 +22,7 @@ from rest_framework.serializers import as_serializer_error
 
 from accounts.models import Creator
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add_counted, knowledge_input_from_api
-from replyqueue.clone.models import KnowledgeItem, KnowledgeTerm
+from replyqueue.clone.models import KnowledgeItem
 from replyqueue.clone.serializers import KnowledgeIn
 
 FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -229,7 +229,7 @@ def refresh_statistics() -> None:
     over the term index has the same problem after a big import."""
     if connection.vendor != "postgresql":
         return
-    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (KnowledgeItem, KnowledgeTerm))
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (KnowledgeItem,))
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
 

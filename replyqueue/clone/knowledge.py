@@ -1,17 +1,15 @@
-"""Writing knowledge: items plus their inverted-index terms, idempotent on content."""
+"""Writing knowledge: items with their embeddings, idempotent on content."""
 
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 
 from accounts.models import Creator
-from replyqueue.clone.models import KnowledgeItem, KnowledgeKind, KnowledgeTerm, Persona
-from replyqueue.clone.text import index_terms
-
-MAX_TERMS_PER_ITEM = 60
+from replyqueue.clone.models import KnowledgeItem, KnowledgeKind, Persona
+from replyqueue.clone.retrieval import embed_items
 
 
 @dataclass(frozen=True)
@@ -36,42 +34,6 @@ def content_hash(item: KnowledgeInput) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def term_rows(item: KnowledgeItem) -> list[tuple[str, bool]]:
-    """(term, in_prompt) for each index term of an item: every prompt term, then body terms up to
-    MAX_TERMS_PER_ITEM in all."""
-    prompt_terms = set(index_terms(item.prompt))
-    rows = [(t, True) for t in prompt_terms]
-    for term in dict.fromkeys(index_terms(item.body)):
-        if len(rows) >= MAX_TERMS_PER_ITEM:
-            break
-        if term not in prompt_terms:
-            rows.append((term, False))
-    return rows
-
-
-def terms_for(item: KnowledgeItem) -> list[KnowledgeTerm]:
-    return [KnowledgeTerm(creator_id=item.creator_id, item=item, term=t, in_prompt=p) for t, p in term_rows(item)]
-
-
-def _insert_terms(items: list[KnowledgeItem]) -> None:
-    """Write the index rows of new items as plain tuples: an import makes millions of them, and
-    building a model instance for each was most of its time. PostgreSQL takes them through COPY."""
-    rows = [(item.creator_id, item.id, term, in_prompt) for item in items for term, in_prompt in term_rows(item)]
-    if not rows:
-        return
-    table = connection.ops.quote_name(KnowledgeTerm._meta.db_table)
-    columns = "creator_id, item_id, term, in_prompt"
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if connection.vendor == "postgresql" and hasattr(raw, "copy"):  # psycopg 3
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            for start in range(0, len(rows), 5000):
-                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s)", rows[start : start + 5000])
-
-
 @transaction.atomic
 def knowledge_add_counted(
     *, creator: Creator, items: Iterable[KnowledgeInput], origin: str = "api"
@@ -88,8 +50,8 @@ def knowledge_add_counted(
         for h, i in wanted.items()
         if h not in existing
     ]
+    embed_items(new)
     KnowledgeItem.objects.bulk_create(new, batch_size=1000)
-    _insert_terms(new)
     if new:
         Persona.objects.filter(creator=creator).update(knowledge_version=F("knowledge_version") + 1)
     stored = existing | {k.content_hash: k for k in new}

@@ -12,6 +12,7 @@ import Stemmer
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 SUPPORTED = ("en", "fr")
+LANGUAGE_NAMES = {"en": "English", "fr": "French"}
 STEMMER_NAMES = {"en": "english", "fr": "french"}
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)

@@ -54,6 +54,9 @@ class KnowledgeItem(models.Model):
     body = models.TextField()
     origin = models.CharField(max_length=30, default="api", help_text="api, import, settings, approved_draft …")
     content_hash = models.CharField(max_length=64)
+    language = models.CharField(max_length=10, blank=True, help_text="Language of the body (en, fr), detected when stored.")
+    embedding = models.BinaryField(null=True, blank=True, help_text="float16 sentence embedding of the question side.")
+    embedding_model = models.CharField(max_length=100, blank=True, help_text="The model that made `embedding`.")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -64,29 +67,6 @@ class KnowledgeItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.prompt[:40] or self.body[:40]}"
-
-
-class KnowledgeTerm(models.Model):
-    """Inverted index over knowledge: one row per (item, normalised term).
-
-    Retrieval looks terms up here instead of rescanning the corpus, and because it lives in the
-    database every worker sees new knowledge as soon as it is committed.
-    """
-
-    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="+")
-    item = models.ForeignKey(KnowledgeItem, on_delete=models.CASCADE, related_name="terms")
-    term = models.CharField(max_length=40)
-    in_prompt = models.BooleanField(default=False)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["creator", "term"], name="knowledge_term_lookup"),
-            # Scoring a common term on the candidates only: one index probe per candidate item.
-            models.Index(fields=["item", "term"], name="knowledge_term_by_item"),
-        ]
-
-    def __str__(self) -> str:
-        return self.term
 
 
 class RuleKind(models.TextChoices):

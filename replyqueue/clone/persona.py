@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext, ngettext
 
 from accounts.models import Creator
+from replyqueue.clone.language import detect_language
 from replyqueue.clone.models import KnowledgeItem, KnowledgeKind, Persona
-from replyqueue.clone.text import detect_language
 
 # Replies looked at: the newest ones are the best picture of the creator's voice today.
 MAX_REPLIES = 5000

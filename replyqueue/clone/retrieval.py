@@ -1,195 +1,137 @@
-"""Finding the creator's knowledge that answers a comment, through the inverted index."""
+"""Finding the creator's knowledge that answers a comment: meaning first, words second.
 
-import math
-import re
+Each knowledge item carries a sentence embedding of what a fan would ask (the FAQ question, the
+fan comment of a past exchange, the post's title and opening), computed when it is stored and
+recomputed when the embedding model changes. A worker keeps, per creator, a matrix of those
+vectors plus a BM25 index over stemmed words (bm25s, Snowball stems in each item's language),
+rebuilt only when the creator's knowledge version moves; a comment then costs one embedding and
+one matrix product, never a scan of the database.
+
+The score is the cosine similarity plus a small lexical bonus: meaning decides, and a shared
+rare word (a product or a city) breaks near ties.
+"""
+
 import threading
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+import bm25s
+import numpy as np
 
-from replyqueue.clone.models import KnowledgeItem, KnowledgeTerm, Persona
-from replyqueue.clone.text import index_terms
-from replyqueue.clone.triage import QUESTION
+from replyqueue.clone.embeddings import embed, from_bytes, get_embedder, to_bytes
+from replyqueue.clone.language import detect_language, stems
+from replyqueue.clone.models import KnowledgeItem, Persona
 
-PROMPT_WEIGHT = 1.0
-BODY_WEIGHT = 0.45
-TYPO_MIN_SCORE = 80  # rapidfuzz ratio for a typo to count as a known word
+LEXICAL_WEIGHT = 0.1
+EMBED_BATCH = 256
+POST_OPENING_CHARS = 300
 
 
 @dataclass
 class Hit:
     item: KnowledgeItem
-    score: float
-    coverage: float  # share of the comment's meaning (idf mass) this item matches, 0..1
-    matched: list[str] = field(default_factory=list)
-    item_coverage: float = 0.0  # share of the item's question (idf mass) the comment matches, 0..1
+    score: float  # similarity plus the lexical bonus
+    similarity: float  # cosine similarity of the comment and the item's question, -1..1
+    lexical: float = 0.0  # BM25 score relative to the best one for this comment, 0..1
 
 
-class _Vocabulary:
-    """Per-process cache of each creator's distinct terms, refreshed when knowledge changes."""
+def search_text(kind: str, prompt: str, body: str) -> str:
+    """What a fan's comment is compared with: the question side of the item."""
+    return f"{prompt}. {body[:POST_OPENING_CHARS]}".strip(". ")
+
+
+def embed_items(items: list[KnowledgeItem]) -> None:
+    """Set `embedding`, `embedding_model` and `language` on items (not saved)."""
+    embedder = get_embedder()
+    for start in range(0, len(items), EMBED_BATCH):
+        batch = items[start : start + EMBED_BATCH]
+        vectors = embedder.embed([search_text(i.kind, i.prompt, i.body) for i in batch])
+        for item, vector in zip(batch, vectors, strict=True):
+            item.embedding = to_bytes(vector)
+            item.embedding_model = embedder.name
+            item.language = item.language or detect_language(item.body)
+
+
+@dataclass
+class _CreatorIndex:
+    version: int
+    model: str
+    ids: np.ndarray
+    vectors: np.ndarray
+    lexical: bm25s.BM25 | None
+
+
+class _Indexes:
+    """Per-process cache of each creator's index, rebuilt when their knowledge changes."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._by_creator: dict[int, tuple[int, list[str], set[str]]] = {}
-        self._counts: dict[int, tuple[int, int]] = {}
-        self._doc_freq: dict[tuple[int, int, str], int] = {}
+        self._by_creator: dict[int, _CreatorIndex] = {}
 
     def clear(self) -> None:
         with self._lock:
             self._by_creator.clear()
-            self._counts.clear()
-            self._doc_freq.clear()
 
-    def doc_freq(self, creator_id: int, version: int, term: str, cap: int) -> int:
-        key = (creator_id, version, term)
-        if key not in self._doc_freq:
-            if len(self._doc_freq) > 200_000:
-                self._doc_freq.clear()
-            self._doc_freq[key] = _capped_count(creator_id, term, cap)
-        return self._doc_freq[key]
-
-    def item_count(self, creator_id: int, version: int) -> int:
-        cached = self._counts.get(creator_id)
-        if cached and cached[0] == version:
-            return cached[1]
-        count = KnowledgeItem.objects.filter(creator_id=creator_id).count()
-        with self._lock:
-            self._counts[creator_id] = (version, count)
-        return count
-
-    def get(self, creator_id: int, version: int) -> tuple[list[str], set[str]]:
+    def get(self, creator_id: int) -> _CreatorIndex:
+        persona = Persona.objects.filter(creator_id=creator_id).only("knowledge_version").first()
+        version = persona.knowledge_version if persona else 0
+        model = get_embedder().name
         cached = self._by_creator.get(creator_id)
-        if cached and cached[0] == version:
-            return cached[1], cached[2]
-        terms = list(KnowledgeTerm.objects.filter(creator_id=creator_id).values_list("term", flat=True).distinct())
+        if cached and cached.version == version and cached.model == model:
+            return cached
+        index = build_index(creator_id, version, model)
         with self._lock:
-            self._by_creator[creator_id] = (version, terms, set(terms))
-        return terms, set(terms)
+            self._by_creator[creator_id] = index
+        return index
 
 
-vocabulary = _Vocabulary()
+def _refresh_stale_vectors(creator_id: int, model: str) -> None:
+    """Items stored before this model (or before embeddings) get their vectors now."""
+    stale = list(KnowledgeItem.objects.filter(creator_id=creator_id).exclude(embedding_model=model)[:100_000])
+    if stale:
+        embed_items(stale)
+        KnowledgeItem.objects.bulk_update(stale, ["embedding", "embedding_model", "language"], batch_size=1000)
 
 
-def resolve_terms(query_terms: list[str], creator_id: int, version: int) -> dict[str, str]:
-    """Map each query term to a term the knowledge uses: itself, or its closest typo match."""
-    terms, known = vocabulary.get(creator_id, version)
-    resolved = {}
-    for term in dict.fromkeys(query_terms):
-        if term in known:
-            resolved[term] = term
-        elif len(term) >= 4 and terms:
-            match = process.extractOne(term, terms, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
-            if match:
-                resolved[term] = match[0]
-    return resolved
+def build_index(creator_id: int, version: int, model: str) -> _CreatorIndex:
+    _refresh_stale_vectors(creator_id, model)
+    rows = KnowledgeItem.objects.filter(creator_id=creator_id).order_by("id")
+    ids, vectors, tokens = [], [], []
+    for item_id, vector, kind, prompt, body, language in rows.values_list(
+        "id", "embedding", "kind", "prompt", "body", "language"
+    ).iterator(chunk_size=2000):
+        ids.append(item_id)
+        vectors.append(from_bytes(vector))
+        tokens.append(stems(search_text(kind, prompt, body), language) or ["_"])
+    lexical = None
+    if tokens:
+        lexical = bm25s.BM25()
+        lexical.index(tokens, show_progress=False)
+    matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), np.float32)
+    return _CreatorIndex(version, model, np.asarray(ids, dtype=np.int64), matrix, lexical)
 
 
-COMMON_SHARE = 0.02  # a term in more than 2% of the items (and at least MIN_COMMON) is common
-MIN_COMMON = 2_000
-CANDIDATES = 200
-
-
-def _capped_count(creator_id: int, term: str, cap: int) -> int:
-    """How many items hold the term, counting no further than `cap` (a bounded index scan)."""
-    return KnowledgeTerm.objects.filter(creator_id=creator_id, term=term)[:cap].count()
+indexes = _Indexes()
 
 
 def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
-    """Rank the creator's knowledge for a comment with BM25-style idf weights.
-
-    Rare terms' postings are read whole; common terms (frequent words of this creator's corpus)
-    only score the candidates the rare ones found, so the work per comment stays bounded as the
-    corpus grows."""
-    query_terms = index_terms(text)
-    if not query_terms:
+    """The creator's knowledge items closest in meaning to the comment, best first."""
+    if not text.strip():
         return []
-    persona = Persona.objects.filter(creator_id=creator_id).only("knowledge_version").first()
-    version = persona.knowledge_version if persona else 0
-    resolved = resolve_terms(query_terms, creator_id, version)
-    if not resolved:
+    index = indexes.get(creator_id)
+    if not len(index.ids):
         return []
-    total_items = max(vocabulary.item_count(creator_id, version), 1)
-    cap = max(MIN_COMMON, int(total_items * COMMON_SHARE))
-    doc_freq = {t: vocabulary.doc_freq(creator_id, version, t, cap) for t in set(resolved.values())}
-    doc_freq = {t: n for t, n in doc_freq.items() if n}
-    idf = {t: math.log(1 + (total_items - n + 0.5) / (n + 0.5)) for t, n in doc_freq.items()}
-    # The comment's meaning: every distinct query term, unknown ones weighted like a rare term,
-    # so a comment about something the knowledge never mentions scores a low coverage.
-    rare = math.log(1 + (total_items - 0.5) / 1.5)  # the idf of a word found in a single item
-    query_mass = sum(idf.get(resolved.get(t, ""), rare) for t in dict.fromkeys(query_terms))
-    question_masses = _question_masses(text, resolved, idf, rare)
-
-    scores: dict[int, float] = defaultdict(float)
-    matched: dict[int, list[str]] = defaultdict(list)
-
-    def add(term: str, postings) -> None:
-        for item_id, in_prompt in postings:
-            scores[item_id] += idf[term] * (PROMPT_WEIGHT if in_prompt else BODY_WEIGHT)
-            matched[item_id].append(term)
-
-    by_rarity = sorted(doc_freq, key=doc_freq.get)
-    rare_terms = [t for t in by_rarity if doc_freq[t] < cap] or by_rarity[:1]
-    for term in rare_terms:
-        add(term, KnowledgeTerm.objects.filter(creator_id=creator_id, term=term).values_list("item_id", "in_prompt")[:cap])
-    candidates = [item_id for item_id, _ in sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:CANDIDATES]]
-    common_terms = [t for t in by_rarity if t not in rare_terms]
-    if common_terms and candidates:
-        # The candidates are this creator's items already: the (item, term) index answers directly.
-        postings = KnowledgeTerm.objects.filter(item_id__in=candidates, term__in=common_terms)
-        for item_id, term, in_prompt in postings.values_list("item_id", "term", "in_prompt"):
-            add(term, [(item_id, in_prompt)])
-    best = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]
-    items = KnowledgeItem.objects.in_bulk([item_id for item_id, _ in best])
-    item_mass = _prompt_mass(creator_id, [item_id for item_id, _ in best], idf, rare)
-    hits = []
-    for item_id, score in best:
-        if item_id not in items:
-            continue
-        prompt_matched = sum(idf[t] for t in set(matched[item_id]) if t in item_mass[item_id][1])
-        coverage = score / query_mass
-        for terms, mass in question_masses:  # a question wrapped in praise: judge the question itself
-            in_question = sum(
-                idf[t] * (PROMPT_WEIGHT if t in item_mass[item_id][1] else BODY_WEIGHT)
-                for t in terms & set(matched[item_id])
-            )
-            coverage = max(coverage, in_question / mass)
-        hits.append(
-            Hit(
-                item=items[item_id],
-                score=score,
-                coverage=min(coverage, 1.0),
-                matched=matched[item_id],
-                item_coverage=min(prompt_matched / item_mass[item_id][0], 1.0) if item_mass[item_id][0] else 0.0,
-            )
-        )
-    return hits
-
-
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
-
-
-def _question_masses(text: str, resolved: dict[str, str], idf: dict[str, float], rare: float) -> list[tuple[set, float]]:
-    """The resolved terms and idf mass of each sentence that asks something, when the comment has
-    more than one sentence."""
-    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
-    if len(sentences) < 2:
-        return []
-    masses = []
-    for sentence in sentences:
-        if "?" not in sentence and not QUESTION.search(sentence):
-            continue
-        terms = list(dict.fromkeys(index_terms(sentence)))
-        if len(terms) < 2:
-            continue
-        masses.append(({resolved[t] for t in terms if t in resolved}, sum(idf.get(resolved.get(t, ""), rare) for t in terms)))
-    return masses
-
-
-def _prompt_mass(creator_id: int, item_ids: list[int], idf: dict[str, float], rare: float) -> dict:
-    """Each item's question terms and their idf mass (terms the comment lacks count as rare)."""
-    terms: dict[int, set[str]] = defaultdict(set)
-    rows = KnowledgeTerm.objects.filter(item_id__in=item_ids, in_prompt=True)
-    for item_id, term in rows.values_list("item_id", "term"):
-        terms[item_id].add(term)
-    return {item_id: (sum(idf.get(t, rare) for t in terms[item_id]), terms[item_id]) for item_id in item_ids}
+    similarity = index.vectors @ embed([text])[0]
+    lexical = np.zeros_like(similarity)
+    words = stems(text)
+    if index.lexical is not None and words:
+        raw = np.asarray(index.lexical.get_scores(words), dtype=np.float32)
+        if raw.max() > 0:
+            lexical = raw / raw.max()
+    scores = similarity + LEXICAL_WEIGHT * lexical
+    top = np.argsort(-scores)[:limit]
+    items = KnowledgeItem.objects.in_bulk([int(index.ids[i]) for i in top])
+    return [
+        Hit(items[int(index.ids[i])], float(scores[i]), float(similarity[i]), float(lexical[i]))
+        for i in top
+        if int(index.ids[i]) in items
+    ]

@@ -9,7 +9,8 @@ one by one joined, leetspeak undone.
 import re
 from dataclasses import dataclass, field
 
-from replyqueue.clone.text import clean, deleet, detect_language, fold, has_letters_or_digits, unspace
+from replyqueue.clone.language import detect_language
+from replyqueue.clone.text import clean, deleet, fold, has_letters_or_digits, unspace
 
 URL = re.compile(
     r"(https?://|www\.)\S+|\b[\w-]+\s?\.\s?(com|net|org|io|ly|gg|co|me|xyz|shop|link|fr|site|live|win|work|club|online|store|studio|app|biz|info)\b(/\S*)?",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from replyqueue.clone.drafters import Proposal, get_drafter
+from replyqueue.clone.language import stems
 from replyqueue.clone.models import BriefStatus, ContentBrief, Persona
 from replyqueue.clone.services import (
     MAX_ALTERNATIVES,
@@ -26,7 +27,6 @@ from replyqueue.clone.services import (
     reply_context,
     triage_of,
 )
-from replyqueue.clone.text import index_terms
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.variants import brief_variants
 from replyqueue.comments.models import Comment, CommentStatus
@@ -90,7 +90,7 @@ def fan_history(comment: Comment, limit: int = 3) -> list[tuple[str, str]]:
 
 def rejected_sources_for(comment: Comment, limit: int = 300) -> set[int]:
     """Sources of drafts people rejected for comments like this one: not to be proposed again."""
-    mine = set(index_terms(comment.text))
+    mine = set(stems(comment.text))
     if not mine:
         return set()
     rejected = (
@@ -100,7 +100,7 @@ def rejected_sources_for(comment: Comment, limit: int = 300) -> set[int]:
     )
     avoid = set()
     for decision in rejected:
-        theirs = set(index_terms(decision.draft.comment.text))
+        theirs = set(stems(decision.draft.comment.text))
         if theirs and len(mine & theirs) / len(mine | theirs) >= 0.5:
             avoid.update(decision.draft.sources)
     return avoid

@@ -3,43 +3,52 @@
 import re
 
 from replyqueue.clone.drafters.base import DraftContext, Proposal
+from replyqueue.clone.language import LANGUAGE_NAMES, stems
 from replyqueue.clone.models import KnowledgeKind
 from replyqueue.clone.retrieval import Hit, search
-from replyqueue.clone.text import detect_language, fold, index_terms
+from replyqueue.clone.text import fold
 from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
 from replyqueue.comments.models import Category
 
 ANSWERING_CATEGORIES = {Category.QUESTION, Category.REQUEST, Category.COMPLAINT, Category.OTHER}
 
 
+SIMILARITY_FLOOR = 0.40  # cosine below which an item is unrelated (confidence 0)
+SIMILARITY_SURE = 0.80  # cosine of a close paraphrase (confidence 1)
+RIVAL_MARGIN = 0.04  # a different answer this close to the best one makes the choice ambiguous
+SAME_ANSWER_BAND = 0.08  # hits this close to the best may be swapped for one in the fan's language
+
+
 def confidence_from(hits: list[Hit]) -> float:
-    """How sure we are the best hit answers the comment: its coverage, less if a rival is close."""
+    """How sure we are the best hit answers the comment: its similarity on a 0..1 scale, less if
+    an item with a different answer fits about as well."""
     if not hits:
         return 0.0
     best = hits[0]
-    confidence = best.coverage
-    if len(hits) > 1 and hits[1].item.body != best.item.body and hits[1].score > 0.9 * best.score:
-        confidence *= 0.8  # two different answers fit about as well: ambiguous
-    return round(min(confidence, 1.0), 3)
+    confidence = (best.score - SIMILARITY_FLOOR) / (SIMILARITY_SURE - SIMILARITY_FLOOR)
+    rival = next((h for h in hits[1:] if h.item.body != best.item.body), None)
+    if rival is not None and rival.score > best.score - RIVAL_MARGIN:
+        confidence *= 0.8
+    return round(min(max(confidence, 0.0), 1.0), 3)
 
 
 def prefer_language(hits: list[Hit], language: str) -> Hit:
     """The best hit, or a near-equal one written in the fan's language (the same FAQ translated)."""
     best = hits[0]
-    if not language or detect_language(best.item.body) in ("", language):
+    if not language or best.item.language in ("", language):
         return best
     for hit in hits[1:]:
-        if hit.score >= 0.85 * best.score and detect_language(hit.item.body) == language:
+        if hit.score >= best.score - SAME_ANSWER_BAND and hit.item.language == language:
             return hit
     return best
 
 
-def answer_from(hit: Hit) -> str:
+def answer_from(hit: Hit, comment_text: str = "") -> str:
     """The creator's own words that answer: the FAQ answer, their past reply, or the post's best sentences."""
     if hit.item.kind != KnowledgeKind.POST:
         return hit.item.body
-    matched = set(hit.matched)
-    ranked = sorted(sentences(hit.item.body), key=lambda s: -len(matched & set(index_terms(s))))
+    asked = set(stems(comment_text, hit.item.language))
+    ranked = sorted(sentences(hit.item.body), key=lambda s: -len(asked & set(stems(s, hit.item.language))))
     return " ".join(ranked[:2])
 
 
@@ -61,7 +70,7 @@ def apply_instruction(answer: str, instruction: str, context: DraftContext) -> t
         answer = f"{answer} {WARM.get(context.language, WARM['en'])}"
     if match := MENTION.search(instruction):
         hits = search(creator_id=context.persona.creator_id, text=match.group(1), limit=1)
-        if hits and hits[0].coverage >= 0.5 and hits[0].item.body not in answer:
+        if hits and (hits[0].lexical > 0 or hits[0].similarity >= SIMILARITY_FLOOR + 0.1) and hits[0].item.body not in answer:
             answer = f"{answer} {answer_from(hits[0])}"
             extra_sources.append(hits[0].item.id)
     return answer, extra_sources
@@ -91,6 +100,14 @@ class GroundedDrafter:
                 ),
             )
         best = prefer_language(hits, context.language)
-        answer, extra_sources = apply_instruction(answer_from(best), context.instruction, context)
+        if context.language and best.item.language and best.item.language != context.language:
+            return Proposal(
+                confidence=confidence,
+                abstain_reason=(
+                    f"The creator's answer is in {LANGUAGE_NAMES.get(best.item.language, best.item.language)} and the fan "
+                    f"wrote in {LANGUAGE_NAMES.get(context.language, context.language)}: no reply mixing the two."
+                ),
+            )
+        answer, extra_sources = apply_instruction(answer_from(best, context.comment_text), context.instruction, context)
         text = in_voice(persona, answer, context.fan_name, context.language, returning=bool(context.fan_history))
         return Proposal(text=text, sources=[best.item.id, *extra_sources], confidence=confidence)
