@@ -60,7 +60,13 @@ def _supported(claim: Violation, grounding: str) -> bool:
     return needle in grounding
 
 
-def check(draft_text: str, grounding: list[str]) -> list[Violation]:
-    """The claims in `draft_text` that none of the grounding texts (sources, persona) contain."""
+def check(draft_text: str, grounding: list[str], unsupported_names: set[str] = frozenset()) -> list[Violation]:
+    """The claims in `draft_text` that none of the grounding texts (sources, persona) contain,
+    plus every mention of `unsupported_names` (other people: no source can support those)."""
     haystack = " ".join(fold(g) for g in grounding if g)
-    return [claim for claim in _claims(draft_text) if not _supported(claim, haystack)]
+    found = [claim for claim in _claims(draft_text) if not _supported(claim, haystack)]
+    for name in unsupported_names:
+        for match in re.finditer(rf"\b{re.escape(name)}\b", draft_text):
+            if not any(v.start <= match.start() < v.end for v in found):
+                found.append(Violation("person", match.start(), match.end(), match.group()))
+    return sorted(found, key=lambda v: v.start)

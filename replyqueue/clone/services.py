@@ -2,6 +2,7 @@
 knowledge, and learn from what people decided. The clone knows nothing of drafts or decisions:
 the inbox stores what it proposes and tells it what people did."""
 
+import re
 from dataclasses import replace
 
 from django.db.models import Q
@@ -16,7 +17,8 @@ from replyqueue.clone.retrieval import search
 from replyqueue.clone.rules import rules_for
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.triage_pipeline import triage_comment
-from replyqueue.comments.models import Category, Comment
+from replyqueue.clone.voice import answer_only, first_name
+from replyqueue.comments.models import Category, Comment, Fan
 
 MAX_ALTERNATIVES = 3
 NEVER_LEARNED = (Category.SENSITIVE, Category.THREAT, Category.SPAM, Category.ABUSE)
@@ -108,9 +110,25 @@ def grounding_for(source_ids: list[int], persona: Persona, fan_name: str) -> lis
     return texts + [persona.display_name, persona.greeting, persona.signoff, persona.favourite_emoji, fan_name]
 
 
+def other_fans_named(text: str, creator_id: int, fan_name: str) -> set[str]:
+    """Capitalised words of the text that are the first name of another of the creator's fans:
+    a reply to one fan never greets another, whatever a learned source says."""
+    candidates = {w for w in re.findall(r"\b[^\W\d_][^\W\d_'’-]+\b", text) if w[:1].isupper()}
+    candidates -= {first_name(fan_name)}
+    if not candidates:
+        return set()
+    query = Q()
+    for word in candidates:
+        query |= Q(name__iexact=word) | Q(name__istartswith=f"{word} ")
+    names = Fan.objects.filter(creator_id=creator_id).filter(query).values_list("name", flat=True)[:50]
+    return {first_name(n) for n in names} & candidates
+
+
 def facts_flags(text: str, source_ids: list[int], persona: Persona, fan_name: str) -> list[dict]:
     """The facts guard's findings on a proposed text, as stored on a draft."""
-    return [v.as_dict() for v in facts.check(text, grounding_for(source_ids, persona, fan_name))]
+    grounding = grounding_for(source_ids, persona, fan_name)
+    others = other_fans_named(text, persona.creator_id, fan_name) - {persona.display_name}
+    return [v.as_dict() for v in facts.check(text, grounding, unsupported_names=others)]
 
 
 def knowledge_learn_from_reply(*, comment: Comment, reply: str, origin: str) -> None:
@@ -118,7 +136,10 @@ def knowledge_learn_from_reply(*, comment: Comment, reply: str, origin: str) -> 
     provenance. Sensitive, threatening and owner-only exchanges are personal and never reused."""
     if comment.owner_only or comment.category in NEVER_LEARNED or not comment.text.strip():
         return
-    knowledge_add(creator=comment.creator, items=[KnowledgeInput("reply", comment.text[:2000], reply)], origin=origin)
+    answer = answer_only(reply, persona_for(comment.creator_id), comment.fan.name)
+    if not answer:
+        return
+    knowledge_add(creator=comment.creator, items=[KnowledgeInput("reply", comment.text[:2000], answer)], origin=origin)
 
 
 def knowledge_forget(*, creator_id: int, origin: str) -> int:

@@ -11,9 +11,35 @@ THANKS = {
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
+_NAME = re.compile(r"^[^\W\d_][^\W\d_'’\-]{0,29}$", re.UNICODE)
+_OPENING = re.compile(r"^\s*([^.!?,\n]{1,40})[!,]\s*")
+
+
 def first_name(name: str) -> str:
-    name = name.strip().lstrip("@")
-    return name.split()[0] if name else ""
+    """The fan's first name if it looks like one. Names are shown, never trusted: a URL, a
+    handle or markup in the name field gives no greeting name at all."""
+    parts = name.strip().split()
+    first = parts[0] if parts else ""
+    return first if _NAME.match(first) else ""
+
+
+def answer_only(reply: str, persona: Persona, fan_name: str = "") -> str:
+    """What a reply says, without its greeting, the fan's name or the sign-off: the part worth
+    learning. ("Coucou Yanis ! Le Sony A7 IV. — Mia" -> "Le Sony A7 IV.")"""
+    text = reply.strip()
+    signoff = persona.signoff.strip()
+    if signoff and text.endswith(signoff):
+        text = text[: -len(signoff)].rstrip()
+    name = first_name(fan_name)
+    opening = _OPENING.match(text)
+    if opening:
+        words = opening.group(1).split()
+        greeting = persona.greeting.strip().lower()
+        if (name and name in words) or (greeting and opening.group(1).lower().startswith(greeting)) or len(words) <= 2:
+            text = text[opening.end() :]
+    if name:
+        text = re.sub(rf"(?:,\s*)?\b{re.escape(name)}\b(?:\s*,)?", "", text).strip()
+    return text.strip(" ,")
 
 
 def sentences(text: str) -> list[str]:

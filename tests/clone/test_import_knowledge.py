@@ -6,7 +6,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from replyqueue.clone.importing import knowledge_import
-
 from replyqueue.clone.models import KnowledgeItem
 from replyqueue.clone.retrieval import search
 
