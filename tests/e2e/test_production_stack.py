@@ -76,6 +76,8 @@ def test_the_inbox_gets_its_stylesheet_and_scripts_and_the_worker_drafts(
     page = new_page()
     static_answers: dict[str, int] = {}
     page.on("response", lambda r: static_answers.__setitem__(r.url, r.status) if "/static/" in r.url else None)
+    blocked: list[str] = []
+    page.on("console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None)
     log_in(page, production_stack, owner.email, PASSWORD)
     page.wait_for_load_state("load")
 
@@ -106,3 +108,4 @@ def test_the_inbox_gets_its_stylesheet_and_scripts_and_the_worker_drafts(
 
     page.reload()
     page.locator(f"#draft-{draft.id}").wait_for()
+    assert blocked == []  # the Content-Security-Policy blocked nothing the inbox needs

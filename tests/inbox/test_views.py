@@ -1,4 +1,5 @@
 import pytest
+from django.http import HttpRequest
 
 from replyqueue.inbox.models import Decision, Draft
 from replyqueue.publishing.models import Publication
@@ -14,7 +15,7 @@ def draft(creator, camera_faq):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 
