@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from replyqueue.api.parsers import JSONTooDeep, json_loads
 from replyqueue.comments.models import Channel, Platform
 from replyqueue.comments.serializers import CommentIn
 from replyqueue.comments.services import comments_ingest
@@ -35,7 +36,9 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
     if not signature.startswith("sha256="):
         return JsonResponse({"error": "Missing X-Hub-Signature-256."}, status=401)
     try:
-        payload = json.loads(request.body)
+        payload = json_loads(request.body)
+    except JSONTooDeep as error:
+        return JsonResponse({"error": str(error)}, status=400)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return JsonResponse({"error": "The body is not JSON."}, status=400)
     channels = [c for c in channels_for_payload(payload) if signature_valid(request.body, signature, c)]

@@ -16,8 +16,10 @@ def comments_ingest(*, creator: Creator, items: list[dict], channel: Channel | N
     """Store validated comments; a known (platform, external_id) comes back as a duplicate.
 
     Everything is stored in one transaction, and processing is enqueued only after it commits.
-    Two requests racing with the same external_id: the loser hits the unique constraint,
-    and the retry finds the winner's row and answers it as a duplicate.
+    Batches for one creator are serialised on the creator's row (see `_ingest_once`), so
+    overlapping batches sent at once each answer, duplicates flagged, nothing half-stored; the
+    unique constraint stays the last guard, and a batch that still hits it is retried once,
+    finding the winner's rows and answering them as duplicates.
     `channel` is the account the comments came through (platform webhooks, pollers); without it,
     a platform where the creator has exactly one enabled channel gets that one.
     """
@@ -31,6 +33,12 @@ def comments_ingest(*, creator: Creator, items: list[dict], channel: Channel | N
 def _ingest_once(*, creator: Creator, items: list[dict], channel: Channel | None) -> list[IngestResult]:
     from replyqueue.clone.tasks import enqueue_process_comment
 
+    # Without this lock, two batches sharing an external_id both see it as new, and the later
+    # insert fails on the unique constraint (or the two deadlock on each other's rows). With it,
+    # the existing rows read below include every batch committed before. FOR NO KEY UPDATE does
+    # not block the workers inserting rows that reference the creator; SQLite needs no lock, as
+    # its immediate transactions already run one writer at a time.
+    Creator.objects.select_for_update(no_key=True).filter(pk=creator.pk).first()
     channels = {channel.platform: channel} if channel else _obvious_channels(creator)
     existing = _existing_comments(creator, items)
     fans = _fans_upsert(creator, items)

@@ -151,3 +151,15 @@ def test_comment_detail_of_another_creator_is_404(api, other_api):
     response = api.get(f"{URL}{comment_id}/")
     assert response.status_code == 404
     assert response.json() == {"error": "Not found."}
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"comments": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"platform": "youtube", "external_id": "c1", "text": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}",
+])
+def test_deeply_nested_json_is_a_clear_400(api, body):
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]
+    assert not Comment.objects.exists()
