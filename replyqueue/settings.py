@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "replyqueue.clone",
     "replyqueue.inbox",
     "replyqueue.publishing",
+    "replyqueue.health",
 ]
 
 MIDDLEWARE = [
@@ -247,11 +248,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 150
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
+    "heartbeat": {"task": "replyqueue.health.tasks.heartbeat", "schedule": env_float("HEARTBEAT_INTERVAL", 15.0)},
     "poll-youtube": {
         "task": "replyqueue.comments.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
     },
 }
+
+# /readyz: a worker heartbeat older than this means not ready; each probe waits this long at most.
+READY_HEARTBEAT_MAX_AGE = env_float("READY_HEARTBEAT_MAX_AGE", 60.0)
+READY_CHECK_TIMEOUT = env_float("READY_CHECK_TIMEOUT", 2.0)
 
 # The clone
 DRAFTER = env("DRAFTER", "grounded")

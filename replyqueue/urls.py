@@ -6,10 +6,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from replyqueue.health import views as health_views
+
 handler404 = "replyqueue.api.errors.handler404"
 handler500 = "replyqueue.api.errors.handler500"
 
 urlpatterns = [
+    path("healthz", health_views.healthz, name="healthz"),
+    path("readyz", health_views.readyz, name="readyz"),
     path("", RedirectView.as_view(url="/inbox/", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -53,11 +53,13 @@ def production_stack(transactional_db, tmp_path):
     processes = [
         start_gunicorn(db_name, tmp_path / "web.log", port, ALLOWED_HOSTS="127.0.0.1", **static),
         start_worker(db_name, tmp_path / "worker.log"),
-        start_beat(db_name, tmp_path / "beat.log", SWEEP_INTERVAL="1"),
+        start_beat(db_name, tmp_path / "beat.log", SWEEP_INTERVAL="1", HEARTBEAT_INTERVAL="1"),
     ]
     base_url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(lambda: _answers(f"{base_url}/accounts/login/"), timeout=30, what="gunicorn to answer")
+        wait_for(lambda: _answers(f"{base_url}/healthz"), timeout=30, what="gunicorn to answer")
+        # Ready once the database and broker answer and a heartbeat went beat -> Redis -> worker.
+        wait_for(lambda: _answers(f"{base_url}/readyz"), timeout=30, what="/readyz to report ready")
         yield base_url
     finally:
         for process in processes:
