@@ -85,8 +85,17 @@ def _existing_comments(creator: Creator, items: list[dict]) -> dict[tuple[str, s
     return {(c.platform, c.external_id): c for c in rows}
 
 
+# Bidi embeddings, overrides, isolates and marks: a right-to-left override in a fan's name
+# reverses the text after it wherever the name is shown, drafts in the reviewer's textarea included.
+BIDI_CONTROLS = dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def fan_name_clean(name: str) -> str:
+    return name.translate(BIDI_CONTROLS).strip()
+
+
 def _fans_upsert(creator: Creator, items: list[dict]) -> dict[tuple[str, str], Fan]:
-    wanted = {(i["platform"], i["author"]["external_id"]): i["author"].get("name", "") for i in items}
+    wanted = {(i["platform"], i["author"]["external_id"]): fan_name_clean(i["author"].get("name", "")) for i in items}
     Fan.objects.bulk_create(
         [Fan(creator=creator, platform=p, external_id=e, name=n) for (p, e), n in wanted.items()],
         ignore_conflicts=True,
