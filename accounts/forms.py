@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Role, User
 from accounts.services import INVITABLE_ROLES
 
 
@@ -37,7 +37,8 @@ class AcceptInvitationForm(forms.Form):
         if password and password != data.get("password_again"):
             raise forms.ValidationError(_("The two passwords differ."))
         if password:
-            validate_password(password)
+            # Checked against the account about to be made, so a password like the email is refused.
+            validate_password(password, User(username=self.email, email=self.email))
         return data
 
 

@@ -3,6 +3,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -23,19 +24,28 @@ from accounts.models import (
 
 @transaction.atomic
 def user_get_or_create(*, email: str, password: str | None = None) -> User:
+    """The user with this email, made if new; a given password is checked against
+    AUTH_PASSWORD_VALIDATORS (ValidationError) before it is set."""
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User(username=email, email=email)
         if password:
-            user.set_password(password)
+            user_set_password(user=user, password=password, save=False)
         else:
             user.set_unusable_password()
         user.save()
     elif password:
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        user_set_password(user=user, password=password)
     return user
+
+
+def user_set_password(*, user: User, password: str, save: bool = True) -> None:
+    """Every password a person or a command sets goes through the validators first."""
+    validate_password(password, user)
+    user.set_password(password)
+    if save:
+        user.save(update_fields=["password"])
 
 
 @transaction.atomic
@@ -138,7 +148,7 @@ def invitation_accept_as_new_user(*, invitation: Invitation, password: str) -> U
     if User.objects.filter(email__iexact=invitation.email).exists():
         raise TeamError(_("An account with this email already exists: log in to accept the invitation."))
     user = User(username=invitation.email, email=invitation.email)
-    user.set_password(password)
+    user_set_password(user=user, password=password, save=False)
     user.save()
     invitation_accept(invitation=invitation, user=user)
     return user

@@ -1,8 +1,10 @@
 """replyqueue settings: one module, every value from the environment with a safe default."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from replyqueue.core.env import env, env_bool, env_float, env_int, env_list, local_secret_key
 
@@ -26,16 +28,21 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "accounts",
     "replyqueue.comments",
     "replyqueue.clone",
     "replyqueue.inbox",
     "replyqueue.publishing",
     "replyqueue.integrations",
+    "replyqueue.health",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself, DEBUG on or off (behind any proxy or CDN in production).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "replyqueue.core.api.middleware.ApiBodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The browser's language (Accept-Language, or the cookie the language switch sets) for everyone;
@@ -47,8 +54,11 @@ MIDDLEWARE = [
     "accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.CurrentCreatorMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "replyqueue.urls"
@@ -91,8 +101,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account from
+# one address, that pair is locked out for LOGIN_COOLOFF_MINUTES (429); a success resets the
+# count. Keyed on the pair, so an attacker cannot lock a person out from everywhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -106,15 +132,64 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# `collectstatic` writes hashed, compressed copies and a manifest; with DEBUG off every
+# {% static %} resolves through that manifest, so run collectstatic before starting the web
+# process (the Dockerfile does). Hashed files are served with a far-future Cache-Control.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# HTTPS. Off by default so the loopback run works over http; production behind a TLS proxy sets
+# SECURE_PROXY_SSL_HEADER=1 (trust X-Forwarded-Proto from that proxy only), SECURE_SSL_REDIRECT=1
+# and SECURE_HSTS_SECONDS=31536000. Health checks stay reachable over plain http.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline code, no eval (htmx is configured not to need it, see base.html).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+
+# Mail: printed to the console only in DEBUG (a local run shows invitation links there); in
+# production it goes out over SMTP, so invitation links never land in the logs.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "replyqueue <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Request bodies: the API refuses anything larger with 413 before parsing it.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 4 * 1024 * 1024)
@@ -123,7 +198,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.HasCreatorToken"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["replyqueue.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "replyqueue.core.api.errors.json_exception_handler",
@@ -176,11 +251,16 @@ CELERY_TASK_TIME_LIMIT = 150
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "sweep-drafting": {"task": "replyqueue.inbox.tasks.sweep_drafting", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
+    "heartbeat": {"task": "replyqueue.health.tasks.heartbeat", "schedule": env_float("HEARTBEAT_INTERVAL", 15.0)},
     "poll-youtube": {
         "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
     },
 }
+
+# /readyz: a worker heartbeat older than this means not ready; each probe waits this long at most.
+READY_HEARTBEAT_MAX_AGE = env_float("READY_HEARTBEAT_MAX_AGE", 60.0)
+READY_CHECK_TIMEOUT = env_float("READY_CHECK_TIMEOUT", 2.0)
 
 # The clone
 DRAFTER = env("DRAFTER", "grounded")

@@ -95,6 +95,13 @@
     var next = list.slice(index + 1).find(function (c) { return !c.classList.contains("decided"); });
     focusCard(next || done);
   });
+  // Saving a view saves the filters in the address bar now (htmx may have changed them since
+  // the page was rendered), without evaluating code from an attribute (the CSP forbids eval).
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt && event.detail.elt.id === "save-view") {
+      event.detail.parameters.query = window.location.search;
+    }
+  });
   // After a bulk approval, show the result and reload the queue.
   document.body.addEventListener("inbox:bulk", function () {
     htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#tab-body", select: "#tab-body", swap: "outerHTML" });

@@ -49,6 +49,16 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def unhashed_static_files(settings):
+    """Hashed names need `collectstatic`'s manifest; the unit tests render templates without it
+    (tests/e2e/test_production_stack.py runs the real collectstatic and manifest)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def fresh_process_caches():
     """Rolled-back tests reuse ids, so per-process caches keyed by id must start empty."""
     from django.core.cache import cache

@@ -17,8 +17,10 @@ def comments_ingest(*, creator: Creator, items: list[dict], channel: Channel | N
     """Store validated comments; a known (platform, external_id) comes back as a duplicate.
 
     Everything is stored in one transaction, and processing is enqueued only after it commits.
-    Two requests racing with the same external_id: the loser hits the unique constraint,
-    and the retry finds the winner's row and answers it as a duplicate.
+    Batches for one creator are serialised on the creator's row (see `_ingest_once`), so
+    overlapping batches sent at once each answer, duplicates flagged, nothing half-stored; the
+    unique constraint stays the last guard, and a batch that still hits it is retried once,
+    finding the winner's rows and answering them as duplicates.
     `channel` is the account the comments came through (platform webhooks, pollers); without it,
     a platform where the creator has exactly one enabled channel gets that one.
     """
@@ -30,6 +32,12 @@ def comments_ingest(*, creator: Creator, items: list[dict], channel: Channel | N
 
 @transaction.atomic
 def _ingest_once(*, creator: Creator, items: list[dict], channel: Channel | None) -> list[IngestResult]:
+    # Without this lock, two batches sharing an external_id both see it as new, and the later
+    # insert fails on the unique constraint (or the two deadlock on each other's rows). With it,
+    # the existing rows read below include every batch committed before. FOR NO KEY UPDATE does
+    # not block the workers inserting rows that reference the creator; SQLite needs no lock, as
+    # its immediate transactions already run one writer at a time.
+    Creator.objects.select_for_update(no_key=True).filter(pk=creator.pk).first()
     channels = {channel.platform: channel} if channel else _obvious_channels(creator)
     existing = _existing_comments(creator, items)
     fans = _fans_upsert(creator, items)
@@ -76,8 +84,17 @@ def _existing_comments(creator: Creator, items: list[dict]) -> dict[tuple[str, s
     return {(c.platform, c.external_id): c for c in rows}
 
 
+# Bidi embeddings, overrides, isolates and marks: a right-to-left override in a fan's name
+# reverses the text after it wherever the name is shown, drafts in the reviewer's textarea included.
+BIDI_CONTROLS = dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def fan_name_clean(name: str) -> str:
+    return name.translate(BIDI_CONTROLS).strip()
+
+
 def _fans_upsert(creator: Creator, items: list[dict]) -> dict[tuple[str, str], Fan]:
-    wanted = {(i["platform"], i["author"]["external_id"]): i["author"].get("name", "") for i in items}
+    wanted = {(i["platform"], i["author"]["external_id"]): fan_name_clean(i["author"].get("name", "")) for i in items}
     Fan.objects.bulk_create(
         [Fan(creator=creator, platform=p, external_id=e, name=n) for (p, e), n in wanted.items()],
         ignore_conflicts=True,

@@ -92,8 +92,14 @@ def _conflict(draft: Draft) -> Conflict:
     return Conflict(message, current)
 
 
+def _normalised(text: str) -> str:
+    """A reply as it is compared and sent: browsers submit a textarea with CRLF line endings,
+    and whitespace at either end is never what a reviewer meant to change."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _clean_text(text: str) -> str:
-    text = text.strip()
+    text = _normalised(text)
     if not text:
         raise DecisionError(_("The reply text cannot be empty."))
     if len(text) > MAX_REPLY_CHARS:
@@ -131,7 +137,7 @@ def draft_approve(
     if version is not None and version != draft.version:
         raise _conflict(draft)
     new_text = _clean_text(text if text is not None else draft.text)
-    edited = new_text != draft.text.strip()
+    edited = new_text != _normalised(draft.text)
     now = timezone.now()
     try:
         with transaction.atomic():

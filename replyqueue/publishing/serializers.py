@@ -21,7 +21,12 @@ class AckIn(serializers.Serializer):
 
 
 class RotateSecretIn(serializers.Serializer):
-    grace_hours = serializers.FloatField(required=False, min_value=0, max_value=24 * 30)
+    """Rotating cuts off receivers still on the old secret once the grace ends, so the request
+    must say so explicitly: an empty or stray body (`[]`, `{}`) rotates nothing."""
+
+    grace_hours = serializers.FloatField(
+        min_value=0, max_value=24 * 30, help_text="How long the old secret keeps signing too (0: stop it at once)."
+    )
 
 
 class RotateSecretOut(serializers.Serializer):

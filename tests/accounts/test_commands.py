@@ -57,3 +57,9 @@ def test_set_webhook_prints_the_signing_secret_last(creator):
 def test_set_webhook_refuses_a_non_http_url(creator):
     with pytest.raises(CommandError):
         run("set_webhook", creator.slug, "ftp://example.com")
+
+
+def test_create_creator_refuses_a_weak_password(db):
+    with pytest.raises(CommandError, match="too common"):
+        run("create_creator", "mia", "--owner", "mia@example.com", "--password", "password123")
+    assert not Creator.objects.exists()

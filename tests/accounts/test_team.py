@@ -227,3 +227,23 @@ def test_another_creators_invitation_is_404(client, owner, outsider, mailoutbox)
     client.logout()
     assert login(client, outsider).post(f"/settings/team/invitations/{invitation.id}/cancel/").status_code == 404
     assert Invitation.objects.filter(id=invitation.id).exists()
+
+
+def test_a_new_person_cannot_pick_a_password_like_their_email(client, owner, mailoutbox):
+    invite(login(client, owner), "sam.carter@example.com")
+    client.logout()
+    link = f"/accounts/invite/{invited_token(mailoutbox)}/"
+    response = client.post(link, {"password": "sam.carter@example", "password_again": "sam.carter@example"})
+    assert response.status_code == 400
+    assert "too similar" in response.content.decode()
+    assert not User.objects.filter(email="sam.carter@example.com").exists()
+
+
+def test_a_service_setting_a_password_applies_the_validators(db):
+    from django.core.exceptions import ValidationError
+
+    from accounts.services import user_get_or_create
+
+    with pytest.raises(ValidationError):
+        user_get_or_create(email="new@example.com", password="12345678")
+    assert not User.objects.exists()

@@ -1,3 +1,5 @@
+from django.http import HttpRequest
+
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Draft
@@ -94,7 +96,7 @@ def test_sensitive_cards_suggest_the_resources_the_creator_configured(client, ow
     creator.persona.save()
     comment = ingest(creator, text="I want to end my life")
     comment_process(comment_id=comment.id)
-    client.login(username=owner.username, password=PASSWORD)
+    client.login(request=HttpRequest(), username=owner.username, password=PASSWORD)
     body = client.get("/inbox/?tab=you").content.decode()
     assert "Samaritans: 116 123 &lt;free, 24/7&gt;" in body
 

@@ -74,3 +74,52 @@ def test_an_invalid_pattern_is_refused_with_a_message():
     assert "Invalid pattern" in validate_rule("pattern", "([unclosed")
     assert validate_rule("phrase", "") is not None
     assert validate_rule("pattern", r"\d{3}") is None
+
+
+def _bounded(seconds: float, work):
+    """Run `work`, failing (instead of hanging the suite) if it takes longer than `seconds`.
+    SIGALRM interrupts even a backtracking regex: CPython's engine checks for signals."""
+    import signal
+
+    def expired(signum, frame):
+        raise TimeoutError(f"still running after {seconds}s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return work()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_catastrophic_pattern_on_a_long_comment_finishes(creator, camera_faq):
+    from replyqueue.clone.rules import rule_matches
+
+    catastrophic = rule(creator, "pattern", r"^(\w+\s?)+$", "no_reply")
+    text = "wow " * 2_500 + "what camera do you use!"
+    assert _bounded(2.0, lambda: rule_matches(catastrophic, text, "fan-1", "Sam")) is False
+    assert rule_matches(catastrophic, "just words here", "fan-1", "Sam") is True
+    comment = _bounded(2.0, lambda: processed(creator, text))
+    assert comment.status != "no_reply"  # the rule did not fire; the clone may answer or abstain
+
+
+def test_patterns_the_linear_engine_cannot_run_are_refused():
+    assert "Invalid pattern" in validate_rule("pattern", r"(?=.*buy)course")  # lookahead
+    assert "Invalid pattern" in validate_rule("pattern", r"(\w)\1{5}")  # backreference
+    assert "limited to" in validate_rule("pattern", "a" * 301)
+    assert validate_rule("pattern", r"(?i)\bBUY\s+my\s+course\b") is None
+
+
+def test_patterns_match_without_regard_to_case(creator):
+    from replyqueue.clone.rules import rule_matches
+
+    probe = rule(creator, "pattern", r"\bbuy\s+my\s+course\b", "no_reply")
+    assert rule_matches(probe, "BUY my Course now", "fan-1", "Sam")
+
+
+def test_a_stored_pattern_the_engine_cannot_compile_matches_nothing(creator):
+    from replyqueue.clone.rules import rule_matches
+
+    legacy = rule(creator, "pattern", "(?<!no )course", "no_reply")  # saved before patterns were checked with RE2
+    assert rule_matches(legacy, "my course", "fan-1", "Sam") is False

@@ -116,3 +116,18 @@ def test_preview_refuses_an_invalid_pattern(api):
     response = api.post("/api/v1/rules/preview/", {"kind": "pattern", "value": "(oops"}, format="json")
     assert response.status_code == 400
     assert response.json()["error"].startswith("Invalid pattern")
+
+
+def test_a_pattern_the_linear_engine_cannot_run_is_refused_as_json(api):
+    response = create(api, kind="pattern", value="(?=.*buy)course")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"].startswith("Invalid pattern") and "(?=" in body["error"]
+    assert "value" in body["details"]
+    assert not CommunityRule.objects.exists()
+
+
+def test_an_overlong_pattern_is_refused_as_json(api):
+    response = create(api, kind="pattern", value="a" * 301)
+    assert response.status_code == 400
+    assert "limited to 300 characters" in response.json()["error"]

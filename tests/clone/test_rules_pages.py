@@ -134,3 +134,10 @@ def test_rule_text_renders_escaped(client, owner, creator):
     rule(creator, "<b>bold</b>", value="<script>alert(1)</script>")
     body = login(client, owner).get("/settings/rules/").content.decode()
     assert "<script>alert(1)</script>" not in body and "<b>bold</b>" not in body
+
+
+def test_a_pattern_with_a_backreference_is_a_form_error(client, owner, creator):
+    response = login(client, owner).post("/settings/rules/new/", form(kind="pattern", value=r"(\w)\1{5}"))
+    assert response.status_code == 400
+    assert "Invalid pattern" in response.content.decode()
+    assert not CommunityRule.objects.exists()

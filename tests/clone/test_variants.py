@@ -1,3 +1,5 @@
+from django.http import HttpRequest
+
 from replyqueue.clone.models import ContentBrief
 from replyqueue.clone.variants import grounded_variants
 from replyqueue.inbox.actions import Actor, brief_request, draft_approve, drafts_bulk_approve
@@ -73,7 +75,7 @@ def test_variants_show_in_the_inbox(client, owner, creator):
     from tests.conftest import PASSWORD
 
     make(creator)
-    client.login(username=owner.username, password=PASSWORD)
+    client.login(request=HttpRequest(), username=owner.username, password=PASSWORD)
     body = client.get("/inbox/").content.decode()
     assert "Caption variant" in body
     assert "Alternatives:" in body

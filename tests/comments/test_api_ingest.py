@@ -151,3 +151,23 @@ def test_comment_detail_of_another_creator_is_404(api, other_api):
     response = api.get(f"{URL}{comment_id}/")
     assert response.status_code == 404
     assert response.json() == {"error": "Not found."}
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000 + "]" * 100_000,
+    '{"comments": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"platform": "youtube", "external_id": "c1", "text": ' + '{"a": ' * 50_000 + "1" + "}" * 50_000 + "}",
+])
+def test_deeply_nested_json_is_a_clear_400(api, body):
+    response = api.post(URL, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]
+    assert not Comment.objects.exists()
+
+
+def test_bidi_controls_are_stripped_from_fan_names(api, creator):
+    from replyqueue.comments.models import Fan
+
+    name = "\u202eSam\u202c \u2067Carter\u2069\u200f\u200e\u202a\u202b\u202d\u2066\u2068"
+    assert post(api, comment_payload(author={"external_id": "fan-1", "name": name})).status_code == 201
+    assert Fan.objects.get(external_id="fan-1").name == "Sam Carter"

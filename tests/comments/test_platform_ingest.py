@@ -268,3 +268,10 @@ def test_a_channel_without_credentials_is_not_polled(creator, youtube):
     channel = connect_channel(creator, "youtube", "youtube", youtube.url, CHANNEL_ID)
     assert channel_poll(channel).stopped == "the channel has no credentials to poll with"
     assert youtube.calls == {}
+
+
+def test_a_deeply_nested_delivery_is_a_clear_400(client, instagram):
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.post("/hooks/meta/", body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256="sha256=00")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]

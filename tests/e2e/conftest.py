@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -49,6 +50,28 @@ def start_worker(db_name: str, log_path: Path, concurrency: int = 2, beat: bool 
     ]
     if beat:
         command += ["--beat", "--schedule", str(log_path.with_suffix(".schedule"))]
+    return _spawn(command, db_name, log_path, extra_env)
+
+
+def start_beat(db_name: str, log_path: Path, **extra_env: str):
+    """Celery beat on its own, as docker-compose runs it (the worker fixture embeds it instead)."""
+    command = [
+        sys.executable, "-m", "celery", "-A", "replyqueue", "beat", "--loglevel", "INFO",
+        "--schedule", str(log_path.with_suffix(".schedule")),
+    ]
+    return _spawn(command, db_name, log_path, extra_env)
+
+
+def start_gunicorn(db_name: str, log_path: Path, port: int, **extra_env: str):
+    """The production web process: gunicorn on loopback, DEBUG off unless extra_env says otherwise."""
+    command = [
+        sys.executable, "-m", "gunicorn", "replyqueue.wsgi", "--bind", f"127.0.0.1:{port}",
+        "--workers", "2", "--timeout", "30", "--access-logfile", "-",
+    ]
+    return _spawn(command, db_name, log_path, {"DEBUG": "0", **extra_env})
+
+
+def _spawn(command: list[str], db_name: str, log_path: Path, extra_env: dict):
     log = open(log_path, "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         command, cwd=ROOT, env=worker_env(db_name, **extra_env), stdout=log, stderr=subprocess.STDOUT,
@@ -56,6 +79,12 @@ def start_worker(db_name: str, log_path: Path, concurrency: int = 2, beat: bool 
     )
     process.log_path = log_path
     return process
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def stop_worker(process, sig=signal.SIGTERM) -> None:

@@ -1,6 +1,7 @@
 """What reviewers do to cards besides approve/reject: bulk, regenerate, answer, mark, assign."""
 
 import pytest
+from django.http import HttpRequest
 
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.models import KnowledgeItem, TriageFeedback
@@ -16,7 +17,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

@@ -96,3 +96,12 @@ def test_the_openapi_schema_and_docs_are_served(client, db):
     assert schema.status_code == 200
     assert b"/api/v1/comments/" in schema.content
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_approve_with_the_same_text_padded_with_whitespace_is_not_an_edit(api, draft):
+    from replyqueue.inbox.models import Draft
+
+    Draft.objects.filter(id=draft.id).update(text=f"{draft.text}\n")
+    response = api.post(f"/api/v1/drafts/{draft.id}/approve/", {"text": f"\n  {draft.text}  \n", "version": 1}, format="json")
+    assert response.status_code == 200
+    assert Decision.objects.get().action == "approve"

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
 from django.test.utils import CaptureQueriesContext
 
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
@@ -13,7 +14,7 @@ from tests.factories import drafted
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 

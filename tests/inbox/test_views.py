@@ -1,4 +1,5 @@
 import pytest
+from django.http import HttpRequest
 
 from replyqueue.inbox.models import Decision, Draft
 from replyqueue.publishing.models import Publication
@@ -14,7 +15,7 @@ def draft(creator, camera_faq):
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 
@@ -150,3 +151,17 @@ def test_the_needs_you_tab_shows_abstentions_with_their_reason(client, owner, cr
     body = login(client, owner).get("/inbox/?tab=you").content.decode()
     assert "Will you come to Tokyo next year?" in body
     assert "Nothing the creator has said answers this comment." in body
+
+
+def test_a_draft_approved_unchanged_from_the_textarea_is_not_an_edit(client, owner, draft):
+    """Browsers send a textarea with CRLF line endings, often with a trailing newline or spaces."""
+    Draft.objects.filter(id=draft.id).update(text="Sony A7 IV, always.\nSee you at the next stream!\n")
+    submitted = "  Sony A7 IV, always.\r\nSee you at the next stream!\r\n "
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/approve/", {"text": submitted, "version": draft.version}, **HTMX)
+    assert Decision.objects.get(draft=draft).action == "approve"
+    assert Publication.objects.get(draft=draft).text.startswith("Sony A7 IV, always.\nSee you at the next stream!")
+
+
+def test_a_real_edit_inside_the_text_still_counts_as_an_edit(client, owner, draft):
+    login(client, owner).post(f"/inbox/drafts/{draft.id}/approve/", {"text": f"{draft.text} Cheers!", "version": draft.version}, **HTMX)
+    assert Decision.objects.get(draft=draft).action == "edit_approve"

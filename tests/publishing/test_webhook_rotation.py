@@ -93,10 +93,26 @@ def test_the_api_rotates_the_secret_and_says_until_when_the_old_one_signs(api, c
 
 
 def test_the_api_refuses_a_rotation_without_a_webhook(api, creator):
-    response = api.post("/api/v1/webhook/rotate-secret/", {}, format="json")
+    response = api.post("/api/v1/webhook/rotate-secret/", {"grace_hours": 6}, format="json")
     assert response.status_code == 409
     assert "No webhook" in response.json()["error"]
 
 
 def test_the_api_rotation_requires_a_token(client, creator, receiver):
     assert client.post("/api/v1/webhook/rotate-secret/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("body", ["[]", "{}", "null", '"rotate"', '{"grace": 6}'])
+def test_the_api_rotates_only_when_asked_explicitly(api, creator, receiver, body):
+    secret = creator.webhook_secret
+    response = api.post("/api/v1/webhook/rotate-secret/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "grace_hours" in response.json()["error"]
+    creator.refresh_from_db()
+    assert creator.webhook_secret == secret
+    assert not RetiredWebhookSecret.objects.exists()
+
+
+def test_a_rotation_with_zero_grace_is_explicit_enough(api, creator, receiver):
+    response = api.post("/api/v1/webhook/rotate-secret/", {"grace_hours": 0}, format="json")
+    assert response.status_code == 200

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
@@ -16,5 +17,8 @@ class Command(BaseCommand):
     def handle(self, slug, owner, password, name, **options):
         if slugify(slug) != slug:
             raise CommandError(f"'{slug}' is not a valid slug: use lowercase letters, digits and hyphens.")
-        creator = creator_create(slug=slug, name=name, owner_email=owner, password=password)
+        try:
+            creator = creator_create(slug=slug, name=name, owner_email=owner, password=password)
+        except ValidationError as error:
+            raise CommandError("Password refused: " + " ".join(error.messages)) from None
         self.stdout.write(f"creator {creator.slug} (owner {owner.lower()})")

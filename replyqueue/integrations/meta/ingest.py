@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from replyqueue.comments.models import Channel, Platform
 from replyqueue.comments.serializers import CommentIn
 from replyqueue.comments.services import comments_ingest
+from replyqueue.core.api.parsers import JSONTooDeep, json_loads
 
 log = logging.getLogger(__name__)
 PLATFORM_OF_OBJECT = {"instagram": Platform.INSTAGRAM, "page": Platform.FACEBOOK}
@@ -35,7 +36,9 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
     if not signature.startswith("sha256="):
         return JsonResponse({"error": "Missing X-Hub-Signature-256."}, status=401)
     try:
-        payload = json.loads(request.body)
+        payload = json_loads(request.body)
+    except JSONTooDeep as error:
+        return JsonResponse({"error": str(error)}, status=400)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return JsonResponse({"error": "The body is not JSON."}, status=400)
     channels = [c for c in channels_for_payload(payload) if signature_valid(request.body, signature, c)]

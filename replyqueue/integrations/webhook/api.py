@@ -1,6 +1,5 @@
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -10,6 +9,11 @@ from replyqueue.core.api.errors import api_error
 from replyqueue.integrations.webhook.secrets import webhook_secret_rotate
 from replyqueue.publishing.models import RetiredWebhookSecret
 from replyqueue.publishing.serializers import RotateSecretIn, RotateSecretOut
+
+ROTATE_EXPLICITLY = (
+    'To rotate the webhook secret, send {"grace_hours": <hours>}: how long the old secret keeps '
+    "signing too (0 stops it at once)."
+)
 
 
 class WebhookSecretRotate(APIView):
@@ -21,11 +25,11 @@ class WebhookSecretRotate(APIView):
     def post(self, request):
         data = RotateSecretIn(data=request.data if isinstance(request.data, dict) else {})
         if not data.is_valid():
-            return api_error("Invalid input.", 400, data.errors)
+            return api_error(ROTATE_EXPLICITLY, 400, data.errors)
         creator = request.auth.creator
         if not creator.webhook_url:
             return api_error("No webhook is configured: set one first.", 409)
-        grace_hours = data.validated_data.get("grace_hours", settings.WEBHOOK_SECRET_GRACE_HOURS)
+        grace_hours = data.validated_data["grace_hours"]
         secret = webhook_secret_rotate(creator=creator, grace=timedelta(hours=grace_hours))
         until = (
             RetiredWebhookSecret.objects.filter(creator=creator, expires_at__gt=timezone.now())
