@@ -75,7 +75,7 @@ def approve_replies(creator, owner, count: int = REPLIES) -> None:
     for result in comments_ingest(creator=creator, items=items):
         comment_process(comment_id=result.comment.id)  # the worker may take some first: either drafts it
     drafts = Draft.objects.filter(creator=creator, status="pending")
-    wait_for(lambda: drafts.count() == count, timeout=15, what="every comment drafted")
+    wait_for(lambda: drafts.count() == count, timeout=60, what="every comment drafted")
     actor = Actor(role="owner", user=owner)
     for draft in Draft.objects.filter(creator=creator, status="pending").select_related("creator", "comment"):
         draft_approve(draft=draft, actor=actor)
