@@ -39,6 +39,7 @@ class Reply:
     text: str
     author_id: str
     author_name: str
+    filtered: bool = False  # left out by Facebook's default filtering (listed only with filter=stream)
 
 
 @dataclass
@@ -146,6 +147,44 @@ def _handler(fake: FakePlatform):
 # -- Meta Graph API ------------------------------------------------------------------------------
 
 
+# The fields each node type has (Graph reference: IG Comment, Comment, and the `from` objects).
+# Asking a node for anything else is refused with error 100, as the real Graph API does.
+NODE_FIELDS = {
+    "IGComment": {"id", "from", "hidden", "legacy_instagram_comment_id", "like_count", "media", "parent_id",
+                  "replies", "text", "timestamp", "user", "username"},
+    "Comment": {"id", "attachment", "can_comment", "can_remove", "can_hide", "can_like", "can_reply_privately",
+                "comment_count", "created_time", "from", "like_count", "message", "message_tags", "object",
+                "parent", "permalink_url", "private_reply_conversation", "user_likes", "is_hidden", "is_private"},
+}
+SUBFIELDS = {("IGComment", "from"): {"id", "username"}, ("Comment", "from"): {"id", "name", "picture"}}
+
+
+def split_fields(fields: str) -> list[tuple[str, str]]:
+    """`id,from{id,name},message` -> [("id", ""), ("from", "id,name"), ("message", "")]."""
+    parts, depth, current = [], 0, ""
+    for char in fields + ",":
+        if char == "," and depth == 0:
+            if current.strip():
+                name, _, rest = current.strip().partition("{")
+                parts.append((name.strip(), rest.removesuffix("}")))
+            current = ""
+            continue
+        depth += (char == "{") - (char == "}")
+        current += char
+    return parts
+
+
+def unknown_field(node: str, fields: str) -> str | None:
+    for name, sub in split_fields(fields):
+        if name not in NODE_FIELDS[node]:
+            return name
+        allowed = SUBFIELDS.get((node, name))
+        for subname, _ in split_fields(sub) if sub else []:
+            if allowed is not None and subname not in allowed:
+                return subname
+    return None
+
+
 def graph_error(code: int, message: str, subcode: int | None = None, status: int = 400, kind="OAuthException"):
     error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGh123"}
     if subcode is not None:
@@ -164,6 +203,7 @@ class FakeGraph(FakePlatform):
         self.app_secret = app_secret
         self.page_size = page_size
         self.page_id = page_id  # the account the access token belongs to: replies are posted as it
+        self.filter_new_replies = False  # Facebook's default filtering hides the replies we create
 
     def handle(self, method, path, query, headers, body) -> Answer:
         parts = path.strip("/").split("/")
@@ -207,6 +247,7 @@ class FakeGraph(FakePlatform):
         if not params.get("message"):
             return graph_error(100, "(#100) The parameter message is required", kind="GraphMethodException")
         reply = self.add_reply(comment_id, params["message"], self.page_id, "Mia Snaps")
+        reply.filtered = self.filter_new_replies
         if action == "accept_then_hang":
             time.sleep(self.hang_seconds)
         if action == "malformed":
@@ -214,7 +255,12 @@ class FakeGraph(FakePlatform):
         return Answer.json(200, {"id": reply.id})
 
     def _list(self, comment_id: str, edge: str, params: dict) -> Answer:
+        node = "IGComment" if edge == "replies" else "Comment"
+        if missing := unknown_field(node, params.get("fields") or "id"):
+            return graph_error(100, f"(#100) Tried accessing nonexisting field ({missing}) on node type ({node})")
         replies = self.replies_to(comment_id)
+        if edge == "comments" and params.get("filter") != "stream":
+            replies = [reply for reply in replies if not reply.filtered]  # Facebook's default filtering
         start = int(params.get("after") or 0)
         limit = min(int(params.get("limit") or 25), self.page_size)
         page = replies[start:start + limit]
@@ -223,6 +269,8 @@ class FakeGraph(FakePlatform):
                      "from": {"id": r.author_id, "username": r.author_name}} for r in page]
         else:  # Facebook comment fields
             data = [{"id": r.id, "message": r.text, "from": {"id": r.author_id, "name": r.author_name}} for r in page]
+        asked = {name for name, _ in split_fields(params.get("fields") or "id")}
+        data = [{key: value for key, value in item.items() if key in asked} for item in data]  # only what was asked
         paging = {"cursors": {"before": str(start), "after": str(start + len(page))}}
         if start + len(page) < len(replies):
             paging["next"] = f"{self.url}/v21.0/{comment_id}/{edge}?{urlencode({'after': start + len(page)})}"

@@ -222,3 +222,27 @@ def test_a_failed_lookup_never_sends_again(publication, graph):
     assert publication.outcome_unknown  # the next attempt looks again first
     assert "Could not check for an earlier reply" in publication.last_error
     assert graph.calls[("POST", "replies")] == 1
+
+
+def test_reconciling_a_facebook_reply_asks_only_for_comment_fields_and_every_reply(creator, owner, facebook, graph):
+    # A Facebook Comment has no `username` (Graph answers error 100, "nonexisting field"), and
+    # Facebook's default filtering may leave our reply out unless filter=stream is asked for.
+    graph.filter_new_replies = True
+    graph.script = ["accept_then_hang"]
+    publication = send_now(approve(creator, owner, "10150_c9", platform="facebook"))
+    assert publication.status == "unknown"
+    send_now(publication)
+    [reply] = graph.replies_to("10150_c9")
+    assert (publication.status, publication.external_reply_id) == ("sent", reply.id)
+    assert graph.calls[("POST", "comments")] == 1
+
+
+def test_the_fake_graph_refuses_a_field_the_node_does_not_have(graph):
+    import httpx
+
+    proof = graph._proof(TOKEN)
+    answer = httpx.get(f"{graph.url}/v24.0/c1/comments", params={"fields": "id,message,username", "appsecret_proof": proof},
+                       headers={"authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+    assert "nonexisting field (username)" in answer.json()["error"]["message"]

@@ -79,6 +79,17 @@ def throttle_seconds(response) -> float | None:
     return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
 
 
+def lookup_fields(platform: str) -> dict:
+    """What a reconcile lookup asks for. Each node type has its own fields, and Graph refuses a
+    field the node lacks (error 100, "Tried accessing nonexisting field"): an IG Comment has
+    `text`, `username` and `from{id,username}`; a Facebook Comment has `message` and
+    `from{id,name}`, and only `filter=stream` lists every reply whatever Facebook's default
+    filtering hides."""
+    if platform == Platform.INSTAGRAM:
+        return {"fields": "id,text,username,from{id,username}"}
+    return {"fields": "id,message,from{id,name}", "filter": "stream"}
+
+
 def is_ours(reply: dict, account: Account) -> bool:
     author = reply.get("from") or {}
     if author.get("id") == account.channel.external_id:
@@ -117,7 +128,7 @@ class MetaConnector:
         headers, params = auth(account)
         url = edge_url(account, reply_target(publication.comment))
         text_field = "text" if account.channel.platform == Platform.INSTAGRAM else "message"
-        params |= {"fields": f"id,{text_field},from,username", "limit": "100"}
+        params |= {**lookup_fields(account.channel.platform), "limit": "100"}
         for _ in range(MAX_LOOKUP_PAGES):
             response = call("GET", url, headers=headers, params=params)
             if isinstance(response, Outcome):
