@@ -201,7 +201,9 @@ WEBHOOK_SECRET_GRACE_HOURS = env_float("WEBHOOK_SECRET_GRACE_HOURS", 24.0)
 
 # Platform connectors (a channel's base_url overrides the API host, e.g. for a proxy or a test fake)
 META_GRAPH_URL = env("META_GRAPH_URL", "https://graph.facebook.com")
-META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v21.0")
+META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v24.0")
+# How long a Meta channel waits after a throttle without an estimate (Platform limits: a rolling hour).
+META_THROTTLE_FALLBACK_SECONDS = env_float("META_THROTTLE_FALLBACK_SECONDS", 900.0)
 YOUTUBE_API_URL = env("YOUTUBE_API_URL", "https://www.googleapis.com")
 YOUTUBE_TOKEN_URL = env("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)

@@ -185,11 +185,29 @@ def unknown_field(node: str, fields: str) -> str | None:
     return None
 
 
-def graph_error(code: int, message: str, subcode: int | None = None, status: int = 400, kind="OAuthException"):
+def graph_error(code: int, message: str, subcode: int | None = None, status: int = 400, kind="OAuthException",
+                headers: dict | None = None, transient: bool | None = None):
     error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGh123"}
     if subcode is not None:
         error["error_subcode"] = subcode
-    return Answer.json(status, {"error": error})
+    if transient is not None:
+        error["is_transient"] = transient
+    return Answer.json(status, {"error": error}, headers)
+
+
+# Graph's throttling errors ("Rate Limits" and "Error codes" references) and the usage header each
+# level of limit reports. Graph sends no Retry-After: the BUC header's estimate (minutes) is the hint.
+THROTTLE_MESSAGES = {
+    4: "(#4) Application request limit reached",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+    80001: "(#80001) There have been too many calls to this Page account. Wait a bit and try again.",
+}
+TEMPORARY_MESSAGES = {
+    341: "(#341) Application limit reached",
+    368: "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+}
 
 
 class FakeGraph(FakePlatform):
@@ -204,6 +222,23 @@ class FakeGraph(FakePlatform):
         self.page_size = page_size
         self.page_id = page_id  # the account the access token belongs to: replies are posted as it
         self.filter_new_replies = False  # Facebook's default filtering hides the replies we create
+        # Rate-limit usage, in percent of the app's hourly budget: each call adds usage_per_call;
+        # at 100 every call is refused with code 4 (X-App-Usage) until reset_usage().
+        self.usage = 0.0
+        self.usage_per_call = 0.0
+        self.regain_minutes = 0  # what X-Business-Use-Case-Usage says when a page/BUC limit is hit
+
+    def usage_headers(self, code: int | None = None) -> dict:
+        """The headers Graph documents for usage: X-App-Usage for app/user limits,
+        X-Business-Use-Case-Usage (page tokens) with estimated_time_to_regain_access in minutes."""
+        if code in (32, 613) or (code or 0) >= 80000:
+            entry = {"type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 20,
+                     "estimated_time_to_regain_access": self.regain_minutes}
+            return {"X-Business-Use-Case-Usage": json.dumps({self.page_id: [entry]})}
+        usage = 100 if code else round(self.usage)
+        if not usage:
+            return {}  # Graph adds usage headers only once enough calls were made
+        return {"X-App-Usage": json.dumps({"call_count": usage, "total_cputime": 5, "total_time": 8})}
 
     def handle(self, method, path, query, headers, body) -> Answer:
         parts = path.strip("/").split("/")
@@ -214,13 +249,24 @@ class FakeGraph(FakePlatform):
         with self.lock:
             self.calls[(method, edge)] += 1
         action = self.next_action(method)
-        if answer := self.common_misbehaviour(action, graph_error(2, "An unexpected error has occurred.", status=500)):
+        error2 = graph_error(2, "An unexpected error has occurred. Please retry your request later.", status=500,
+                             transient=True)
+        if answer := self.common_misbehaviour(action, error2):
             return answer
-        if action == "429":
-            return Answer(429, b"Too Many Requests", {"Retry-After": "3"})
+        if action == "429":  # a proxy in between, not Graph: no Graph error body, no Retry-After
+            return Answer(429, b"Too Many Requests", {"content-type": "text/plain"})
+        with self.lock:
+            self.usage = min(self.usage + self.usage_per_call, 100.0) if self.usage < 100 else self.usage
+            over = self.usage >= 100 and self.usage_per_call > 0
+        if over and not action.startswith("throttle:"):
+            action = "throttle:4"
         if action.startswith("throttle:"):
             code = int(action.split(":")[1])
-            return graph_error(code, "(#4) Application request limit reached", status=400)
+            return graph_error(code, THROTTLE_MESSAGES[code], status=400, headers=self.usage_headers(code),
+                               transient=True)
+        if action.startswith("temporary:"):
+            code = int(action.split(":")[1])
+            return graph_error(code, TEMPORARY_MESSAGES[code], status=400, transient=True)
         token = headers.get("authorization", "").removeprefix("Bearer ") or params.get("access_token", "")
         if action == "token" or token != self.access_token:
             return graph_error(190, "Error validating access token: Session has expired.", subcode=463)
@@ -236,9 +282,14 @@ class FakeGraph(FakePlatform):
                 subcode=33,
                 kind="GraphMethodException",
             )
-        if method == "GET":
-            return self._list(comment_id, edge, params)
-        return self._create(comment_id, params, action)
+        answer = self._list(comment_id, edge, params) if method == "GET" else self._create(comment_id, params, action)
+        if answer.status == 200:
+            answer.headers = {**(answer.headers or {}), **self.usage_headers()}
+        return answer
+
+    def reset_usage(self) -> None:
+        with self.lock:
+            self.usage = 0.0
 
     def _proof(self, token: str) -> str:
         return hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
@@ -273,7 +324,7 @@ class FakeGraph(FakePlatform):
         data = [{key: value for key, value in item.items() if key in asked} for item in data]  # only what was asked
         paging = {"cursors": {"before": str(start), "after": str(start + len(page))}}
         if start + len(page) < len(replies):
-            paging["next"] = f"{self.url}/v21.0/{comment_id}/{edge}?{urlencode({'after': start + len(page)})}"
+            paging["next"] = f"{self.url}/v24.0/{comment_id}/{edge}?{urlencode({'after': start + len(page)})}"
         return Answer.json(200, {"data": data, "paging": paging})
 
 
