@@ -37,6 +37,7 @@ def worker_env(db_name: str, **extra: str) -> dict:
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db_name}",
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         PYTHONUNBUFFERED="1",
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS="1",  # the loopback receivers
         **extra,
     )
     return env
