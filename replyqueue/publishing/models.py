@@ -39,6 +39,11 @@ class Publication(models.Model):
     )
     status = models.CharField(max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.QUEUED)
     text = models.TextField(help_text="Exactly what is published, disclosure label included.")
+    ai_assisted = models.BooleanField(
+        default=True, help_text="False when a person wrote the reply (the creator's own answer, or a full rewrite)."
+    )
+    label = models.CharField(max_length=100, blank=True, help_text="The disclosure label appended, in the reply's language.")
+    language = models.CharField(max_length=10, blank=True, help_text="The reply's language (the comment's).")
     idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key)
     due_at = models.DateTimeField(default=timezone.now, help_text="Not sent before: the undo window or a schedule.")
     next_attempt_at = models.DateTimeField(default=timezone.now)

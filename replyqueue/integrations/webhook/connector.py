@@ -19,7 +19,10 @@ EVENT_TYPE = "reply.approved"
 
 
 def payload_for(publication) -> dict:
+    """`ai_assisted`, the disclosure `label` (in the reply's language; "" when not AI-assisted) and
+    `language` are in `data.reply`, next to the text they describe, and repeated in `data`."""
     comment = publication.comment
+    disclosure = {"ai_assisted": publication.ai_assisted, "label": publication.label, "language": publication.language}
     return {
         "type": EVENT_TYPE,
         "timestamp": publication.created_at.isoformat(),
@@ -32,7 +35,8 @@ def payload_for(publication) -> dict:
                 "external_id": comment.external_id,
                 "post_external_id": comment.post.external_id if comment.post_id else None,
             },
-            "reply": {"text": publication.text},
+            "reply": {"text": publication.text, **disclosure},
+            **disclosure,
         },
     }
 
