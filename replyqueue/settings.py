@@ -217,7 +217,9 @@ META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v24.0")
 META_THROTTLE_FALLBACK_SECONDS = env_float("META_THROTTLE_FALLBACK_SECONDS", 900.0)
 YOUTUBE_API_URL = env("YOUTUBE_API_URL", "https://www.googleapis.com")
 YOUTUBE_TOKEN_URL = env("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
-YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)
+YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)  # per Google Cloud project and Pacific day
+YOUTUBE_PROJECT = env("YOUTUBE_PROJECT", "default")  # the project channels without a client_id count against
+YOUTUBE_REPLY_RESERVE = env_int("YOUTUBE_REPLY_RESERVE", 1_000)  # units polling leaves for replies (20 replies)
 YOUTUBE_FIRST_POLL_PAGES = env_int("YOUTUBE_FIRST_POLL_PAGES", 3)
 
 LOGGING = {

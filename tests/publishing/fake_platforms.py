@@ -364,6 +364,22 @@ class FakeYouTube(FakePlatform):
         self.page_size = page_size
         self.threads: list[Thread] = []  # newest first, as order=time lists them
         self.refreshes = 0
+        # Quota as Google counts it: per Cloud project (the OAuth client a token was issued to),
+        # whichever channel calls; 50 units per comments.insert, 1 per list; quotaExceeded beyond.
+        self.daily_quota = 10_000
+        self.units: Counter = Counter()  # project -> units spent today
+        self.token_channels: dict[str, tuple[str, str]] = {}  # extra tokens -> (channel id, project)
+        self.project = "default"  # the project of `access_token`
+
+    def authorize(self, token: str, channel_id: str, project: str = "default") -> None:
+        """Another channel connected with its own token, possibly through the same project."""
+        self.token_channels[token] = (channel_id, project)
+
+    def _caller(self, headers: dict) -> tuple[str, str] | None:
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if token == self.access_token:
+            return self.channel_id, self.project
+        return self.token_channels.get(token)
 
     def add_thread(self, thread_id: str, text: str, published_at: str, author: str = "UCfan", video="vid1"):
         with self.lock:
@@ -381,8 +397,18 @@ class FakeYouTube(FakePlatform):
             return answer
         if answer := self._refusal(action, headers):
             return answer
+        channel_id, project = self._caller(headers)
+        cost = 50 if method == "POST" else 1
+        with self.lock:
+            if self.units[project] + cost > self.daily_quota:
+                exceeded = True
+            else:
+                exceeded = False
+                self.units[project] += cost
+        if exceeded:
+            return self._refusal("quota", headers)
         if (method, resource) == ("POST", "comments"):
-            return self._insert(body, action)
+            return self._insert(body, action, channel_id)
         if (method, resource) == ("GET", "comments"):
             return self._list_replies(query)
         if (method, resource) == ("GET", "commentThreads"):
@@ -393,10 +419,9 @@ class FakeYouTube(FakePlatform):
         if action == "quota":
             return google_error(403, "quotaExceeded", "The request cannot be completed because you have exceeded "
                                 "your quota.", domain="youtube.quota")
-        if action in ("429", "rate"):
-            return google_error(429, "rateLimitExceeded", "Rate limit exceeded.", domain="youtube.quota",
-                                headers={"Retry-After": "7"})
-        if action == "unauthorized" or headers.get("authorization") != f"Bearer {self.access_token}":
+        if action in ("429", "rate"):  # Google documents no Retry-After here
+            return google_error(429, "rateLimitExceeded", "Rate limit exceeded.", domain="youtube.quota")
+        if action == "unauthorized" or self._caller(headers) is None:
             return google_error(401, "authError", "Request had invalid authentication credentials.", domain="global")
         if action == "forbidden":
             return google_error(403, "forbidden", "The comment could not be created due to insufficient permissions.")
@@ -416,7 +441,7 @@ class FakeYouTube(FakePlatform):
             self.access_token = f"ya29.refreshed-{self.refreshes}"
         return Answer.json(200, {"access_token": self.access_token, "expires_in": 3599, "token_type": "Bearer"})
 
-    def _insert(self, body: bytes, action: str) -> Answer:
+    def _insert(self, body: bytes, action: str, channel_id: str) -> Answer:
         try:
             snippet = json.loads(body)["snippet"]
         except (ValueError, KeyError, TypeError):
@@ -425,7 +450,7 @@ class FakeYouTube(FakePlatform):
             return google_error(400, "parentIdMissing", "The comment must be linked to a parent comment.")
         if snippet["parentId"] in self.deleted:
             return google_error(404, "parentNotFound", "The specified parent comment could not be found.")
-        reply = self.add_reply(snippet["parentId"], snippet.get("textOriginal", ""), self.channel_id, "Mia Snaps")
+        reply = self.add_reply(snippet["parentId"], snippet.get("textOriginal", ""), channel_id, "Mia Snaps")
         if action == "accept_then_hang":
             time.sleep(self.hang_seconds)
         if action == "malformed":
