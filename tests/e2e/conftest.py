@@ -83,7 +83,10 @@ def celery_worker_process(transactional_db, tmp_path):
     from django.db import connection
 
     purge_broker()
-    process = start_worker(connection.settings_dict["NAME"], tmp_path / "worker.log", beat=True, SWEEP_INTERVAL="1")
+    process = start_worker(
+        connection.settings_dict["NAME"], tmp_path / "worker.log", beat=True, SWEEP_INTERVAL="1",
+        WEBHOOK_RETRY_SCHEDULE="0.5,1,2",  # the webhook schedule in seconds, not hours (docs/publishing.md)
+    )
     yield process
     stop_worker(process)
     if os.getenv("SHOW_WORKER_LOG"):
