@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role, User
 from accounts.services import INVITABLE_ROLES
+from replyqueue.core.netguard import webhook_url_error
 
 
 class InviteForm(forms.Form):
@@ -60,4 +61,6 @@ class WebhookForm(forms.Form):
         url = self.cleaned_data["url"]
         if not url.lower().startswith(("http://", "https://")):
             raise forms.ValidationError(_("Use an http:// or https:// URL."))
+        if error := webhook_url_error(url):
+            raise forms.ValidationError(error)
         return url

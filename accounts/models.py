@@ -25,6 +25,10 @@ class Creator(models.Model):
     name = models.CharField(max_length=200)
     webhook_url = models.URLField(blank=True, max_length=500)
     webhook_secret = models.CharField(blank=True, max_length=200)
+    webhook_disabled_at = models.DateTimeField(
+        null=True, blank=True, help_text="The receiver answered 410 Gone: nothing is sent until the URL is saved again."
+    )
+    webhook_disabled_reason = models.CharField(max_length=300, blank=True)
     undo_delay_seconds = models.PositiveIntegerField(default=30)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -20,6 +20,7 @@ from accounts.models import (
     User,
     hash_token,
 )
+from replyqueue.core.netguard import webhook_url_error
 
 
 @transaction.atomic
@@ -61,16 +62,25 @@ def new_webhook_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+class WebhookUrlRefused(ValueError):
+    """The URL cannot be a webhook destination (SSRF guard); the message can be shown as is."""
+
+
 @transaction.atomic
 def webhook_set(*, creator: Creator, url: str) -> str:
-    """Set the destination; the signing secret is made once, on first use, and then kept."""
+    """Set the destination; the signing secret is made once, on first use, and then kept.
+    Saving a URL re-enables an endpoint that was disabled by a 410 Gone."""
+    if url and (error := webhook_url_error(url)):
+        raise WebhookUrlRefused(error)
     # Locked so two owners saving at once end up with one secret, the one both are shown.
     locked = Creator.objects.select_for_update().get(pk=creator.pk)
     locked.webhook_url = url
     if not locked.webhook_secret:
         locked.webhook_secret = new_webhook_secret()
-    locked.save(update_fields=["webhook_url", "webhook_secret"])
+    locked.webhook_disabled_at, locked.webhook_disabled_reason = None, ""
+    locked.save(update_fields=["webhook_url", "webhook_secret", "webhook_disabled_at", "webhook_disabled_reason"])
     creator.webhook_url, creator.webhook_secret = locked.webhook_url, locked.webhook_secret
+    creator.webhook_disabled_at, creator.webhook_disabled_reason = None, ""
     return creator.webhook_secret
 
 

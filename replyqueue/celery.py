@@ -1,9 +1,18 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "replyqueue.settings")
 
 app = Celery("replyqueue")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def load_the_models(**kwargs) -> None:
+    """Each worker child loads the embedding model when it starts, not on its first comment."""
+    from replyqueue.clone.embeddings import get_embedder
+
+    get_embedder().embed(["warm up"])

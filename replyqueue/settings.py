@@ -280,13 +280,28 @@ PUBLISH_TIMEOUT = env_float("PUBLISH_TIMEOUT", 10.0)
 STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
 WEBHOOK_SECRET_GRACE_HOURS = env_float("WEBHOOK_SECRET_GRACE_HOURS", 24.0)
+# Webhook delivery (Standard Webhooks): only 2xx is success; every other answer is retried on this
+# schedule (seconds, with jitter; the last delay repeats) until WEBHOOK_MAX_ATTEMPTS or
+# WEBHOOK_MAX_RETRY_HOURS; 410 Gone disables the endpoint. Redirects are never followed.
+WEBHOOK_RETRY_SCHEDULE = [float(s) for s in env_list("WEBHOOK_RETRY_SCHEDULE", "5,300,1800,7200,18000,36000,36000")]
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 12)
+WEBHOOK_MAX_RETRY_HOURS = env_float("WEBHOOK_MAX_RETRY_HOURS", 72.0)
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 15.0)  # Standard Webhooks: 15 to 30 s
+# SSRF guard (replyqueue/core/netguard.py): private, loopback, link-local, multicast and reserved
+# destinations are refused unless this is on; plain http only where private networks are allowed.
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
+WEBHOOK_REQUIRE_HTTPS = env_bool("WEBHOOK_REQUIRE_HTTPS", not WEBHOOK_ALLOW_PRIVATE_NETWORKS)
 
 # Platform connectors (a channel's base_url overrides the API host, e.g. for a proxy or a test fake)
 META_GRAPH_URL = env("META_GRAPH_URL", "https://graph.facebook.com")
-META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v21.0")
+META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v24.0")
+# How long a Meta channel waits after a throttle without an estimate (Platform limits: a rolling hour).
+META_THROTTLE_FALLBACK_SECONDS = env_float("META_THROTTLE_FALLBACK_SECONDS", 900.0)
 YOUTUBE_API_URL = env("YOUTUBE_API_URL", "https://www.googleapis.com")
 YOUTUBE_TOKEN_URL = env("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
-YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)
+YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)  # per Google Cloud project and Pacific day
+YOUTUBE_PROJECT = env("YOUTUBE_PROJECT", "default")  # the project channels without a client_id count against
+YOUTUBE_REPLY_RESERVE = env_int("YOUTUBE_REPLY_RESERVE", 1_000)  # units polling leaves for replies (20 replies)
 YOUTUBE_FIRST_POLL_PAGES = env_int("YOUTUBE_FIRST_POLL_PAGES", 3)
 
 LOGGING = {

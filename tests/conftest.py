@@ -43,6 +43,13 @@ def eager_celery(request):
 
 
 @pytest.fixture(autouse=True)
+def loopback_webhooks(settings):
+    """The suite's receivers listen on 127.0.0.1 over http: allow them, as DEBUG would."""
+    settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    settings.WEBHOOK_REQUIRE_HTTPS = False
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """PBKDF2's million rounds are the point in production and only slow in tests."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

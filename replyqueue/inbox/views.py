@@ -15,7 +15,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 from accounts.access import creator_object_or_404, membership_or_404
 from accounts.models import Membership, Role
 from replyqueue.clone.models import BriefKind
-from replyqueue.comments.models import Category, Comment, CommentStatus, Platform
+from replyqueue.comments.models import Category, Channel, Comment, CommentStatus, Platform
 from replyqueue.inbox import policy, presence
 from replyqueue.inbox.actions import (
     Actor,
@@ -44,6 +44,7 @@ from replyqueue.inbox.selectors import (
     tab_counts,
 )
 from replyqueue.publishing.models import Publication, PublicationStatus
+from replyqueue.publishing.quota import project_key, quota_left
 from replyqueue.publishing.services import send_at_error
 
 MAX_BULK = 1000
@@ -97,6 +98,13 @@ def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning:
     return response
 
 
+def youtube_quota_left(creator_id: int) -> list[dict]:
+    """The YouTube quota left today for each Cloud project the creator's YouTube channels use."""
+    channels = Channel.objects.filter(creator_id=creator_id, platform=Platform.YOUTUBE, connector="youtube", enabled=True)
+    projects = sorted({project_key(channel) for channel in channels})
+    return [quota_left(project) for project in projects]
+
+
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
@@ -117,6 +125,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "next_url": "?" + urlencode(query.params(after=page.next_cursor)) if page.next_cursor else "",
         "newest_id": max((row.id for row in page.rows), default=0) if query.tab == "review" else 0,
     }
+    if query.tab in ("failed", "scheduled"):
+        context["youtube_quota"] = youtube_quota_left(membership.creator_id)
     if request.htmx and request.GET.get("more"):
         return render(request, "inbox/_rows.html", context)
     if request.htmx and request.htmx.target == "tab-body":

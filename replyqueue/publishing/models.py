@@ -39,6 +39,11 @@ class Publication(models.Model):
     )
     status = models.CharField(max_length=20, choices=PublicationStatus.choices, default=PublicationStatus.QUEUED)
     text = models.TextField(help_text="Exactly what is published, disclosure label included.")
+    ai_assisted = models.BooleanField(
+        default=True, help_text="False when a person wrote the reply (the creator's own answer, or a full rewrite)."
+    )
+    label = models.CharField(max_length=100, blank=True, help_text="The disclosure label appended, in the reply's language.")
+    language = models.CharField(max_length=10, blank=True, help_text="The reply's language (the comment's).")
     idempotency_key = models.CharField(max_length=64, unique=True, default=new_idempotency_key)
     due_at = models.DateTimeField(default=timezone.now, help_text="Not sent before: the undo window or a schedule.")
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -88,7 +93,8 @@ class ChannelSend(models.Model):
 
 
 class ChannelQuota(models.Model):
-    """API quota spent through a channel today (YouTube counts units per Pacific-time day)."""
+    """A hold on one channel: `exhausted_until` is set when Meta throttles it (integrations/meta/throttle.py).
+    YouTube quota is no longer counted here but per Cloud project in QuotaLedger."""
 
     channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="quota")
     day = models.DateField(help_text="The quota day (America/Los_Angeles) units_used counts for.")
@@ -99,6 +105,26 @@ class ChannelQuota(models.Model):
 
     def __str__(self) -> str:
         return f"quota of channel {self.channel_id}: {self.units_used} units on {self.day}"
+
+
+class QuotaLedger(models.Model):
+    """API units spent by one Google Cloud project on one quota day (YouTube counts 10,000 units a
+    day per project, reset at midnight America/Los_Angeles, whichever channel spends them).
+    Replies and polling draw from the same row; polling stops at a reserve kept for replies."""
+
+    project = models.CharField(max_length=200, help_text="YOUTUBE_PROJECT, or the channel's project / OAuth client_id.")
+    day = models.DateField(help_text="The quota day (America/Los_Angeles).")
+    units_used = models.PositiveIntegerField(default=0)
+    reply_units = models.PositiveIntegerField(default=0, help_text="Of units_used, spent on replies.")
+    exhausted_until = models.DateTimeField(
+        null=True, blank=True, help_text="Google said quotaExceeded: no calls before this time."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "day"], name="one_ledger_per_project_day")]
+
+    def __str__(self) -> str:
+        return f"quota of {self.project}: {self.units_used} units on {self.day}"
 
 
 class RetiredWebhookSecret(models.Model):

@@ -5,6 +5,7 @@ signed webhook; else the pull API. A channel's disclosure label overrides the pe
 """
 
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from accounts.models import Creator
 from replyqueue.clone.models import Persona
@@ -44,13 +45,59 @@ def route_for(comment: Comment, creator: Creator) -> Route:
     return Route(PULL, None, label_channel)
 
 
-def disclosure_label(creator: Creator, channel: Channel | None) -> str:
+# The persona's default label, in the languages replies are written in. A label the creator typed
+# (on the persona or on a channel) is theirs and is used as is.
+DEFAULT_LABEL = "(AI-assisted reply)"
+DEFAULT_LABELS = {
+    "en": DEFAULT_LABEL,
+    "fr": "(réponse assistée par IA)",
+    "es": "(respuesta asistida por IA)",
+    "de": "(KI-gestützte Antwort)",
+    "it": "(risposta assistita dall'IA)",
+    "pt": "(resposta assistida por IA)",
+    "nl": "(antwoord met hulp van AI)",
+}
+# Below this word-level similarity to what the clone drafted, an approved text is the reviewer's own.
+REWRITTEN_BELOW = 0.2
+
+
+def _persona(creator: Creator) -> Persona | None:
+    try:
+        return creator.persona  # loaded with the draft on the bulk path
+    except Persona.DoesNotExist:
+        return None
+
+
+def reply_language(comment: Comment, creator: Creator) -> str:
+    """The reply's language: the comment's (replies answer in the fan's language), else the persona's first."""
+    language = (comment.language or "").strip().lower()
+    if not language and (persona := _persona(creator)) and persona.languages:
+        language = str(persona.languages[0]).lower()
+    return (language or "en").split("-")[0].split("_")[0]
+
+
+def disclosure_label(creator: Creator, channel: Channel | None, language: str = "en") -> str:
+    """Per creator and platform: the channel's override, else the persona's label; the default
+    label is given in the reply's language."""
     if channel is not None and channel.disclosure_label:
         return channel.disclosure_label
-    try:
-        return creator.persona.disclosure_label  # loaded with the draft on the bulk path
-    except Persona.DoesNotExist:
+    persona = _persona(creator)
+    if persona is None:
         return ""
+    if persona.disclosure_label == DEFAULT_LABEL:
+        return DEFAULT_LABELS.get(language, DEFAULT_LABEL)
+    return persona.disclosure_label
+
+
+def ai_assisted(draft) -> bool:
+    """A reply the creator typed (their answer to "ask the creator") or an approval whose text was
+    rewritten from scratch is a person's reply, not an AI-assisted one."""
+    if draft.drafter == "creator":
+        return False
+    drafted, final = draft.drafted_text.lower().split(), draft.text.lower().split()
+    if not drafted or drafted == final:
+        return True
+    return SequenceMatcher(None, drafted, final, autojunk=False).ratio() >= REWRITTEN_BELOW
 
 
 def published_text(text: str, label: str) -> str:

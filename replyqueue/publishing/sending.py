@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from replyqueue.publishing.claiming import publication_claim
-from replyqueue.publishing.connectors import Outcome, get_connector
+from replyqueue.publishing.connectors import Outcome, RetrySchedule, get_connector
 from replyqueue.publishing.models import Publication, PublicationStatus
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,10 @@ def publication_send(*, publication_id: int) -> None:
     except Exception as error:  # a bug, not a delivery failure: keep it visible and retry later
         log.exception("connector %s crashed on publication %s", connector.name, publication.id)
         outcome = Outcome.unknown(f"connector error: {error!r}")
-    publication_record(publication, outcome)
+    publication_record(publication, outcome, getattr(connector, "retry_schedule", None))
 
 
-def publication_record(publication: Publication, outcome: Outcome) -> None:
+def publication_record(publication: Publication, outcome: Outcome, schedule: RetrySchedule | None = None) -> None:
     now = timezone.now()
     sending = Publication.objects.filter(id=publication.id, status=PublicationStatus.SENDING)
     if outcome.kind == "sent":
@@ -65,13 +65,25 @@ def publication_record(publication: Publication, outcome: Outcome) -> None:
             next_attempt_at=now + delay,
         )
         return
-    if publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+    if schedule is not None:
+        age = (now - publication.due_at).total_seconds()
+        too_old = schedule.max_age_seconds is not None and age >= schedule.max_age_seconds
+        if publication.attempts >= schedule.max_attempts or too_old:
+            sending.update(
+                status=PublicationStatus.DEAD,
+                last_error=f"Gave up after {publication.attempts} attempts over {_duration(age)}. "
+                f"Last error: {outcome.error}",
+            )
+            return
+        delay = schedule.delay(publication.attempts, outcome.retry_after)
+    elif publication.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
         sending.update(
             status=PublicationStatus.DEAD,
             last_error=f"Gave up after {publication.attempts} attempts. Last error: {outcome.error}",
         )
         return
-    delay = backoff_seconds(publication.attempts, outcome.retry_after)
+    else:
+        delay = backoff_seconds(publication.attempts, outcome.retry_after)
     unknown = outcome.kind == "unknown"
     sending.update(
         status=PublicationStatus.UNKNOWN if unknown else PublicationStatus.FAILED,
@@ -79,3 +91,11 @@ def publication_record(publication: Publication, outcome: Outcome) -> None:
         outcome_unknown=unknown or publication.outcome_unknown,
         next_attempt_at=now + timedelta(seconds=delay),
     )
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min" if seconds >= 60 else f"{seconds:.0f} s"

@@ -7,7 +7,8 @@ class PublicationOut(serializers.ModelSerializer):
     class Meta:
         model = Publication
         fields = [
-            "id", "draft", "comment", "connector", "channel", "status", "text", "idempotency_key", "due_at", "attempts",
+            "id", "draft", "comment", "connector", "channel", "status", "text", "ai_assisted", "label", "language",
+            "idempotency_key", "due_at", "attempts",
             "next_attempt_at", "sent_at", "last_error", "external_reply_id", "created_at",
         ]
 

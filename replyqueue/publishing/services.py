@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from replyqueue.publishing.claiming import PULL
 from replyqueue.publishing.models import Publication, PublicationStatus
-from replyqueue.publishing.routing import disclosure_label, published_text, route_for
+from replyqueue.publishing.routing import ai_assisted, disclosure_label, published_text, reply_language, route_for
 from replyqueue.publishing.tasks import enqueue_publish
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,9 @@ def publication_create(*, draft, send_at: datetime | None = None) -> Publication
     """
     creator = draft.creator
     route = route_for(draft.comment, creator)
+    language = reply_language(draft.comment, creator)
+    assisted = ai_assisted(draft)
+    label = disclosure_label(creator, route.label_channel, language) if assisted else ""
     now = timezone.now()
     due_at = max(now + timedelta(seconds=creator.undo_delay_seconds), send_at or now)
     publication = Publication.objects.create(
@@ -43,7 +46,10 @@ def publication_create(*, draft, send_at: datetime | None = None) -> Publication
         comment_id=draft.comment_id,
         connector=route.connector,
         channel=route.channel,
-        text=published_text(draft.text, disclosure_label(creator, route.label_channel)),
+        text=published_text(draft.text, label),
+        ai_assisted=assisted,
+        label=label,
+        language=language,
         due_at=due_at,
         next_attempt_at=now,
     )

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from replyqueue.comments.models import Comment
 from replyqueue.integrations.youtube.ingest import channel_poll
-from replyqueue.integrations.youtube.quota import next_reset
+from replyqueue.integrations.youtube.quota import next_reset, quota_day
 from replyqueue.integrations.youtube.tasks import poll_youtube_channels
-from replyqueue.publishing.models import ChannelQuota
+from replyqueue.publishing.models import QuotaLedger
 from tests.publishing.fake_platforms import FakeYouTube, connect_channel
 
 IG_ACCOUNT = "17841400000000001"
@@ -223,7 +223,7 @@ def test_the_creators_own_comments_are_not_ingested(channel, youtube):
 def test_each_page_counts_one_quota_unit(channel, youtube):
     threads(youtube, 5)
     channel_poll(channel)
-    assert ChannelQuota.objects.get(channel=channel).units_used == 3
+    assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 3
 
 
 def test_quota_exceeded_stops_until_the_daily_reset(channel, youtube):
@@ -231,7 +231,7 @@ def test_quota_exceeded_stops_until_the_daily_reset(channel, youtube):
     youtube.list_script = ["ok", "quota"]
     result = channel_poll(channel)
     assert (result.ingested, result.complete) == (2, False)
-    assert ChannelQuota.objects.get(channel=channel).exhausted_until == next_reset(timezone.now())
+    assert QuotaLedger.objects.get(day=quota_day(timezone.now())).exhausted_until == next_reset(timezone.now())
     calls = youtube.calls[("GET", "commentThreads")]
     assert channel_poll(channel).stopped.startswith("quota spent until")
     assert youtube.calls[("GET", "commentThreads")] == calls
@@ -249,11 +249,11 @@ def test_a_poll_cut_short_does_not_move_the_cursor_and_resumes_next_time(channel
 
 
 def test_the_quota_counts_again_after_the_reset(channel, youtube):
-    ChannelQuota.objects.create(channel=channel, day=timezone.now().date() - timedelta(days=3), units_used=10_000,
+    QuotaLedger.objects.create(project="default", day=timezone.now().date() - timedelta(days=3), units_used=10_000,
                                 exhausted_until=timezone.now() - timedelta(days=2))
     threads(youtube, 1)
     assert channel_poll(channel).ingested == 1
-    assert ChannelQuota.objects.get(channel=channel).units_used == 1
+    assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 1
 
 
 def test_the_periodic_task_polls_every_enabled_youtube_channel(channel, youtube, creator):
@@ -275,3 +275,18 @@ def test_a_deeply_nested_delivery_is_a_clear_400(client, instagram):
     response = client.post("/hooks/meta/", body, content_type="application/json", HTTP_X_HUB_SIGNATURE_256="sha256=00")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["error"]
+
+
+def test_polling_stops_at_the_reserve_so_replies_keep_their_quota(channel, youtube, settings):
+    from replyqueue.integrations.youtube.quota import INSERT_UNITS, REPLY, quota_take
+
+    settings.YOUTUBE_DAILY_QUOTA = 60
+    settings.YOUTUBE_REPLY_RESERVE = INSERT_UNITS  # one reply's worth is kept back from polling
+    settings.YOUTUBE_FIRST_POLL_PAGES = 100
+    youtube.page_size = 1
+    threads(youtube, 30)
+    result = channel_poll(channel)
+    assert result.pages == 10  # 60 - 50 units for polling
+    assert result.stopped.startswith("quota spent")
+    assert quota_take(channel, INSERT_UNITS, REPLY) is None  # the reply still has its 50 units
+    assert QuotaLedger.objects.get().units_used == 60

@@ -38,6 +38,7 @@ def worker_env(db_name: str, **extra: str) -> dict:
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db_name}",
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
         PYTHONUNBUFFERED="1",
+        WEBHOOK_ALLOW_PRIVATE_NETWORKS="1",  # the loopback receivers
         **extra,
     )
     return env
@@ -111,14 +112,17 @@ def celery_worker_process(transactional_db, tmp_path):
     from django.db import connection
 
     purge_broker()
-    process = start_worker(connection.settings_dict["NAME"], tmp_path / "worker.log", beat=True, SWEEP_INTERVAL="1")
+    process = start_worker(
+        connection.settings_dict["NAME"], tmp_path / "worker.log", beat=True, SWEEP_INTERVAL="1",
+        WEBHOOK_RETRY_SCHEDULE="0.5,1,2",  # the webhook schedule in seconds, not hours (docs/publishing.md)
+    )
     yield process
     stop_worker(process)
     if os.getenv("SHOW_WORKER_LOG"):
         print(process.log_path.read_text())
 
 
-def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1, what: str = "condition"):
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.1, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

@@ -27,6 +27,9 @@ WORKER_ENV = {
     "PUBLISH_BACKOFF_BASE": "0.2",
     "PUBLISH_BACKOFF_CAP": "1",
     "PUBLISH_MAX_ATTEMPTS": "40",  # a third fail: forty failures in a row would be a real bug
+    "WEBHOOK_TIMEOUT": "0.5",
+    "WEBHOOK_RETRY_SCHEDULE": "0.2,0.4,0.8,1",
+    "WEBHOOK_MAX_ATTEMPTS": "40",
     "SWEEP_INTERVAL": "0.5",
     "LOST_TASK_SECONDS": "3",
     "STALE_CLAIM_SECONDS": "2",

@@ -39,6 +39,7 @@ class Reply:
     text: str
     author_id: str
     author_name: str
+    filtered: bool = False  # left out by Facebook's default filtering (listed only with filter=stream)
 
 
 @dataclass
@@ -146,11 +147,67 @@ def _handler(fake: FakePlatform):
 # -- Meta Graph API ------------------------------------------------------------------------------
 
 
-def graph_error(code: int, message: str, subcode: int | None = None, status: int = 400, kind="OAuthException"):
+# The fields each node type has (Graph reference: IG Comment, Comment, and the `from` objects).
+# Asking a node for anything else is refused with error 100, as the real Graph API does.
+NODE_FIELDS = {
+    "IGComment": {"id", "from", "hidden", "legacy_instagram_comment_id", "like_count", "media", "parent_id",
+                  "replies", "text", "timestamp", "user", "username"},
+    "Comment": {"id", "attachment", "can_comment", "can_remove", "can_hide", "can_like", "can_reply_privately",
+                "comment_count", "created_time", "from", "like_count", "message", "message_tags", "object",
+                "parent", "permalink_url", "private_reply_conversation", "user_likes", "is_hidden", "is_private"},
+}
+SUBFIELDS = {("IGComment", "from"): {"id", "username"}, ("Comment", "from"): {"id", "name", "picture"}}
+
+
+def split_fields(fields: str) -> list[tuple[str, str]]:
+    """`id,from{id,name},message` -> [("id", ""), ("from", "id,name"), ("message", "")]."""
+    parts, depth, current = [], 0, ""
+    for char in fields + ",":
+        if char == "," and depth == 0:
+            if current.strip():
+                name, _, rest = current.strip().partition("{")
+                parts.append((name.strip(), rest.removesuffix("}")))
+            current = ""
+            continue
+        depth += (char == "{") - (char == "}")
+        current += char
+    return parts
+
+
+def unknown_field(node: str, fields: str) -> str | None:
+    for name, sub in split_fields(fields):
+        if name not in NODE_FIELDS[node]:
+            return name
+        allowed = SUBFIELDS.get((node, name))
+        for subname, _ in split_fields(sub) if sub else []:
+            if allowed is not None and subname not in allowed:
+                return subname
+    return None
+
+
+def graph_error(code: int, message: str, subcode: int | None = None, status: int = 400, kind="OAuthException",
+                headers: dict | None = None, transient: bool | None = None):
     error = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGh123"}
     if subcode is not None:
         error["error_subcode"] = subcode
-    return Answer.json(status, {"error": error})
+    if transient is not None:
+        error["is_transient"] = transient
+    return Answer.json(status, {"error": error}, headers)
+
+
+# Graph's throttling errors ("Rate Limits" and "Error codes" references) and the usage header each
+# level of limit reports. Graph sends no Retry-After: the BUC header's estimate (minutes) is the hint.
+THROTTLE_MESSAGES = {
+    4: "(#4) Application request limit reached",
+    17: "(#17) User request limit reached",
+    32: "(#32) Page request limit reached",
+    613: "(#613) Calls to this api have exceeded the rate limit.",
+    80001: "(#80001) There have been too many calls to this Page account. Wait a bit and try again.",
+}
+TEMPORARY_MESSAGES = {
+    341: "(#341) Application limit reached",
+    368: "(#368) The action attempted has been deemed abusive or is otherwise disallowed",
+}
 
 
 class FakeGraph(FakePlatform):
@@ -164,6 +221,24 @@ class FakeGraph(FakePlatform):
         self.app_secret = app_secret
         self.page_size = page_size
         self.page_id = page_id  # the account the access token belongs to: replies are posted as it
+        self.filter_new_replies = False  # Facebook's default filtering hides the replies we create
+        # Rate-limit usage, in percent of the app's hourly budget: each call adds usage_per_call;
+        # at 100 every call is refused with code 4 (X-App-Usage) until reset_usage().
+        self.usage = 0.0
+        self.usage_per_call = 0.0
+        self.regain_minutes = 0  # what X-Business-Use-Case-Usage says when a page/BUC limit is hit
+
+    def usage_headers(self, code: int | None = None) -> dict:
+        """The headers Graph documents for usage: X-App-Usage for app/user limits,
+        X-Business-Use-Case-Usage (page tokens) with estimated_time_to_regain_access in minutes."""
+        if code in (32, 613) or (code or 0) >= 80000:
+            entry = {"type": "pages", "call_count": 100, "total_cputime": 12, "total_time": 20,
+                     "estimated_time_to_regain_access": self.regain_minutes}
+            return {"X-Business-Use-Case-Usage": json.dumps({self.page_id: [entry]})}
+        usage = 100 if code else round(self.usage)
+        if not usage:
+            return {}  # Graph adds usage headers only once enough calls were made
+        return {"X-App-Usage": json.dumps({"call_count": usage, "total_cputime": 5, "total_time": 8})}
 
     def handle(self, method, path, query, headers, body) -> Answer:
         parts = path.strip("/").split("/")
@@ -174,13 +249,24 @@ class FakeGraph(FakePlatform):
         with self.lock:
             self.calls[(method, edge)] += 1
         action = self.next_action(method)
-        if answer := self.common_misbehaviour(action, graph_error(2, "An unexpected error has occurred.", status=500)):
+        error2 = graph_error(2, "An unexpected error has occurred. Please retry your request later.", status=500,
+                             transient=True)
+        if answer := self.common_misbehaviour(action, error2):
             return answer
-        if action == "429":
-            return Answer(429, b"Too Many Requests", {"Retry-After": "3"})
+        if action == "429":  # a proxy in between, not Graph: no Graph error body, no Retry-After
+            return Answer(429, b"Too Many Requests", {"content-type": "text/plain"})
+        with self.lock:
+            self.usage = min(self.usage + self.usage_per_call, 100.0) if self.usage < 100 else self.usage
+            over = self.usage >= 100 and self.usage_per_call > 0
+        if over and not action.startswith("throttle:"):
+            action = "throttle:4"
         if action.startswith("throttle:"):
             code = int(action.split(":")[1])
-            return graph_error(code, "(#4) Application request limit reached", status=400)
+            return graph_error(code, THROTTLE_MESSAGES[code], status=400, headers=self.usage_headers(code),
+                               transient=True)
+        if action.startswith("temporary:"):
+            code = int(action.split(":")[1])
+            return graph_error(code, TEMPORARY_MESSAGES[code], status=400, transient=True)
         token = headers.get("authorization", "").removeprefix("Bearer ") or params.get("access_token", "")
         if action == "token" or token != self.access_token:
             return graph_error(190, "Error validating access token: Session has expired.", subcode=463)
@@ -196,9 +282,14 @@ class FakeGraph(FakePlatform):
                 subcode=33,
                 kind="GraphMethodException",
             )
-        if method == "GET":
-            return self._list(comment_id, edge, params)
-        return self._create(comment_id, params, action)
+        answer = self._list(comment_id, edge, params) if method == "GET" else self._create(comment_id, params, action)
+        if answer.status == 200:
+            answer.headers = {**(answer.headers or {}), **self.usage_headers()}
+        return answer
+
+    def reset_usage(self) -> None:
+        with self.lock:
+            self.usage = 0.0
 
     def _proof(self, token: str) -> str:
         return hmac.new(self.app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
@@ -207,6 +298,7 @@ class FakeGraph(FakePlatform):
         if not params.get("message"):
             return graph_error(100, "(#100) The parameter message is required", kind="GraphMethodException")
         reply = self.add_reply(comment_id, params["message"], self.page_id, "Mia Snaps")
+        reply.filtered = self.filter_new_replies
         if action == "accept_then_hang":
             time.sleep(self.hang_seconds)
         if action == "malformed":
@@ -214,7 +306,12 @@ class FakeGraph(FakePlatform):
         return Answer.json(200, {"id": reply.id})
 
     def _list(self, comment_id: str, edge: str, params: dict) -> Answer:
+        node = "IGComment" if edge == "replies" else "Comment"
+        if missing := unknown_field(node, params.get("fields") or "id"):
+            return graph_error(100, f"(#100) Tried accessing nonexisting field ({missing}) on node type ({node})")
         replies = self.replies_to(comment_id)
+        if edge == "comments" and params.get("filter") != "stream":
+            replies = [reply for reply in replies if not reply.filtered]  # Facebook's default filtering
         start = int(params.get("after") or 0)
         limit = min(int(params.get("limit") or 25), self.page_size)
         page = replies[start:start + limit]
@@ -223,9 +320,11 @@ class FakeGraph(FakePlatform):
                      "from": {"id": r.author_id, "username": r.author_name}} for r in page]
         else:  # Facebook comment fields
             data = [{"id": r.id, "message": r.text, "from": {"id": r.author_id, "name": r.author_name}} for r in page]
+        asked = {name for name, _ in split_fields(params.get("fields") or "id")}
+        data = [{key: value for key, value in item.items() if key in asked} for item in data]  # only what was asked
         paging = {"cursors": {"before": str(start), "after": str(start + len(page))}}
         if start + len(page) < len(replies):
-            paging["next"] = f"{self.url}/v21.0/{comment_id}/{edge}?{urlencode({'after': start + len(page)})}"
+            paging["next"] = f"{self.url}/v24.0/{comment_id}/{edge}?{urlencode({'after': start + len(page)})}"
         return Answer.json(200, {"data": data, "paging": paging})
 
 
@@ -265,6 +364,22 @@ class FakeYouTube(FakePlatform):
         self.page_size = page_size
         self.threads: list[Thread] = []  # newest first, as order=time lists them
         self.refreshes = 0
+        # Quota as Google counts it: per Cloud project (the OAuth client a token was issued to),
+        # whichever channel calls; 50 units per comments.insert, 1 per list; quotaExceeded beyond.
+        self.daily_quota = 10_000
+        self.units: Counter = Counter()  # project -> units spent today
+        self.token_channels: dict[str, tuple[str, str]] = {}  # extra tokens -> (channel id, project)
+        self.project = "default"  # the project of `access_token`
+
+    def authorize(self, token: str, channel_id: str, project: str = "default") -> None:
+        """Another channel connected with its own token, possibly through the same project."""
+        self.token_channels[token] = (channel_id, project)
+
+    def _caller(self, headers: dict) -> tuple[str, str] | None:
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if token == self.access_token:
+            return self.channel_id, self.project
+        return self.token_channels.get(token)
 
     def add_thread(self, thread_id: str, text: str, published_at: str, author: str = "UCfan", video="vid1"):
         with self.lock:
@@ -282,8 +397,18 @@ class FakeYouTube(FakePlatform):
             return answer
         if answer := self._refusal(action, headers):
             return answer
+        channel_id, project = self._caller(headers)
+        cost = 50 if method == "POST" else 1
+        with self.lock:
+            if self.units[project] + cost > self.daily_quota:
+                exceeded = True
+            else:
+                exceeded = False
+                self.units[project] += cost
+        if exceeded:
+            return self._refusal("quota", headers)
         if (method, resource) == ("POST", "comments"):
-            return self._insert(body, action)
+            return self._insert(body, action, channel_id)
         if (method, resource) == ("GET", "comments"):
             return self._list_replies(query)
         if (method, resource) == ("GET", "commentThreads"):
@@ -294,10 +419,9 @@ class FakeYouTube(FakePlatform):
         if action == "quota":
             return google_error(403, "quotaExceeded", "The request cannot be completed because you have exceeded "
                                 "your quota.", domain="youtube.quota")
-        if action in ("429", "rate"):
-            return google_error(429, "rateLimitExceeded", "Rate limit exceeded.", domain="youtube.quota",
-                                headers={"Retry-After": "7"})
-        if action == "unauthorized" or headers.get("authorization") != f"Bearer {self.access_token}":
+        if action in ("429", "rate"):  # Google documents no Retry-After here
+            return google_error(429, "rateLimitExceeded", "Rate limit exceeded.", domain="youtube.quota")
+        if action == "unauthorized" or self._caller(headers) is None:
             return google_error(401, "authError", "Request had invalid authentication credentials.", domain="global")
         if action == "forbidden":
             return google_error(403, "forbidden", "The comment could not be created due to insufficient permissions.")
@@ -317,7 +441,7 @@ class FakeYouTube(FakePlatform):
             self.access_token = f"ya29.refreshed-{self.refreshes}"
         return Answer.json(200, {"access_token": self.access_token, "expires_in": 3599, "token_type": "Bearer"})
 
-    def _insert(self, body: bytes, action: str) -> Answer:
+    def _insert(self, body: bytes, action: str, channel_id: str) -> Answer:
         try:
             snippet = json.loads(body)["snippet"]
         except (ValueError, KeyError, TypeError):
@@ -326,7 +450,7 @@ class FakeYouTube(FakePlatform):
             return google_error(400, "parentIdMissing", "The comment must be linked to a parent comment.")
         if snippet["parentId"] in self.deleted:
             return google_error(404, "parentNotFound", "The specified parent comment could not be found.")
-        reply = self.add_reply(snippet["parentId"], snippet.get("textOriginal", ""), self.channel_id, "Mia Snaps")
+        reply = self.add_reply(snippet["parentId"], snippet.get("textOriginal", ""), channel_id, "Mia Snaps")
         if action == "accept_then_hang":
             time.sleep(self.hang_seconds)
         if action == "malformed":

@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from replyqueue.comments.models import Channel
 from replyqueue.publishing.claiming import publication_claim, publications_release_stale
 from replyqueue.publishing.connectors import get_connector
-from replyqueue.publishing.models import Publication
+from replyqueue.publishing.models import ChannelQuota, Publication
 from tests.publishing.fake_platforms import FakeGraph, approve, connect_channel, send_now
 
 TOKEN = "page-token"
@@ -81,21 +82,88 @@ def test_a_wrong_app_secret_is_refused_for_good(publication, instagram, graph):
 
 
 @pytest.mark.parametrize("code", [4, 17, 32, 613])
-def test_a_throttling_error_is_retried_no_sooner_than_a_minute(publication, graph, code):
+def test_a_throttling_error_defers_without_using_an_attempt(publication, graph, code, settings):
     graph.script = [f"throttle:{code}"]
     before = timezone.now()
     send_now(publication)
-    assert publication.status == "failed"
+    assert (publication.status, publication.attempts) == ("queued", 0)
     assert f"Graph API error {code}" in publication.last_error
-    assert publication.next_attempt_at >= before + timedelta(seconds=60)
+    assert publication.next_attempt_at >= before + timedelta(seconds=settings.META_THROTTLE_FALLBACK_SECONDS)
 
 
-def test_a_429_without_a_graph_error_honours_retry_after(publication, graph):
-    graph.script = ["429"]
+def test_a_business_use_case_throttle_waits_for_metas_estimate(publication, graph):
+    graph.regain_minutes = 95
+    graph.script = ["throttle:32"]
     before = timezone.now()
     send_now(publication)
+    assert publication.status == "queued"
+    assert publication.next_attempt_at >= before + timedelta(minutes=95)
+
+
+def test_a_channel_throttled_for_hours_never_kills_the_publication(publication, graph, settings):
+    Channel.objects.update(rate_limit_per_minute=0)
+    graph.script = ["throttle:4"] * 30  # far more than PUBLISH_MAX_ATTEMPTS
+    for _ in range(30):
+        graph.calls.clear()
+        Publication.objects.filter(id=publication.id).update(next_attempt_at=timezone.now())
+        ChannelQuota.objects.update(exhausted_until=None)  # as if the hold had run out
+        send_now(publication)
+        assert publication.status == "queued"
+    assert publication.attempts == 0
+    graph.script = []
+    ChannelQuota.objects.update(exhausted_until=None)
+    send_now(publication)
+    assert publication.status == "sent"
+
+
+def test_a_throttled_channel_holds_its_other_publications_without_calling_meta(creator, owner, publication, graph):
+    graph.script = ["throttle:4"]
+    send_now(publication)
+    other = send_now(approve(creator, owner, "c2", platform="instagram"))
+    assert (other.status, other.attempts) == ("queued", 0)
+    assert graph.calls[("POST", "replies")] == 1
+
+
+def test_usage_at_95_percent_defers_before_meta_refuses(creator, owner, publication, graph):
+    graph.usage_per_call = 96
+    send_now(publication)
+    assert publication.status == "sent"  # this one went through, and reported 96 % usage
+    other = send_now(approve(creator, owner, "c2", platform="instagram"))
+    assert (other.status, other.attempts) == ("queued", 0)
+    assert "Meta rate limit" in other.last_error
+    assert graph.calls[("POST", "replies")] == 1
+
+
+def test_the_fake_graph_throttles_with_the_documented_code_and_header(graph):
+    import json
+
+    import httpx
+
+    graph.usage = 100
+    graph.usage_per_call = 1
+    answer = httpx.post(f"{graph.url}/v24.0/c1/replies", data={"message": "hi", "appsecret_proof": graph._proof(TOKEN)},
+                        headers={"authorization": f"Bearer {TOKEN}"})
+    assert answer.json()["error"]["code"] == 4
+    assert json.loads(answer.headers["x-app-usage"])["call_count"] == 100
+    assert "retry-after" not in answer.headers
+
+
+@pytest.mark.parametrize("code", [341, 368])
+def test_temporary_blocks_are_retried_with_backoff_not_dead(publication, graph, code):
+    graph.script = [f"temporary:{code}"]
+    before = timezone.now()
+    send_now(publication)
+    assert (publication.status, publication.attempts) == ("failed", 1)
+    assert publication.next_attempt_at >= before + timedelta(seconds=60)
+    send_now(publication)
+    assert publication.status == "sent"
+
+
+def test_a_bare_429_from_a_proxy_is_retried(publication, graph):
+    graph.script = ["429"]
+    send_now(publication)
     assert publication.status == "failed"
-    assert publication.next_attempt_at >= before + timedelta(seconds=3)
+    assert "HTTP 429" in publication.last_error
 
 
 def test_an_expired_access_token_is_permanent_and_says_to_reconnect(publication, graph):
@@ -222,3 +290,27 @@ def test_a_failed_lookup_never_sends_again(publication, graph):
     assert publication.outcome_unknown  # the next attempt looks again first
     assert "Could not check for an earlier reply" in publication.last_error
     assert graph.calls[("POST", "replies")] == 1
+
+
+def test_reconciling_a_facebook_reply_asks_only_for_comment_fields_and_every_reply(creator, owner, facebook, graph):
+    # A Facebook Comment has no `username` (Graph answers error 100, "nonexisting field"), and
+    # Facebook's default filtering may leave our reply out unless filter=stream is asked for.
+    graph.filter_new_replies = True
+    graph.script = ["accept_then_hang"]
+    publication = send_now(approve(creator, owner, "10150_c9", platform="facebook"))
+    assert publication.status == "unknown"
+    send_now(publication)
+    [reply] = graph.replies_to("10150_c9")
+    assert (publication.status, publication.external_reply_id) == ("sent", reply.id)
+    assert graph.calls[("POST", "comments")] == 1
+
+
+def test_the_fake_graph_refuses_a_field_the_node_does_not_have(graph):
+    import httpx
+
+    proof = graph._proof(TOKEN)
+    answer = httpx.get(f"{graph.url}/v24.0/c1/comments", params={"fields": "id,message,username", "appsecret_proof": proof},
+                       headers={"authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == 100
+    assert "nonexisting field (username)" in answer.json()["error"]["message"]

@@ -67,17 +67,18 @@ def test_a_publication_that_is_not_due_is_not_sent(publication, receiver):
     assert publication.attempts == 1
 
 
-def test_a_refusal_is_permanent_and_dead_at_once(publication, receiver, creator):
+def test_a_4xx_is_retried_on_the_webhook_schedule_not_dead(publication, receiver, creator):
     creator.webhook_secret = "whsec_" + "A" * 44  # the receiver will reject the signature
     creator.save()
+    before = timezone.now()
     send(publication)
-    assert publication.status == "dead"
-    assert "HTTP 401" in publication.last_error
-    assert publication.attempts == 1
+    assert (publication.status, publication.attempts) == ("failed", 1)
+    assert publication.last_error == "HTTP 401"  # the status only, never the receiver's body
+    assert before + timedelta(seconds=5) <= publication.next_attempt_at <= timezone.now() + timedelta(seconds=6.1)
 
 
 def test_it_gives_up_after_the_last_attempt(publication, receiver, settings):
-    settings.PUBLISH_MAX_ATTEMPTS = 2
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
     receiver.script = ["500", "500"]
     send(publication)
     send(publication)
@@ -85,12 +86,20 @@ def test_it_gives_up_after_the_last_attempt(publication, receiver, settings):
     assert "Gave up after 2 attempts" in publication.last_error
 
 
-def test_a_timeout_after_sending_is_unknown_then_resent_with_the_same_id(publication, receiver, settings):
-    settings.PUBLISH_TIMEOUT = 0.3
+def test_it_gives_up_once_the_retry_period_is_over(publication, receiver, settings):
+    settings.WEBHOOK_MAX_RETRY_HOURS = 72
+    Publication.objects.filter(id=publication.id).update(due_at=timezone.now() - timedelta(hours=73))
+    receiver.script = ["503"]
+    send(publication)
+    assert publication.status == "dead"
+    assert "over 3.0 days" in publication.last_error
+
+
+def test_a_timeout_is_retried_with_the_same_webhook_id_and_says_only_unreachable(publication, receiver, settings):
+    settings.WEBHOOK_TIMEOUT = 0.3
     receiver.script = ["hang"]
     send(publication)
-    assert publication.status == "unknown"
-    assert publication.outcome_unknown
+    assert (publication.status, publication.last_error) == ("failed", "unreachable")
     send(publication)
     assert publication.status == "sent"
     wait = timezone.now() + timedelta(seconds=3)
@@ -100,11 +109,25 @@ def test_a_timeout_after_sending_is_unknown_then_resent_with_the_same_id(publica
     assert receiver.unique_deliveries == 1
 
 
-def test_a_dead_publication_can_be_retried_by_hand(publication, receiver, creator):
+def test_a_refused_connection_reads_the_same_as_a_timeout(publication, creator):
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    creator.webhook_url = f"http://127.0.0.1:{port}/hook"
+    creator.save()
+    send(publication)
+    assert (publication.status, publication.last_error) == ("failed", "unreachable")
+
+
+def test_a_dead_publication_can_be_retried_by_hand(publication, receiver, creator, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
     good_secret = creator.webhook_secret
     creator.webhook_secret = "whsec_" + "A" * 44
     creator.save()
     send(publication)
+    assert publication.status == "dead"
     creator.webhook_secret = good_secret
     creator.save()
     assert publication_retry(publication=publication)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from replyqueue.integrations.youtube.quota import next_reset
 from replyqueue.publishing.claiming import publication_claim, publications_release_stale
 from replyqueue.publishing.connectors import get_connector
-from replyqueue.publishing.models import ChannelQuota, Publication
+from replyqueue.publishing.models import Publication, QuotaLedger
 from tests.publishing.fake_platforms import FakeYouTube, approve, connect_channel, send_now
 
 CHANNEL_ID = "UCmia"
@@ -48,9 +48,9 @@ def test_a_reply_to_a_reply_goes_to_the_top_level_comment(creator, owner, channe
     assert len(youtube.replies_to("Ugz1")) == 1
 
 
-def test_each_reply_counts_fifty_quota_units(publication, channel):
+def test_each_reply_counts_fifty_quota_units_of_the_project(publication, channel):
     send_now(publication)
-    assert ChannelQuota.objects.get(channel=channel).units_used == 50
+    assert QuotaLedger.objects.get().units_used == 50
 
 
 def test_quota_exceeded_waits_for_the_daily_reset_without_using_an_attempt(publication, youtube, channel):
@@ -60,7 +60,7 @@ def test_quota_exceeded_waits_for_the_daily_reset_without_using_an_attempt(publi
     assert (publication.status, publication.attempts) == ("queued", 0)
     assert "quota exhausted" in publication.last_error
     assert publication.next_attempt_at >= reset - timedelta(seconds=5)
-    assert ChannelQuota.objects.get(channel=channel).exhausted_until == reset
+    assert QuotaLedger.objects.get().exhausted_until == reset
 
 
 def test_a_spent_quota_is_not_called_again_before_the_reset(creator, owner, publication, youtube):
@@ -78,13 +78,11 @@ def test_the_daily_budget_is_respected_before_youtube_refuses(publication, youtu
     assert youtube.calls == {}
 
 
-def test_rate_limit_exceeded_honours_retry_after(publication, youtube):
+def test_rate_limit_exceeded_is_retried_with_backoff(publication, youtube):
     youtube.script = ["rate"]
-    before = timezone.now()
     send_now(publication)
-    assert publication.status == "failed"
+    assert (publication.status, publication.attempts) == ("failed", 1)
     assert "rateLimitExceeded" in publication.last_error
-    assert publication.next_attempt_at >= before + timedelta(seconds=7)
 
 
 def test_a_backend_error_is_retried_and_then_sent_once(publication, youtube):
@@ -202,4 +200,56 @@ def test_a_lookup_refused_for_quota_defers_and_does_not_send(publication, youtub
     assert publication.status == "failed"
     assert publication.outcome_unknown
     assert youtube.calls[("POST", "comments")] == 1
-    assert ChannelQuota.objects.get(channel=channel).exhausted_until is not None
+    assert QuotaLedger.objects.get().exhausted_until is not None
+
+
+def test_the_quota_is_shared_by_every_channel_of_a_cloud_project(creator, owner, channel, youtube, settings):
+    # Google counts 10,000 units a day per Cloud project, not per channel: two channels connected
+    # through the same OAuth client draw from one budget, and the third reply must wait.
+    settings.YOUTUBE_DAILY_QUOTA = youtube.daily_quota = 120
+    youtube.project = "cid"
+    channel.set_credentials({"access_token": "ya29.token", "client_id": "cid"})
+    channel.save()
+    youtube.authorize("ya29.second", "UCsecond", project="cid")
+    second = connect_channel(creator, "youtube", "youtube", youtube.url, "UCsecond",
+                             credentials={"access_token": "ya29.second", "client_id": "cid"})
+    first = send_now(approve_on(channel, owner, "Ugz1"))
+    other = send_now(approve_on(second, owner, "Ugz2"))
+    third = send_now(approve_on(channel, owner, "Ugz3"))
+    assert (first.status, other.status) == ("sent", "sent")
+    assert (third.status, third.attempts) == ("queued", 0)
+    assert "quota of this project is spent" in third.last_error
+    assert youtube.calls[("POST", "comments")] == 2  # never asked Google for what it would refuse
+    assert QuotaLedger.objects.get(project="cid").units_used == 100
+
+
+def test_the_fake_counts_quota_per_project_like_google(creator, owner, channel, youtube, settings):
+    settings.YOUTUBE_DAILY_QUOTA = 10_000  # we think there is room; Google knows better
+    youtube.daily_quota = 60
+    youtube.units["default"] = 20  # spent elsewhere with the same project
+    publication = send_now(approve(creator, owner, "Ugz1"))
+    assert publication.status == "queued"
+    assert "quotaExceeded" in publication.last_error
+
+
+def approve_on(channel, owner, external_id: str) -> Publication:
+    """A comment that came through `channel`: its reply goes out through that channel."""
+    from replyqueue.comments.services import comments_ingest
+    from replyqueue.inbox.actions import Actor, draft_approve
+    from replyqueue.inbox.drafting import comment_process
+    from replyqueue.inbox.models import Draft
+    from tests.conftest import comment_payload
+
+    [result] = comments_ingest(creator=channel.creator, items=[comment_payload(external_id)], channel=channel)
+    comment_process(comment_id=result.comment.id)
+    draft = Draft.objects.select_related("comment", "creator").get(comment=result.comment)
+    return draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+
+
+def test_the_failed_tab_shows_the_quota_left(client, owner, publication, channel):
+    from tests.pages import login
+
+    send_now(publication)
+    body = login(client, owner).get("/inbox/?tab=failed").content.decode()
+    assert 'id="youtube-quota"' in body
+    assert "9950 units" in body and "about 199 replies" in body

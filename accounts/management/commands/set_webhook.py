@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
 from accounts.models import Creator
-from accounts.services import webhook_set
+from accounts.services import WebhookUrlRefused, webhook_set
 
 
 class Command(BaseCommand):
@@ -21,6 +21,9 @@ class Command(BaseCommand):
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             raise CommandError(f"'{url}' is not an http(s) URL.") from None
-        secret = webhook_set(creator=creator, url=url)
+        try:
+            secret = webhook_set(creator=creator, url=url)
+        except WebhookUrlRefused as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(f"Webhook for {creator.slug}: {url}")
         self.stdout.write(secret)

@@ -7,21 +7,22 @@ Errors come as `{"error": {"message", "type", "code", "error_subcode", "fbtrace_
 
 import hashlib
 import hmac
-import json
 
 from django.conf import settings
 
 from replyqueue.comments.models import Platform
+from replyqueue.integrations.meta.throttle import THROTTLED, deferral, note_usage, throttled_outcome
 from replyqueue.publishing.connectors.base import Outcome, parse_retry_after, reply_target, same_text
 from replyqueue.publishing.connectors.platform import MAX_LOOKUP_PAGES, Account, account_for, call, json_body
 
 PLATFORMS = (Platform.INSTAGRAM, Platform.FACEBOOK)
-THROTTLED = {4, 17, 32, 613} | set(range(80000, 80015))  # app, user, page, custom and business-use-case limits
 TRANSIENT = {1, 2}
+# 341: "application limit reached" on feed actions; 368: temporarily blocked for policy reasons.
+# Both lift by themselves: retried with backoff, never at once.
+TEMPORARY = {341, 368}
+TEMPORARY_MIN_SECONDS = 60.0
 INVALID_TOKEN = {102, 190}
 OBJECT_MISSING_SUBCODE = 33
-# Meta rarely says how long a throttle lasts; retrying in seconds only burns more of the budget.
-THROTTLE_FALLBACK_SECONDS = 60.0
 
 
 def edge_url(account: Account, comment_id: str) -> str:
@@ -41,42 +42,39 @@ def auth(account: Account) -> tuple[dict, dict]:
     return {"authorization": f"Bearer {token}"}, params
 
 
-def graph_error_outcome(response) -> Outcome:
+def graph_error_outcome(response, channel) -> Outcome:
     """Map a Graph API error answer to what the publisher should do next."""
     error = (json_body(response) or {}).get("error")
     if not isinstance(error, dict):
         if response.status_code >= 500 or response.status_code == 429:
-            return Outcome.retry(f"Graph API HTTP {response.status_code}", throttle_seconds(response))
+            return Outcome.retry(f"Graph API HTTP {response.status_code}", parse_retry_after(response.headers.get("retry-after")))
         return Outcome.permanent(f"Graph API HTTP {response.status_code}: {response.text[:200]}")
     code, subcode = error.get("code"), error.get("error_subcode")
     described = f"Graph API error {code}{f'/{subcode}' if subcode else ''}: {error.get('message', '')[:200]}"
     if code in THROTTLED:
-        return Outcome.retry(f"Throttled by Meta. {described}", throttle_seconds(response) or THROTTLE_FALLBACK_SECONDS)
+        return throttled_outcome(channel, response.headers, described)
+    if code in TEMPORARY:
+        return Outcome.retry(f"Temporarily refused by Meta. {described}", TEMPORARY_MIN_SECONDS)
     if code in INVALID_TOKEN:
         return Outcome.permanent(f"The channel's access token is invalid or expired: reconnect it. {described}")
     if code == 100 and subcode == OBJECT_MISSING_SUBCODE:
         return Outcome.permanent(f"The comment was deleted (or is no longer visible to this account). {described}")
     if code in TRANSIENT or error.get("is_transient") or response.status_code >= 500:
-        return Outcome.retry(described, throttle_seconds(response))
+        return Outcome.retry(described, parse_retry_after(response.headers.get("retry-after")))
     if code == 10 or (isinstance(code, int) and 200 <= code <= 299):
         return Outcome.permanent(f"The channel lacks a permission to reply. {described}")
     return Outcome.permanent(described)
 
 
-def throttle_seconds(response) -> float | None:
-    """Retry-After if given, else Meta's business-use-case estimate (minutes until access returns)."""
-    if retry_after := parse_retry_after(response.headers.get("retry-after")):
-        return retry_after
-    try:
-        usage = json.loads(response.headers.get("x-business-use-case-usage") or "{}")
-        minutes = [
-            entry.get("estimated_time_to_regain_access") or 0
-            for entries in usage.values()
-            for entry in entries
-        ]
-    except (ValueError, AttributeError, TypeError):
-        return None
-    return max(minutes) * 60.0 if minutes and max(minutes) > 0 else None
+def lookup_fields(platform: str) -> dict:
+    """What a reconcile lookup asks for. Each node type has its own fields, and Graph refuses a
+    field the node lacks (error 100, "Tried accessing nonexisting field"): an IG Comment has
+    `text`, `username` and `from{id,username}`; a Facebook Comment has `message` and
+    `from{id,name}`, and only `filter=stream` lists every reply whatever Facebook's default
+    filtering hides."""
+    if platform == Platform.INSTAGRAM:
+        return {"fields": "id,text,username,from{id,username}"}
+    return {"fields": "id,message,from{id,name}", "filter": "stream"}
 
 
 def is_ours(reply: dict, account: Account) -> bool:
@@ -96,13 +94,16 @@ class MetaConnector:
             return refusal
         if not account.credentials.get("access_token"):
             return Outcome.permanent("The channel has no access token: connect it again.")
+        if held := deferral(account.channel):
+            return held
         headers, params = auth(account)
         url = edge_url(account, reply_target(publication.comment))
         response = call("POST", url, headers=headers, data={"message": publication.text, **params})
         if isinstance(response, Outcome):
             return response
         if not response.is_success:
-            return graph_error_outcome(response)
+            return graph_error_outcome(response, account.channel)
+        note_usage(account.channel, response.headers)
         reply_id = (json_body(response) or {}).get("id")
         if not reply_id:
             # Accepted, but we cannot tell what was created: reconcile before anything else.
@@ -114,19 +115,22 @@ class MetaConnector:
         account, refusal = account_for(publication, self.name, PLATFORMS)
         if refusal:
             return refusal
+        if held := deferral(account.channel):
+            return held
         headers, params = auth(account)
         url = edge_url(account, reply_target(publication.comment))
         text_field = "text" if account.channel.platform == Platform.INSTAGRAM else "message"
-        params |= {"fields": f"id,{text_field},from,username", "limit": "100"}
+        params |= {**lookup_fields(account.channel.platform), "limit": "100"}
         for _ in range(MAX_LOOKUP_PAGES):
             response = call("GET", url, headers=headers, params=params)
             if isinstance(response, Outcome):
                 return Outcome.unknown(f"Could not check for an earlier reply: {response.error}")
             if not response.is_success:
-                outcome = graph_error_outcome(response)
+                outcome = graph_error_outcome(response, account.channel)
                 return outcome if outcome.kind != "retry" else Outcome.retry(
                     f"Could not check for an earlier reply: {outcome.error}", outcome.retry_after
                 )
+            note_usage(account.channel, response.headers)
             body = json_body(response)
             if body is None or not isinstance(body.get("data"), list):
                 return Outcome.unknown("Could not check for an earlier reply: malformed Graph API answer.")

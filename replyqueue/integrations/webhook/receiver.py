@@ -22,7 +22,7 @@ class ReceiverState:
     payloads: dict = field(default_factory=dict)  # webhook-id -> payload
     rejected: int = 0
     # Scripted misbehaviour: a list of actions taken in order for each new request
-    # ("ok", "500", "429", "hang"); when empty, every request is answered "ok", or, with a
+    # ("ok", "500", "429", "hang", or any other status code such as "503", "410", "302"); when empty, every request is answered "ok", or, with a
     # failure_rate, a random share of them fails with one of the misbehaviours.
     script: list[str] = field(default_factory=list)
     hang_seconds: float = 5.0
@@ -65,6 +65,9 @@ def make_handler(state: ReceiverState, log=None):
                 return self._answer(500, b"temporary failure")
             if action == "429":
                 return self._answer(429, b"slow down", {"Retry-After": "1"})
+            if action.isdigit():  # any other status: "503" (down for a deploy), "410", "404", ...
+                headers = {"Location": "http://169.254.169.254/latest/meta-data/"} if action.startswith("3") else {}
+                return self._answer(int(action), b"secret internal detail: db at 10.0.0.5:5432", headers)
             try:
                 payload = Webhook(state.secret).verify(body, dict(self.headers.items()))
             except WebhookVerificationError:

@@ -16,8 +16,9 @@ from replyqueue.comments.models import Platform
 from replyqueue.integrations.youtube.quota import (
     INSERT_UNITS,
     LIST_UNITS,
+    REPLY,
     quota_exhausted,
-    quota_spend,
+    quota_take,
     quota_wait_until,
 )
 from replyqueue.publishing.connectors.base import Outcome, parse_retry_after, reply_target, same_text
@@ -99,11 +100,13 @@ def auth_headers(account: Account) -> dict:
     return {"authorization": f"Bearer {token}"} if token else {}
 
 
-def authorized_call(account: Account, method: str, url: str, units: int, **kwargs):
+def authorized_call(account: Account, method: str, url: str, units: int, purpose: str = REPLY, **kwargs):
     """A counted API call with the bearer token; a 401 refreshes the token and tries once more
-    (a 401 means the request was refused, so repeating it cannot publish twice)."""
+    (a 401 means the request was refused, so repeating it cannot publish twice). The units are
+    taken from the project's quota first; when they cannot be, nothing is called (a defer)."""
     for attempt in range(2):
-        quota_spend(account.channel, units)
+        if until := quota_take(account.channel, units, purpose):
+            return Outcome.defer(f"YouTube quota of this project is spent until {until:%Y-%m-%d %H:%M %Z}.", _seconds(until))
         response = call(method, url, headers=auth_headers(account), **kwargs)
         if isinstance(response, Outcome) or response.status_code != 401 or attempt:
             return response
@@ -114,7 +117,7 @@ def authorized_call(account: Account, method: str, url: str, units: int, **kwarg
 
 def quota_deferral(account: Account, units: int) -> Outcome | None:
     if until := quota_wait_until(account.channel, units):
-        return Outcome.defer(f"YouTube quota for this channel is spent until {until:%Y-%m-%d %H:%M %Z}.", _seconds(until))
+        return Outcome.defer(f"YouTube quota of this project is spent until {until:%Y-%m-%d %H:%M %Z}.", _seconds(until))
     return None
 
 

@@ -4,7 +4,9 @@
 first. The channel's `poll_cursor` remembers the newest thread already read, so paging stops as soon
 as it reaches known comments; it moves only once a poll has read everything new, so a poll cut short
 (quota, an error) is picked up again next time, and ingest de-duplicates what is read twice.
-Each page costs 1 quota unit; on `quotaExceeded` the channel waits for the daily reset.
+Each page costs 1 quota unit of the project's day (publishing/quota.py); polling stops
+YOUTUBE_REPLY_RESERVE units short of the daily quota so replies keep theirs, and on `quotaExceeded`
+the project waits for the daily reset.
 """
 
 import json
@@ -21,7 +23,7 @@ from replyqueue.comments.models import Channel, Platform
 from replyqueue.comments.serializers import CommentIn
 from replyqueue.comments.services import comments_ingest
 from replyqueue.integrations.youtube.connector import api_url, authorized_call, error_reason
-from replyqueue.integrations.youtube.quota import LIST_UNITS, quota_exhausted, quota_wait_until
+from replyqueue.integrations.youtube.quota import LIST_UNITS, POLL, quota_exhausted, quota_wait_until
 from replyqueue.publishing.connectors.base import Outcome
 from replyqueue.publishing.connectors.platform import Account, json_body
 
@@ -73,7 +75,7 @@ def channel_claim_poll(channel: Channel) -> bool:
 
 def channel_poll(channel: Channel) -> PollResult:
     result = PollResult()
-    if until := quota_wait_until(channel, LIST_UNITS):
+    if until := quota_wait_until(channel, LIST_UNITS, POLL):
         result.stopped = f"quota spent until {until.isoformat()}"
         return result
     if not channel_claim_poll(channel):
@@ -113,7 +115,7 @@ def channel_poll(channel: Channel) -> PollResult:
 def _fetch_page(account: Account, page_token: str, result: PollResult) -> dict | None:
     """One page of threads, or None (with result.stopped saying why)."""
     channel = account.channel
-    if until := quota_wait_until(channel, LIST_UNITS):
+    if until := quota_wait_until(channel, LIST_UNITS, POLL):
         result.stopped = f"quota spent until {until.isoformat()}"
         return None
     params = {
@@ -127,9 +129,9 @@ def _fetch_page(account: Account, page_token: str, result: PollResult) -> dict |
         params["pageToken"] = page_token
     if not account.credentials.get("access_token") and account.credentials.get("api_key"):
         params["key"] = account.credentials["api_key"]
-    response = authorized_call(account, "GET", api_url(account, "commentThreads"), LIST_UNITS, params=params)
+    response = authorized_call(account, "GET", api_url(account, "commentThreads"), LIST_UNITS, POLL, params=params)
     if isinstance(response, Outcome):
-        result.stopped = response.error
+        result.stopped = f"quota spent: {response.error}" if response.kind == "defer" else response.error
         return None
     if not response.is_success:
         reason, message = error_reason(response)

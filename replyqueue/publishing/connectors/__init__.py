@@ -9,7 +9,7 @@ list queued publications and acknowledge them.
 
 from collections.abc import Callable
 
-from replyqueue.publishing.connectors.base import Connector, Outcome
+from replyqueue.publishing.connectors.base import Connector, Outcome, RetrySchedule
 
 _REGISTRY: dict[str, Callable[[], Connector]] = {}
 PLATFORM_CONNECTORS: set[str] = set()  # they need a Channel (credentials, rate limit)
@@ -31,4 +31,4 @@ def connector_names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-__all__ = ["PLATFORM_CONNECTORS", "Connector", "Outcome", "connector_names", "get_connector", "register_connector"]
+__all__ = ["PLATFORM_CONNECTORS", "Connector", "Outcome", "RetrySchedule", "connector_names", "get_connector", "register_connector"]

@@ -1,4 +1,5 @@
 import email.utils
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -34,8 +35,26 @@ class Outcome:
         return cls("defer", error=reason, retry_after=seconds)
 
 
+@dataclass(frozen=True)
+class RetrySchedule:
+    """A connector's own retry policy, instead of the outbox's default (full-jitter exponential
+    backoff, PUBLISH_MAX_ATTEMPTS). `delays[n]` is the wait after attempt n+1 (the last repeats),
+    stretched by up to `jitter` so retries of a burst spread out; never sooner than Retry-After."""
+
+    delays: tuple[float, ...]
+    max_attempts: int
+    max_age_seconds: float | None = None  # give up once the first possible send is this old
+    jitter: float = 0.2
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        base = self.delays[min(max(attempt, 1), len(self.delays)) - 1]
+        delay = base * random.uniform(1.0, 1.0 + self.jitter)
+        return max(delay, min(retry_after or 0.0, max(self.delays)))
+
+
 class Connector(Protocol):
     name: str
+    # Optional: `retry_schedule` (a RetrySchedule) replaces the default backoff for this connector.
 
     def send(self, publication) -> Outcome: ...
 

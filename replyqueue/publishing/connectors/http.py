@@ -18,3 +18,26 @@ def http_client() -> httpx.Client:
         _client = httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
         _pid = os.getpid()
     return _client
+
+
+_pinned: dict[str, httpx.Client] = {}
+_pinned_pid: int | None = None
+MAX_PINNED_CLIENTS = 64
+
+
+def pinned_client(host: str) -> httpx.Client:
+    """A client for requests sent to a checked IP address on behalf of `host` (see
+    core/netguard.py). One per host name, so a kept-alive TLS connection made for one name (its
+    SNI, its certificate) is never reused for another name on the same address. Never follows
+    redirects: a redirect could lead anywhere, past the address check."""
+    global _pinned_pid
+    if _pinned_pid != os.getpid():
+        _pinned.clear()
+        _pinned_pid = os.getpid()
+    client = _pinned.pop(host, None)
+    if client is None:
+        client = httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
+        while len(_pinned) >= MAX_PINNED_CLIENTS:
+            _pinned.pop(next(iter(_pinned))).close()
+    _pinned[host] = client  # most recently used last
+    return client
