@@ -74,3 +74,34 @@ def test_an_invalid_pattern_is_refused_with_a_message():
     assert "Invalid pattern" in validate_rule("pattern", "([unclosed")
     assert validate_rule("phrase", "") is not None
     assert validate_rule("pattern", r"\d{3}") is None
+
+
+def test_a_rule_on_grossir_catches_tas_grossi(creator, camera_faq):
+    rule(creator, "phrase", "grossir", "no_reply")
+    assert processed(creator, "T'as grossi non ?").status == "no_reply"
+
+
+def test_a_topic_to_avoid_catches_a_paraphrase(creator, camera_faq):
+    from replyqueue.clone.triage_pipeline import triage_comment
+
+    result = triage_comment("Tu vas avoir un bébé ? Félicitations", avoid_topics=["enceinte / bébé / pregnant"])
+    assert (result.outcome, result.owner_only) == ("needs_human", True)
+    assert "a topic you never engage on" in result.reasons[0]
+    assert triage_comment("What camera do you use?", avoid_topics=["enceinte / bébé / pregnant"]).outcome == "draft"
+
+
+def test_a_topic_rule_matches_meaning_not_only_words(creator):
+    from replyqueue.clone.rules import rule_matches
+
+    probe = CommunityRule(creator=creator, kind="topic", value="pregnant\nenceinte", action="label")
+    assert rule_matches(probe, "Are you pregnant??", "f", "F")
+    assert not rule_matches(probe, "Loved the Lisbon video!", "f", "F")
+
+
+def test_a_preview_shows_near_misses_it_did_not_catch(creator):
+    for i, text in enumerate(["Tu vas avoir un bébé ? Félicitations", "Is there a baby on the way?", "What camera do you use?"]):
+        ingest(creator, f"n{i}", text)
+    preview = rule_preview(creator_id=creator.id, kind="phrase", value="pregnant")
+    assert preview["caught"] == 0
+    assert any("baby" in miss["text"] or "bébé" in miss["text"] for miss in preview["near_misses"])
+    assert all("camera" not in miss["text"] for miss in preview["near_misses"])
