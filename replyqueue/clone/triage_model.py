@@ -8,8 +8,9 @@ spelled-out letters joined, leetspeak undone), so meaning and obfuscated spellin
 Two heads share the features:
 - the category head: the 10 comment categories (logistic regression);
 - the safety head: none / threat / doxxing / harassment / self_harm / crisis / minor_at_risk.
-  A comment is a safety case when 1 - P(none) reaches a threshold chosen by cross-validation on
-  the training data for recall.
+  A comment is a safety case when the mean of 1 - P(none) and the category head's
+  P(threat) + P(sensitive) reaches a threshold chosen by cross-validation on the training data
+  for recall.
 
 The thresholds live in the artifact with the cross-validated figures that chose them. A missing
 artifact is an error at first use: triage never silently runs without its model.
@@ -41,6 +42,14 @@ def normalised(text: str) -> str:
     return deleet(unspace(fold(MARKUP.sub(" ", text or ""))))
 
 
+def safety_scores(categories: np.ndarray, safety: np.ndarray) -> np.ndarray:
+    """How much a comment looks like a safety case: the mean of the safety head's 1 - P(none) and
+    the category head's P(threat) + P(sensitive). Two heads must lean the same way, which halves
+    the false alarms of the safety head alone at the same recall (cross-validation on training)."""
+    concern = categories[:, CATEGORIES.index("threat")] + categories[:, CATEGORIES.index("sensitive")]
+    return (1.0 - safety[:, 0] + concern) / 2
+
+
 @dataclass
 class Scores:
     """The models' view of a batch of comments (row i is comment i)."""
@@ -53,7 +62,7 @@ class Scores:
         return dict(zip(CATEGORIES, self.categories[i].tolist(), strict=True))
 
     def safety_score(self, i: int) -> float:
-        return float(1.0 - self.safety[i, 0])
+        return float(safety_scores(self.categories[i : i + 1], self.safety[i : i + 1])[0])
 
     def safety_kind(self, i: int) -> str:
         return SAFETY_KINDS[1 + int(np.argmax(self.safety[i, 1:]))]

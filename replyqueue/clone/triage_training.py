@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from replyqueue.clone.embeddings import embed, get_embedder
-from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised
+from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl")
@@ -108,7 +108,7 @@ def train(seed: int = SEED, log=print) -> dict:
     oof_categories, oof_safety = cross_validate(texts, embeddings, categories, safeties, seed)
     predicted = np.array(CATEGORIES)[oof_categories.argmax(1)]
     accuracy = float((predicted == categories).mean())
-    safety_score = 1.0 - oof_safety[:, 0]
+    safety_score = safety_scores(oof_categories, oof_safety)
     is_safety = safeties != "none"
     safety_threshold = recall_threshold(safety_score, is_safety, SAFETY_RECALL)
     flagged = safety_score >= safety_threshold

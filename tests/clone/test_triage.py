@@ -143,3 +143,8 @@ def test_a_missing_model_artifact_is_a_loud_error(monkeypatch, tmp_path):
     monkeypatch.setattr(triage_model, "_loaded", None)
     with pytest.raises(ImproperlyConfigured, match="train_triage"):
         triage_model.get_model()
+
+
+@pytest.mark.xfail(strict=True, reason="known false alarm of the safety head ('come to ... for a meetup' reads like 'I'm coming for you'); see docs/triage.md")
+def test_a_meetup_question_is_not_a_safety_case():
+    assert not triage_comment("Will you come to Tokyo for a meetup?").safety
