@@ -77,7 +77,14 @@ class CreatorModel:
             return Verdict(self.categories[best], float(similarities[best]))
         return None
 
-    def adjust(self, probabilities: dict[str, float], embedding: np.ndarray) -> tuple[dict[str, float], str, str]:
+    def local_probabilities(self, embeddings: np.ndarray) -> list[dict[str, float] | None]:
+        """The regression's spam / abuse / legit view of a batch (None per row without one)."""
+        if self.regression is None:
+            return [None] * len(embeddings)
+        rows = self.regression.predict_proba(np.asarray(embeddings).reshape(len(embeddings), -1))
+        return [dict(zip(self.regression.classes_, row.tolist(), strict=True)) for row in rows]
+
+    def adjust(self, probabilities: dict[str, float], embedding: np.ndarray, local: dict | None = None) -> tuple[dict[str, float], str, str]:
         """The trained model's category probabilities moved by this creator's verdicts, the
         category of a marked comment this one copies (or ""), and a reason (or "")."""
         if copy := self.near_duplicate(embedding):
@@ -90,7 +97,8 @@ class CreatorModel:
             return moved, copy.category, f"like a comment you marked {copy.category} ({copy.similarity:.0%} similar)"
         if self.regression is None:
             return probabilities, "", ""
-        local = dict(zip(self.regression.classes_, self.regression.predict_proba(embedding.reshape(1, -1))[0], strict=True))
+        if local is None:
+            local = self.local_probabilities(embedding.reshape(1, -1))[0]
         w = self.weight
         moved = dict(probabilities)
         legit_before = sum(p for c, p in probabilities.items() if c not in FILED) or 1e-9

@@ -32,9 +32,20 @@ def _lines(value: str) -> list[str]:
 
 
 def _contains_phrase(folded_text: str, phrase: str) -> bool:
-    if re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", folded_text) is not None:
+    if re.search(rf"(?<!\w){re.escape(_folded(phrase))}(?!\w)", folded_text) is not None:
         return True
-    return any(_contains_stems(stems(folded_text, language), _phrase_stems(phrase, language)) for language in SUPPORTED)
+    return any(_contains_stems(_text_stems(folded_text, language), _phrase_stems(phrase, language)) for language in SUPPORTED)
+
+
+@lru_cache(maxsize=4096)
+def _folded(phrase: str) -> str:
+    return fold(phrase)
+
+
+@lru_cache(maxsize=2048)
+def _text_stems(folded_text: str, language: str) -> list[str]:
+    """Stems of a comment, kept while the same comment is checked against every rule and topic."""
+    return stems(folded_text, language)
 
 
 @lru_cache(maxsize=4096)

@@ -80,12 +80,13 @@ def triage_comments(
     """items: {"text", optional "fan_external_id", "fan_name"} of one creator."""
     texts = [item["text"] for item in items]
     scores = score(texts)
+    local = learned.local_probabilities(scores.embeddings) if learned is not None and len(learned) else None
     results = []
     for i, item in enumerate(items):
         text, embedding = texts[i], scores.embeddings[i]
         probabilities, verdict, learned_reason = scores.category_probabilities(i), "", ""
         if learned is not None and len(learned):
-            probabilities, verdict, learned_reason = learned.adjust(probabilities, embedding)
+            probabilities, verdict, learned_reason = learned.adjust(probabilities, embedding, local[i])
         result = classify_scored(text, scores, i, probabilities=probabilities, creator_verdict=verdict)
         if learned_reason and not result.safety:
             result.reasons.append(f"learned: {learned_reason}")
