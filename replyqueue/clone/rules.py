@@ -1,15 +1,23 @@
 """The creator's community rules: matching a comment and turning the first decisive rule into
-a triage outcome."""
+a triage outcome.
+
+Words and phrases match their word forms in English and French (Snowball stems: a rule on
+"grossir" catches "T'as grossi"); a topic (a rule of kind topic, or a persona's topic to avoid)
+described by a few words or examples also matches paraphrases by sentence-embedding similarity
+("enceinte / un bébé / pregnant" catches "Tu vas avoir un bébé ? Félicitations")."""
 
 import logging
 import re
 from datetime import timedelta
 from functools import lru_cache
 
+import numpy as np
 import re2
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from replyqueue.clone.embeddings import embed
+from replyqueue.clone.language import SUPPORTED, stems
 from replyqueue.clone.models import CommunityRule, RuleAction, RuleKind
 from replyqueue.clone.text import fold
 from replyqueue.clone.triage import URL
@@ -52,6 +60,9 @@ def _pattern_search(pattern: str, text: str) -> bool:
         # Saved before patterns were checked with RE2: it matches nothing rather than fail triage.
         logger.warning("community rule pattern %r cannot run: %s", pattern, error)
         return False
+TOPIC_SIMILARITY = 0.42  # cosine from which a comment is about a topic (a descriptor or all of them)
+NEAR_MISS = 0.25  # previews list uncaught comments from this similarity up
+_SEPARATORS = re.compile(r"[/,;|\n]+")
 
 
 def _lines(value: str) -> list[str]:
@@ -59,7 +70,70 @@ def _lines(value: str) -> list[str]:
 
 
 def _contains_phrase(folded_text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)", folded_text) is not None
+    if re.search(rf"(?<!\w){re.escape(_folded(phrase))}(?!\w)", folded_text) is not None:
+        return True
+    return any(_contains_stems(_text_stems(folded_text, language), _phrase_stems(phrase, language)) for language in SUPPORTED)
+
+
+@lru_cache(maxsize=4096)
+def _folded(phrase: str) -> str:
+    return fold(phrase)
+
+
+@lru_cache(maxsize=2048)
+def _text_stems(folded_text: str, language: str) -> list[str]:
+    """Stems of a comment, kept while the same comment is checked against every rule and topic."""
+    return stems(folded_text, language)
+
+
+@lru_cache(maxsize=4096)
+def _phrase_stems(phrase: str, language: str) -> tuple[str, ...]:
+    return tuple(stems(fold(phrase), language))
+
+
+def _contains_stems(text_stems: list[str], phrase_stems: tuple[str, ...]) -> bool:
+    """The phrase's word forms, in order, somewhere in the text."""
+    n = len(phrase_stems)
+    if not n or any(len(s) < 2 for s in phrase_stems):
+        return False
+    return any(tuple(text_stems[i : i + n]) == phrase_stems for i in range(len(text_stems) - n + 1))
+
+
+def topics_from(topic: str) -> list[str]:
+    """A topic written as a few words or examples: 'enceinte / un bébé / pregnant'."""
+    return [part.strip() for part in _SEPARATORS.split(topic or "") if part.strip()]
+
+
+@lru_cache(maxsize=512)
+def _descriptor_vectors(descriptors: tuple[str, ...]) -> np.ndarray:
+    """One row per descriptor, plus their normalised mean (the topic as a whole) when several."""
+    vectors = embed(list(descriptors))
+    if len(descriptors) > 1:
+        centre = vectors.mean(axis=0)
+        vectors = np.vstack([vectors, centre / (np.linalg.norm(centre) or 1.0)])
+    return vectors
+
+
+def topic_similarity(text: str, descriptors: list[str], embedding: np.ndarray | None = None) -> tuple[bool, str]:
+    """Whether the text is about the topic: a descriptor's word forms in it, or a meaning close to
+    one descriptor. Answers (matched, how)."""
+    folded = fold(text)
+    for descriptor in descriptors:
+        if _contains_phrase(folded, descriptor):
+            return True, f"words: {descriptor}"
+    best, descriptor = best_similarity(text, descriptors, embedding)
+    if best >= TOPIC_SIMILARITY:
+        return True, f"meaning close to '{descriptor}' ({best:.2f})"
+    return False, ""
+
+
+def best_similarity(text: str, descriptors: list[str], embedding: np.ndarray | None = None) -> tuple[float, str]:
+    if not descriptors:
+        return 0.0, ""
+    vector = embed([text])[0] if embedding is None else embedding
+    similarities = _descriptor_vectors(tuple(descriptors)) @ vector
+    best = int(np.argmax(similarities))
+    return float(similarities[best]), descriptors[best] if best < len(descriptors) else " / ".join(descriptors)
 
 
 def validate_rule(kind: str, value: str) -> str | None:
@@ -77,10 +151,13 @@ def validate_rule(kind: str, value: str) -> str | None:
     return None
 
 
-def rule_matches(rule: CommunityRule, text: str, fan_external_id: str, fan_name: str) -> bool:
+def rule_matches(rule: CommunityRule, text: str, fan_external_id: str, fan_name: str, embedding: np.ndarray | None = None) -> bool:
     folded = fold(text)
-    if rule.kind in (RuleKind.PHRASE, RuleKind.TOPIC):
+    if rule.kind == RuleKind.PHRASE:
         return any(_contains_phrase(folded, phrase) for phrase in _lines(rule.value))
+    if rule.kind == RuleKind.TOPIC:
+        descriptors = [d for line in _lines(rule.value) for d in topics_from(line)]
+        return topic_similarity(text, descriptors, embedding)[0]
     if rule.kind == RuleKind.LINK:
         return URL.search(text) is not None
     if rule.kind == RuleKind.PATTERN:
@@ -96,15 +173,36 @@ def rules_for(creator_id: int) -> list[CommunityRule]:
 
 
 def rule_preview(*, creator_id: int, kind: str, value: str, days: int = 7) -> dict:
-    """How many of the last `days` days' comments a rule would have caught, with examples."""
+    """How many of the last `days` days' comments a rule would have caught, with examples, and
+    the near misses: uncaught comments closest in meaning to the rule's words (to tune it)."""
     probe = CommunityRule(creator_id=creator_id, kind=kind, value=value, action=RuleAction.LABEL)
     since = timezone.now() - timedelta(days=days)
     recent = Comment.objects.filter(creator_id=creator_id, received_at__gte=since).select_related("fan")
-    caught, examples, total = 0, [], 0
+    descriptors = [d for line in _lines(value) for d in topics_from(line)] if kind in (RuleKind.PHRASE, RuleKind.TOPIC) else []
+    caught, examples, total, misses = 0, [], 0, []
+    batch: list[Comment] = []
+
+    def check(comments: list[Comment]) -> None:
+        nonlocal caught, total
+        vectors = embed([c.text for c in comments]) if descriptors else [None] * len(comments)
+        for comment, vector in zip(comments, vectors, strict=True):
+            total += 1
+            if rule_matches(probe, comment.text, comment.fan.external_id, comment.fan.name, embedding=vector):
+                caught += 1
+                if len(examples) < 5:
+                    examples.append(comment.text[:200])
+            elif descriptors:
+                similarity, _ = best_similarity(comment.text, descriptors, vector)
+                if similarity >= NEAR_MISS:
+                    misses.append((similarity, comment.text[:200]))
+
     for comment in recent.iterator(chunk_size=1000):
-        total += 1
-        if rule_matches(probe, comment.text, comment.fan.external_id, comment.fan.name):
-            caught += 1
-            if len(examples) < 5:
-                examples.append(comment.text[:200])
-    return {"caught": caught, "checked": total, "days": days, "examples": examples}
+        batch.append(comment)
+        if len(batch) == 1000:
+            check(batch)
+            batch = []
+    if batch:
+        check(batch)
+    misses.sort(key=lambda m: -m[0])
+    near_misses = [{"text": text, "similarity": round(similarity, 2)} for similarity, text in misses[:5]]
+    return {"caught": caught, "checked": total, "days": days, "examples": examples, "near_misses": near_misses}

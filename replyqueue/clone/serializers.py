@@ -75,6 +75,10 @@ class RulePreviewOut(serializers.Serializer):
     checked = serializers.IntegerField(help_text="Comments received in the period.")
     days = serializers.IntegerField()
     examples = serializers.ListField(child=serializers.CharField(), help_text="Up to 5 matching comments.")
+    near_misses = serializers.ListField(
+        child=serializers.DictField(), required=False,
+        help_text="Up to 5 comments the rule did not catch that come closest in meaning ({text, similarity}).",
+    )
 
 
 class BriefIn(serializers.Serializer):

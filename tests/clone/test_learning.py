@@ -1,5 +1,5 @@
-from replyqueue.clone.learning import LearnedTriage, learned_models
-from replyqueue.clone.models import TriageFeedback
+from replyqueue.clone.learning import CreatorModel, learned_models
+from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.triage_pipeline import triage_comment
 from tests.factories import ingest
 
@@ -7,27 +7,50 @@ CAMPAIGN = "Amazing content! I post similar edits daily, you would love my page 
 
 
 def test_a_verdict_catches_near_copies_of_the_same_spam():
-    model = LearnedTriage.fit([(CAMPAIGN, "spam")])
-    assert triage_comment(CAMPAIGN).category != "spam"
-    assert triage_comment(CAMPAIGN.replace("daily", "every day"), learned=model).category == "spam"
+    model = CreatorModel.fit([(CAMPAIGN, "spam")])
+    result = triage_comment(CAMPAIGN.replace("daily", "every day"), learned=model)
+    assert (result.category, result.outcome) == ("spam", "no_reply")
+    assert "like a comment you marked spam" in result.reasons[0]
 
 
 def test_a_not_spam_verdict_clears_copies_of_a_false_alarm():
     text = "Check out my channel if you want the behind the scenes of this shoot, Mia asked me to post it"
-    assert triage_comment(text).category == "spam"
-    model = LearnedTriage.fit([(text, "other")])
-    assert triage_comment(text, learned=model).category != "spam"
+    model = CreatorModel.fit([(text, "other")])
+    assert triage_comment(text, learned=model).category not in ("spam", "abuse")
 
 
-def test_the_statistical_model_never_clears_builtin_spam_on_its_own():
-    model = LearnedTriage.fit([("hello friends", "other")] * 10 + [("buy now", "spam")] * 2)
-    assert triage_comment("sub4sub hello friends", learned=model).category == "spam"
+def test_a_creators_verdicts_never_clear_a_safety_case():
+    text = "je sais où tu habites"
+    model = CreatorModel.fit([(text, "other")] * 3 + [("buy followers cheap", "spam")] * 3)
+    assert triage_comment(text, learned=model).category == "threat"
 
 
-def test_feedback_rows_train_that_creators_model_only(creator, other_creator):
+def test_a_few_marks_move_spam_towards_legit_for_that_creator():
+    legit = ["Join my Discord server, link in my bio, we talk about your videos all day",
+             "my discord has all the behind the scenes, come hang out", "Discord link in bio for the study group"]
+    spam = ["free robux click here", "earn $500 a day with crypto, dm me", "sub4sub i sub back"]
+    model = CreatorModel.fit([(t, "other") for t in legit] + [(t, "spam") for t in spam])
+    assert model.regression is not None and 0 < model.weight <= 0.75
+    probe = "come to our discord, link in my bio"
+    before = triage_comment(probe).probabilities["spam"]
+    after = triage_comment(probe, learned=model).probabilities["spam"]
+    assert after < before
+
+
+def test_feedback_rows_train_that_creators_model_only_and_never_a_fine_category(creator, other_creator):
     comment = ingest(creator, text=CAMPAIGN)
     TriageFeedback.objects.create(creator=creator, comment=comment, category="spam")
+    approved = ingest(creator, "c2", text="What lens is that?")
+    TriageFeedback.objects.create(creator=creator, comment=approved, category="question", source=TriageFeedbackSource.APPROVAL)
     mine = learned_models.for_creator(creator.id)
     theirs = learned_models.for_creator(other_creator.id)
-    assert mine.near_duplicate(CAMPAIGN).category == "spam"
-    assert theirs.near_duplicate(CAMPAIGN) is None
+    assert sorted(mine.categories) == ["question", "spam"]
+    assert "fine" not in mine.categories
+    assert mine.near_duplicate(_vector(CAMPAIGN)).category == "spam"
+    assert theirs.near_duplicate(_vector(CAMPAIGN)) is None
+
+
+def _vector(text):
+    from replyqueue.clone.embeddings import embed
+
+    return embed([text])[0]

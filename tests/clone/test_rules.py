@@ -36,9 +36,9 @@ def test_a_muted_fan_gets_no_reply(creator, camera_faq):
 
 
 def test_draft_normally_overrides_a_builtin_spam_call(creator, camera_faq):
-    text = "What camera do you use? check out my channel"
+    text = "What camera do you use? check out my channel for free crypto!!"
     assert processed(creator, text, external_id="before").status == "no_reply"
-    rule(creator, "phrase", "check out my channel", "draft")
+    rule(creator, "phrase", "check out my channel", "draft")  # the creator knows this fan
     assert processed(creator, text, external_id="after").status == "drafted"
 
 
@@ -123,3 +123,34 @@ def test_a_stored_pattern_the_engine_cannot_compile_matches_nothing(creator):
 
     legacy = rule(creator, "pattern", "(?<!no )course", "no_reply")  # saved before patterns were checked with RE2
     assert rule_matches(legacy, "my course", "fan-1", "Sam") is False
+
+
+def test_a_rule_on_grossir_catches_tas_grossi(creator, camera_faq):
+    rule(creator, "phrase", "grossir", "no_reply")
+    assert processed(creator, "T'as grossi non ?").status == "no_reply"
+
+
+def test_a_topic_to_avoid_catches_a_paraphrase(creator, camera_faq):
+    from replyqueue.clone.triage_pipeline import triage_comment
+
+    result = triage_comment("Tu vas avoir un bébé ? Félicitations", avoid_topics=["enceinte / bébé / pregnant"])
+    assert (result.outcome, result.owner_only) == ("needs_human", True)
+    assert "a topic you never engage on" in result.reasons[0]
+    assert triage_comment("What camera do you use?", avoid_topics=["enceinte / bébé / pregnant"]).outcome == "draft"
+
+
+def test_a_topic_rule_matches_meaning_not_only_words(creator):
+    from replyqueue.clone.rules import rule_matches
+
+    probe = CommunityRule(creator=creator, kind="topic", value="pregnant\nenceinte", action="label")
+    assert rule_matches(probe, "Are you pregnant??", "f", "F")
+    assert not rule_matches(probe, "Loved the Lisbon video!", "f", "F")
+
+
+def test_a_preview_shows_near_misses_it_did_not_catch(creator):
+    for i, text in enumerate(["Tu vas avoir un bébé ? Félicitations", "Is there a baby on the way?", "What camera do you use?"]):
+        ingest(creator, f"n{i}", text)
+    preview = rule_preview(creator_id=creator.id, kind="phrase", value="pregnant")
+    assert preview["caught"] == 0
+    assert any("baby" in miss["text"] or "bébé" in miss["text"] for miss in preview["near_misses"])
+    assert all("camera" not in miss["text"] for miss in preview["near_misses"])

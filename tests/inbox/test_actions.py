@@ -116,13 +116,15 @@ def test_approving_one_alternative_supersedes_the_others(creator, owner):
 
 
 def test_the_creators_answer_becomes_knowledge_and_a_draft_to_approve(client, owner, creator):
-    comment = processed(creator, "tokyo", "Will you come to Tokyo for a meetup?")
+    # (was "Will you come to Tokyo for a meetup?": the trained safety head calls that a threat, a
+    # known false alarm kept as an xfail in tests/clone/test_triage.py)
+    comment = processed(creator, "tokyo", "Is there a Tokyo meetup planned?")
     assert comment.status == "needs_human"
     login(client, owner).post(f"/inbox/comments/{comment.id}/answer/", {"text": "No Tokyo meetup planned yet, sorry!"}, **HTMX)
     draft = Draft.objects.get(comment=comment)
     assert (draft.status, draft.drafter, draft.text) == ("pending", "creator", "No Tokyo meetup planned yet, sorry!")
     assert KnowledgeItem.objects.get(id=draft.sources[0]).origin == "creator_answer"
-    again = processed(creator, "tokyo2", "will you come to Tokyo for a meetup??")
+    again = processed(creator, "tokyo2", "is there a tokyo meetup planned??")
     assert again.status == "drafted"
     assert "No Tokyo meetup planned yet" in Draft.objects.get(comment=again).text
 
@@ -139,7 +141,7 @@ def test_marking_spam_trains_the_creator_and_stops_the_draft(client, owner, crea
 
 
 def test_not_spam_gets_the_comment_drafted(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
-    comment = processed(creator, "ns", "What camera do you use? check out my channel")
+    comment = processed(creator, "ns", "What camera do you use? check out my channel for free crypto!!")
     assert comment.status == "no_reply"
     with django_capture_on_commit_callbacks(execute=True):
         login(client, owner).post(f"/inbox/comments/{comment.id}/mark/", {"category": "question"}, **HTMX)

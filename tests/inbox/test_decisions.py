@@ -58,12 +58,12 @@ def _tab_count(html: str, tab: str) -> str:
     return match.group(1) if match else "0"
 
 
-def test_the_sensitive_second_opinion_learns_from_training_data_only():
-    from replyqueue.clone import learning
+def test_the_triage_models_learn_from_training_data_only():
+    from replyqueue.clone import triage_training
 
-    assert learning.SEED_DATASET.name == "triage_train.jsonl"
+    assert triage_training.TRAINING_FILES == ("triage_train.jsonl", "triage_train_authored.jsonl")
     fresh = (ROOT / "datasets" / "triage_fresh.jsonl").read_text()
-    assert "triage_fresh" not in learning.SEED_DATASET.name and fresh
+    assert fresh and not any("fresh" in name for name in triage_training.TRAINING_FILES)
 
 
 def test_a_mark_is_recorded_with_who_and_the_category_before_and_after(client, owner, creator, camera_faq):

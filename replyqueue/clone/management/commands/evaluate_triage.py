@@ -1,15 +1,31 @@
-import json
-from pathlib import Path
+"""python manage.py evaluate_triage datasets/triage_fresh.jsonl [--learn] [--errors]
 
+Scores the whole triage (trained models + safety patterns) on a labelled JSONL set that was never
+trained or tuned on: precision / recall / F1 per category and per language, spam F1, precision of
+no_reply, threat + distress recall per language, threats / distress sent to no_reply, and a
+confusion matrix picture (docs/triage_confusion.svg). `--learn` adds a learning curve: creator
+marks drawn from one part of the set (then left out of scoring) teach the per-creator model.
+"""
+
+import json
+import random
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
 from replyqueue.clone.evaluation.metrics import format_table, per_class
-from replyqueue.clone.learning import LearnedTriage
-from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
+from replyqueue.clone.learning import CreatorModel
+from replyqueue.clone.triage_pipeline import triage_comments
 from replyqueue.comments.models import Category
 
 CLASSES = [c.value for c in Category]
-TEACHABLE = {"spam", "abuse"}
+FILED = {"spam", "abuse"}
+SAFETY = {"threat", "sensitive"}
+DOCS = Path(__file__).resolve().parents[4] / "docs"
+CURVE = (0, 10, 50, 200)
+CURVE_REPEATS = 5
 
 
 def load(path: Path) -> list[dict]:
@@ -20,62 +36,137 @@ def load(path: Path) -> list[dict]:
 
 
 def split_cases(cases: list[dict], part: str) -> list[dict]:
-    """dev = even-numbered ids (used to tune the rules), test = odd ones (never tuned on)."""
+    """dev = even-numbered ids, test = odd ones."""
     if part == "all":
         return cases
     want = 0 if part == "dev" else 1
     return [c for c in cases if int("".join(ch for ch in c["id"] if ch.isdigit())) % 2 == want]
 
 
-def teach(cases: list[dict]) -> LearnedTriage:
-    """What a creator's inbox teaches: comments marked spam / abuse, and the others, which were
-    replied to or cleared (both count as fine, as they do in production)."""
-    return LearnedTriage.fit([(c["text"], c["category"] if c["category"] in TEACHABLE else "fine") for c in cases])
+def language_of(case: dict) -> str:
+    return case.get("lang") or case.get("language") or "?"
+
+
+def summary(cases: list[dict], results) -> dict:
+    gold = [c["category"] for c in cases]
+    predicted = [r.category for r in results]
+    filed = [g for g, r in zip(gold, results, strict=True) if r.outcome == "no_reply"]
+    spam = per_class(list(zip(gold, predicted, strict=True)), ["spam"])["spam"]
+    return {
+        "accuracy": sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold),
+        "spam_f1": spam["f1"],
+        "no_reply": len(filed),
+        "no_reply_precision": sum(g in FILED for g in filed) / len(filed) if filed else 1.0,
+        "safety_in_no_reply": sum(g in SAFETY for g in filed),
+    }
+
+
+def confusion_svg(pairs: list[tuple[str, str]], classes: list[str], title: str) -> str:
+    """A confusion matrix as a standalone SVG (rows: expected, columns: predicted)."""
+    index = {c: i for i, c in enumerate(classes)}
+    matrix = np.zeros((len(classes), len(classes)), int)
+    for expected, predicted in pairs:
+        matrix[index[expected], index[predicted]] += 1
+    cell, left, top = 46, 110, 120
+    width, height = left + cell * len(classes) + 20, top + cell * len(classes) + 40
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="20" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<text x="{left}" y="{height - 12}">predicted →   (rows: expected)</text>',
+    ]
+    for i, name in enumerate(classes):
+        x = left + i * cell + cell / 2
+        parts.append(f'<text x="{x}" y="{top - 8}" transform="rotate(-50 {x} {top - 8})">{name}</text>')
+        parts.append(f'<text x="{left - 6}" y="{top + i * cell + cell / 2 + 4}" text-anchor="end">{name}</text>')
+    for i in range(len(classes)):
+        total = matrix[i].sum() or 1
+        for j in range(len(classes)):
+            share = matrix[i, j] / total
+            colour = f"rgb({int(255 - 200 * share)},{int(255 - 120 * share)},255)" if i == j else f"rgb(255,{int(255 - 200 * share)},{int(255 - 200 * share)})"
+            x, y = left + j * cell, top + i * cell
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{colour}" stroke="#ccc"/>')
+            if matrix[i, j]:
+                parts.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 4}" text-anchor="middle">{matrix[i, j]}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
 
 
 class Command(BaseCommand):
-    help = "Precision and recall per triage category on a labelled JSONL set."
+    help = "Precision and recall per triage category and language on a labelled JSONL set (never trained on)."
 
     def add_arguments(self, parser):
         parser.add_argument("dataset", type=Path)
         parser.add_argument("--split", choices=["all", "dev", "test"], default="all")
-        parser.add_argument(
-            "--learn", action="store_true",
-            help="also teach the classifier with verdicts on the dev split and score the test split again",
-        )
+        parser.add_argument("--learn", action="store_true", help="also print a learning curve from simulated creator marks")
         parser.add_argument("--errors", action="store_true", help="list the misclassified comments")
+        parser.add_argument("--picture", type=Path, default=DOCS / "triage_confusion.svg")
 
-    def handle(self, dataset, split: str, learn: bool, errors: bool, **options):
-        cases = load(dataset)
-        part = "test" if learn else split
-        scored = split_cases(cases, part)
-        self.report(f"{dataset.name} [{part}] built-in rules", scored, None, errors)
+    def handle(self, dataset, split: str, learn: bool, errors: bool, picture: Path, **options):
+        cases = split_cases(load(dataset), split)
+        results = triage_comments([{"text": c["text"]} for c in cases])
+        self.report(f"{dataset.name} [{split}]", cases, results, errors)
+        pairs = [(c["category"], r.category) for c, r in zip(cases, results, strict=True)]
+        classes = [c for c in CLASSES if any(c in pair for pair in pairs)]
+        picture.parent.mkdir(parents=True, exist_ok=True)
+        picture.write_text(confusion_svg(pairs, classes, f"Triage confusion matrix, {dataset.name} ({len(cases)} comments)"))
+        self.stdout.write(f"confusion matrix picture: {picture}")
         if learn:
-            model = teach(split_cases(cases, "dev"))
-            self.report(f"{dataset.name} [test] after learning from dev verdicts", scored, model, errors)
+            self.learning_curve(cases)
 
-    def report(self, title: str, cases: list[dict], model, errors: bool) -> None:
-        pairs = []
-        guarded = flagged_fine = 0
-        for case in cases:
-            result = triage_comment(case["text"], learned=model)
-            predicted = result.category
-            pairs.append((case["category"], predicted))
-            non_routine = predicted == "sensitive" or POSSIBLY_SENSITIVE in result.labels
-            if case["category"] == "sensitive":
-                guarded += non_routine
-            elif POSSIBLY_SENSITIVE in result.labels:
-                flagged_fine += 1
-            if errors and predicted != case["category"]:
-                self.stdout.write(f"  {case['id']} expected {case['category']}, got {predicted}: {case['text'][:90]!r}")
+    def report(self, title: str, cases: list[dict], results, errors: bool) -> None:
+        pairs = [(c["category"], r.category) for c, r in zip(cases, results, strict=True)]
         accuracy = sum(e == p for e, p in pairs) / len(pairs)
         self.stdout.write(f"\n{title}: {len(pairs)} comments")
         self.stdout.write(format_table(per_class(pairs, CLASSES), accuracy))
-        false_alarms = sum(1 for e, p in pairs if p in TEACHABLE and e not in TEACHABLE)
-        legit = sum(1 for e, _ in pairs if e not in TEACHABLE)
-        self.stdout.write(f"false alarms (legit comments sent to no_reply): {false_alarms}/{legit}")
-        sensitive = sum(1 for e, _ in pairs if e == "sensitive")
-        self.stdout.write(
-            f"sensitive comments kept from routine (category sensitive or labelled '{POSSIBLY_SENSITIVE}'): "
-            f"{guarded}/{sensitive}; other comments labelled '{POSSIBLY_SENSITIVE}': {flagged_fine}/{len(pairs) - sensitive}"
-        )
+        for language in sorted({language_of(c) for c in cases}):
+            subset = [(c["category"], r.category) for c, r in zip(cases, results, strict=True) if language_of(c) == language]
+            sub_accuracy = sum(e == p for e, p in subset) / len(subset)
+            present = [c for c in CLASSES if any(c == e for e, _ in subset)]
+            self.stdout.write(f"\nlanguage {language}: {len(subset)} comments")
+            self.stdout.write("  " + format_table(per_class(subset, present), sub_accuracy).replace("\n", "\n  "))
+        s = summary(cases, results)
+        self.stdout.write(f"\nspam F1: {s['spam_f1']:.3f}")
+        self.stdout.write(f"precision of no_reply: {s['no_reply_precision']:.3f} ({s['no_reply']} comments sent to no_reply)")
+        labelled = sum(1 for r in results if any(label.startswith("possibly") and label != "possibly sensitive" for label in r.labels))
+        self.stdout.write(f"kept and labelled 'possibly spam/abuse' instead of filed: {labelled}")
+        for language in sorted({language_of(c) for c in cases}):
+            gold = [(c, r) for c, r in zip(cases, results, strict=True) if c["category"] in SAFETY and language_of(c) == language]
+            if gold:
+                caught = sum(r.category in SAFETY and r.owner_only and r.outcome != "no_reply" for _, r in gold)
+                self.stdout.write(f"threat+distress recall [{language}]: {caught / len(gold):.3f} ({caught}/{len(gold)})")
+        self.stdout.write(f"threats/distress sent to no_reply: {s['safety_in_no_reply']}")
+        legit = [(c, r) for c, r in zip(cases, results, strict=True) if c["category"] not in SAFETY]
+        flagged = sum(bool(r.safety) for _, r in legit)
+        self.stdout.write(f"other comments sent to the owner as safety cases: {flagged}/{len(legit)}")
+        as_threat = sum(1 for c, r in zip(cases, results, strict=True) if c["category"] == "abuse" and r.category == "threat")
+        self.stdout.write(f"comments labelled abuse called threat (the set predates the threat label): {as_threat}")
+        if errors:
+            for case, result in zip(cases, results, strict=True):
+                if result.category != case["category"]:
+                    self.stdout.write(f"  {case['id']} expected {case['category']}, got {result.category} ({result.outcome}): {case['text'][:90]!r}")
+
+    def learning_curve(self, cases: list[dict]) -> None:
+        """Marks come from a pool of the set; the rest is scored. Same scored part for every
+        number of marks; averaged over CURVE_REPEATS random splits (fixed seeds)."""
+        pool_size = max(CURVE)
+        if len(cases) <= pool_size + 20:
+            raise CommandError(f"--learn needs more than {pool_size + 20} comments")
+        self.stdout.write(f"\nlearning curve: marks from {pool_size} comments, {len(cases) - pool_size} scored, {CURVE_REPEATS} splits")
+        self.stdout.write(f"{'marks':>6}{'accuracy':>10}{'spam F1':>9}{'no_reply prec':>15}{'no_reply n':>12}{'safety in no_reply':>20}")
+        totals = {n: [] for n in CURVE}
+        for seed in range(CURVE_REPEATS):
+            shuffled = list(cases)
+            random.Random(seed).shuffle(shuffled)
+            pool, scored = shuffled[:pool_size], shuffled[pool_size:]
+            for n in CURVE:
+                model = CreatorModel.fit([(c["text"], c["category"]) for c in pool[:n]]) if n else None
+                results = triage_comments([{"text": c["text"]} for c in scored], learned=model)
+                totals[n].append(summary(scored, results))
+        for n in CURVE:
+            rows = totals[n]
+            mean = {k: sum(r[k] for r in rows) / len(rows) for k in rows[0]}
+            self.stdout.write(
+                f"{n:>6}{mean['accuracy']:>10.3f}{mean['spam_f1']:>9.3f}{mean['no_reply_precision']:>15.3f}"
+                f"{mean['no_reply']:>12.1f}{mean['safety_in_no_reply']:>20.1f}"
+            )

@@ -1,0 +1,140 @@
+"""Training the triage models (`manage.py train_triage`) on the training files only.
+
+Thresholds are chosen on out-of-fold predictions of a stratified 5-fold cross-validation over
+the TRAINING data (the TF-IDF is refitted inside each fold); the evaluation set is never seen.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from replyqueue.clone.embeddings import embed, get_embedder
+from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
+
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl")
+SEED = 20260501
+FOLDS = 5
+SAFETY_RECALL = 0.97  # share of safety cases (threats, self-harm, crisis...) the head must catch in CV
+NO_REPLY_PRECISION = 0.98  # share of model-only no_reply calls that must be spam/abuse in CV
+FILED = ("spam", "abuse")
+
+
+def load_training() -> list[dict]:
+    rows = []
+    for name in TRAINING_FILES:
+        rows += [json.loads(line) for line in (DATASETS / name).read_text().splitlines() if line.strip()]
+    return rows
+
+
+def safety_label(row: dict) -> str:
+    return row.get("safety") or "none"
+
+
+def _vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=30_000, dtype=np.float32
+    )
+
+
+def _heads(seed: int) -> tuple[LogisticRegression, LogisticRegression]:
+    category = LogisticRegression(C=4.0, max_iter=4000, class_weight="balanced", random_state=seed)
+    safety = LogisticRegression(C=4.0, max_iter=4000, class_weight="balanced", random_state=seed)
+    return category, safety
+
+
+def _fit(texts, embeddings, categories, safeties, seed):
+    vectorizer = _vectorizer().fit([normalised(t) for t in texts])
+
+    def features(rows_texts, rows_embeddings):
+        grams = vectorizer.transform([normalised(t) for t in rows_texts])
+        return sparse.hstack([sparse.csr_matrix(rows_embeddings * EMBEDDING_WEIGHT), grams], format="csr")
+
+    matrix = features(texts, embeddings)
+    category_head, safety_head = _heads(seed)
+    category_head.fit(matrix, categories)
+    safety_head.fit(matrix, safeties)
+    return vectorizer, category_head, safety_head, features
+
+
+def _ordered(probabilities, classes, order):
+    return probabilities[:, [list(classes).index(c) for c in order]]
+
+
+def recall_threshold(scores: np.ndarray, positive: np.ndarray, recall: float) -> float:
+    """The highest threshold that still catches `recall` of the positives."""
+    caught = np.sort(scores[positive])[::-1]
+    k = int(np.ceil(recall * len(caught))) - 1
+    return float(caught[max(k, 0)])
+
+
+def precision_threshold(scores: np.ndarray, correct: np.ndarray, precision: float) -> float:
+    """The lowest threshold whose calls (score >= threshold) keep `precision` (1.0 if none does)."""
+    order = np.argsort(-scores)
+    running = np.cumsum(correct[order]) / np.arange(1, len(order) + 1)
+    ok = np.where(running >= precision)[0]
+    if not len(ok):
+        return 1.0
+    return float(scores[order][ok[-1]])
+
+
+def cross_validate(texts, embeddings, categories, safeties, seed) -> tuple[np.ndarray, np.ndarray]:
+    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    out_categories = np.zeros((len(texts), len(CATEGORIES)))
+    out_safety = np.zeros((len(texts), len(SAFETY_KINDS)))
+    for train, held in folds.split(texts, categories):
+        _, category_head, safety_head, features = _fit(
+            [texts[i] for i in train], embeddings[train], categories[train], safeties[train], seed
+        )
+        matrix = features([texts[i] for i in held], embeddings[held])
+        out_categories[held] = _ordered(category_head.predict_proba(matrix), category_head.classes_, CATEGORIES)
+        out_safety[held] = _ordered(safety_head.predict_proba(matrix), safety_head.classes_, SAFETY_KINDS)
+    return out_categories, out_safety
+
+
+def train(seed: int = SEED, log=print) -> dict:
+    rows = load_training()
+    texts = [r["text"] for r in rows]
+    categories = np.array([r["category"] for r in rows])
+    safeties = np.array([safety_label(r) for r in rows])
+    log(f"training rows: {len(rows)} from {', '.join(TRAINING_FILES)}")
+    embeddings = embed(texts)
+
+    oof_categories, oof_safety = cross_validate(texts, embeddings, categories, safeties, seed)
+    predicted = np.array(CATEGORIES)[oof_categories.argmax(1)]
+    accuracy = float((predicted == categories).mean())
+    safety_score = safety_scores(oof_categories, oof_safety)
+    is_safety = safeties != "none"
+    safety_threshold = recall_threshold(safety_score, is_safety, SAFETY_RECALL)
+    flagged = safety_score >= safety_threshold
+    thresholds = {"safety": safety_threshold}
+    info = {
+        "rows": len(rows), "seed": seed, "folds": FOLDS, "embedder": get_embedder().name,
+        "cv_accuracy": round(accuracy, 4),
+        "cv_safety_recall": round(float(flagged[is_safety].mean()), 4),
+        "cv_safety_flag_rate_on_others": round(float(flagged[~is_safety].mean()), 4),
+    }
+    for name in FILED:
+        column = CATEGORIES.index(name)
+        chosen = (predicted == name) & ~flagged  # safety cases are never filed, whatever the category
+        correct = np.isin(categories[chosen], FILED)
+        threshold = precision_threshold(oof_categories[chosen, column], correct, NO_REPLY_PRECISION)
+        thresholds[f"no_reply_{name}"] = threshold
+        filed = chosen & (oof_categories[:, column] >= threshold) & ~flagged
+        info[f"cv_no_reply_{name}_precision"] = round(float(np.isin(categories[filed], FILED).mean()) if filed.any() else 1.0, 4)
+        info[f"cv_no_reply_{name}_share_of_{name}"] = round(float(filed[categories == name].mean()), 4)
+    for key, value in {**thresholds, **info}.items():
+        log(f"  {key}: {value}")
+
+    vectorizer, category_head, safety_head, _ = _fit(texts, embeddings, categories, safeties, seed)
+    for head in (category_head, safety_head):  # half the size, same decisions
+        head.coef_ = head.coef_.astype(np.float32)
+    return {
+        "format": FORMAT, "vectorizer": vectorizer, "category_head": category_head, "safety_head": safety_head,
+        "thresholds": thresholds, "info": info,
+    }
