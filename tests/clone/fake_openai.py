@@ -1,5 +1,6 @@
 """A loopback server that speaks the OpenAI Chat Completions protocol, scripted per request."""
 
+import hashlib
 import json
 import threading
 import time
@@ -18,7 +19,44 @@ class FakeOpenAI:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}/v1"
 
+    def embeddings(self, request: dict) -> tuple[int, str]:
+        """POST /v1/embeddings as OpenAI answers it: one vector per input, in order, with usage.
+        The vectors are word-hash bags (texts sharing words are close): enough to rank."""
+        inputs = request.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(inputs, list) or not inputs or not all(isinstance(t, str) and t for t in inputs) or "model" not in request:
+            return 400, json.dumps({"error": {"message": "'input' must be a non-empty string or array of strings", "type": "invalid_request_error"}})
+        data = []
+        for index, text in enumerate(inputs):
+            vector = [0.0] * 64
+            for word in text.lower().split():
+                vector[int(hashlib.md5(word.strip("?!.,").encode()).hexdigest(), 16) % 64] += 1.0
+            data.append({"object": "embedding", "index": index, "embedding": vector})
+        tokens = sum(len(t.split()) for t in inputs)
+        return 200, json.dumps({"object": "list", "data": data, "model": request["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+    def variants(self, request: dict, data: dict) -> tuple[int, str]:
+        """A brief rewritten as the model would: the creator's examples set the style (an emoji
+        they use), the brief gives the facts."""
+        count = int(request["messages"][0]["content"].split(" distinct variants")[0].rsplit(" ", 1)[-1])
+        style = "📸" if any("📸" in example for example in data.get("EXAMPLES", [])) else "✨"
+        sentences = [s.strip() for s in data["BRIEF"].replace("!", ".").split(".") if s.strip()]
+        endings = ["", " so worth it.", " still dreaming of it.", " what a trip.", " never again, or maybe."]
+        variants = [f"{sentences[i % len(sentences)]}{endings[i // len(sentences) % len(endings)]} {style}" for i in range(count)]
+        content = json.dumps({"variants": variants})
+        return 200, self._completion(request, content)
+
+    def _completion(self, request: dict, content: str) -> str:
+        return json.dumps({
+            "id": "chatcmpl-test", "object": "chat.completion", "model": request["model"],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 321, "completion_tokens": 42, "total_tokens": 363},
+        })
+
     def answer(self, request: dict) -> tuple[int, str]:
+        if "BRIEF" in request["messages"][-1]["content"]:
+            return self.variants(request, json.loads(request["messages"][-1]["content"]))
         action = self.script.pop(0) if self.script else "ok"
         data = json.loads(request["messages"][1]["content"].split("\n", 1)[1])
         sources = data["SOURCES"]
@@ -57,7 +95,7 @@ class FakeOpenAI:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 fake.requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
-                status, text = fake.answer(body)
+                status, text = fake.embeddings(body) if self.path.endswith("/embeddings") else fake.answer(body)
                 payload = text.encode()
                 try:
                     self.send_response(status)

@@ -1,13 +1,29 @@
+import json
+
+import pytest
 from django.http import HttpRequest
 
+from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.models import ContentBrief
-from replyqueue.clone.variants import grounded_variants
 from replyqueue.inbox.actions import Actor, brief_request, draft_approve, drafts_bulk_approve
 from replyqueue.inbox.drafting import brief_draft
 from replyqueue.inbox.models import Draft
 from replyqueue.publishing.models import Publication
 
 BRIEF = "Two weeks driving the Ring Road in Iceland, all on one camera. The wind at Reynisfjara nearly took my tripod."
+
+
+@pytest.fixture(autouse=True)
+def llm(settings):
+    """Variants are new writing: they come from the language model (a loopback fake of the Chat
+    Completions protocol). The offline drafter's abstention has its own test below."""
+    from tests.clone.fake_openai import FakeOpenAI
+
+    fake = FakeOpenAI().start()
+    settings.DRAFTER, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = "openai", fake.base_url, "sk-test"
+    settings.OPENAI_MODEL, settings.OPENAI_TIMEOUT = "test-model", 2.0
+    yield fake
+    fake.stop()
 
 
 def make(creator, kind="caption", variants=3):
@@ -31,10 +47,30 @@ def test_variants_only_use_the_creators_words(creator):
             assert draft.flags == []
 
 
-def test_titles_are_short(creator):
-    persona = creator.persona
-    brief = ContentBrief(creator=creator, kind="title", brief=BRIEF, variants=5)
-    assert all(len(t) <= 71 for t in grounded_variants(brief, persona))
+def test_offline_the_clone_abstains_with_the_reason_instead_of_echoing_the_brief(creator, settings):
+    settings.DRAFTER = "grounded"
+    brief = make(creator)
+    brief.refresh_from_db()
+    assert brief.status == "failed"
+    assert brief.reason.startswith("Needs a language model")
+    assert not Draft.objects.filter(brief=brief).exists()
+
+
+def test_the_model_gets_the_creators_closest_past_posts_as_examples(creator, llm):
+    knowledge_add(creator=creator, items=[
+        KnowledgeInput("post", "Ring Road, day 3", "Black sand, no wind for once 📸"),
+        KnowledgeInput("faq", "What camera do you use?", "The Sony A7 IV."),
+    ])
+    drafts = Draft.objects.filter(brief=make(creator))
+    sent = json.loads(llm.requests[-1]["body"]["messages"][-1]["content"])
+    assert sent["EXAMPLES"] == ["Ring Road, day 3\nBlack sand, no wind for once 📸"]
+    assert all("📸" in d.text for d in drafts)  # the style of the example, the facts of the brief
+
+
+def test_a_variant_that_only_repeats_the_brief_is_dropped(creator, llm):
+    short = ContentBrief.objects.create(creator=creator, kind="title", brief="Iceland in winter", variants=1)
+    brief_draft(brief_id=short.id)
+    assert all(d.text.strip() != "Iceland in winter" for d in Draft.objects.filter(brief=short))
 
 
 def test_approving_a_variant_publishes_nothing_and_supersedes_the_others(creator, owner):

@@ -28,12 +28,10 @@ def test_undo_forgets_what_the_edit_taught_and_moves_the_knowledge_version(creat
 
 def test_regenerate_on_a_content_variant_says_why_instead_of_failing(client, owner, creator):
     from replyqueue.clone.models import ContentBrief
-    from replyqueue.inbox.drafting import brief_draft
     from replyqueue.inbox.models import Draft
 
     brief = ContentBrief.objects.create(creator=creator, kind="caption", brief="Ten days in Lisbon. Golden hour every night.")
-    brief_draft(brief_id=brief.id)
-    variant = Draft.objects.filter(brief=brief).first()
+    variant = Draft.objects.create(creator=creator, brief=brief, text="Ten days in Lisbon ✨", drafted_text="Ten days in Lisbon ✨")
     response = login(client, owner).post(f"/inbox/drafts/{variant.id}/regenerate/", {"instruction": "shorter"}, **HTMX)
     assert response.status_code == 200
     assert "Content variants cannot be regenerated" in response.content.decode()

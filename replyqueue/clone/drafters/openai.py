@@ -57,7 +57,8 @@ def build_messages(context: DraftContext) -> list[dict]:
     ]
 
 
-def parse_answer(content: str) -> dict:
+def parse_json(content: str) -> dict:
+    """The JSON object in the model's answer (models sometimes wrap it in prose)."""
     match = re.search(r"\{.*\}", content or "", re.S)
     if not match:
         raise DraftingError("The model did not answer with JSON.")
@@ -65,7 +66,14 @@ def parse_answer(content: str) -> dict:
         answer = json.loads(match.group())
     except json.JSONDecodeError as error:
         raise DraftingError(f"The model answered malformed JSON: {error}") from None
-    if not isinstance(answer, dict) or not ("reply" in answer or "abstain" in answer):
+    if not isinstance(answer, dict):
+        raise DraftingError("The model's JSON is not an object.")
+    return answer
+
+
+def parse_answer(content: str) -> dict:
+    answer = parse_json(content)
+    if not ("reply" in answer or "abstain" in answer):
         raise DraftingError("The model's JSON has neither 'reply' nor 'abstain'.")
     return answer
 
@@ -103,6 +111,16 @@ class OpenAIDrafter:
         return Proposal(text=reply[:MAX_REPLY_CHARS], sources=cited, confidence=confidence, usage=usage)
 
     def complete(self, messages: list[dict]) -> tuple[dict, dict]:
+        """A reply or an abstention, and the usage."""
+        content, usage = self.chat(messages)
+        return parse_answer(content), usage
+
+    def complete_json(self, messages: list[dict]) -> tuple[dict, dict]:
+        """Any JSON object the prompt asked for, and the usage."""
+        content, usage = self.chat(messages)
+        return parse_json(content), usage
+
+    def chat(self, messages: list[dict]) -> tuple[str, dict]:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         body = {"model": self.model, "messages": messages, "temperature": 0.3, "max_tokens": 400,
                 "response_format": {"type": "json_object"}}
@@ -130,4 +148,4 @@ class OpenAIDrafter:
             "completion_tokens": tokens.get("completion_tokens"),
             "latency_ms": latency_ms,
         }
-        return parse_answer(content), usage
+        return content, usage

@@ -1,0 +1,68 @@
+"""The embedder behind retrieval and triage: the shipped model, or an OpenAI-compatible endpoint."""
+
+import numpy as np
+import pytest
+
+from replyqueue.clone import embeddings
+from replyqueue.clone.embeddings import EmbeddingError, LocalEmbedder, OpenAIEmbedder, from_bytes, to_bytes
+from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+from replyqueue.clone.models import KnowledgeItem
+from replyqueue.clone.retrieval import indexes, search
+from tests.clone.fake_openai import FakeOpenAI
+
+
+@pytest.fixture
+def endpoint(settings):
+    fake = FakeOpenAI().start()
+    settings.EMBEDDER, settings.OPENAI_BASE_URL, settings.OPENAI_API_KEY = "openai", fake.base_url, "sk-test"
+    settings.OPENAI_EMBEDDING_MODEL = "test-embedding"
+    embeddings._embedder.cache_clear()
+    indexes.clear()
+    yield fake
+    fake.stop()
+    embeddings._embedder.cache_clear()
+    indexes.clear()
+
+
+def test_the_shipped_model_puts_a_french_question_next_to_its_english_twin():
+    vectors = LocalEmbedder().embed(["Tu utilises quel appareil photo ?", "What camera do you use?", "I love pizza"])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.3
+
+
+def test_the_endpoint_is_called_with_the_openai_protocol(endpoint):
+    vectors = OpenAIEmbedder().embed(["what camera", "which lens"])
+    request = endpoint.requests[-1]
+    assert request["path"] == "/v1/embeddings"
+    assert request["body"] == {"model": "test-embedding", "input": ["what camera", "which lens"]}
+    assert request["headers"]["Authorization"] == "Bearer sk-test"
+    assert vectors.shape == (2, 64)
+
+
+def test_an_endpoint_that_fails_is_a_clear_error(settings):
+    settings.OPENAI_BASE_URL, settings.OPENAI_TIMEOUT = "http://127.0.0.1:9/v1", 0.5
+    with pytest.raises(EmbeddingError, match="embedding service"):
+        OpenAIEmbedder().embed(["hello"])
+
+
+def test_knowledge_is_searched_with_the_configured_embedder(endpoint, creator):
+    knowledge_add(creator=creator, items=[
+        KnowledgeInput("faq", "what camera do you use", "The Sony A7 IV."),
+        KnowledgeInput("faq", "where do you live", "Lisbon."),
+    ])
+    assert KnowledgeItem.objects.filter(embedding_model="openai:test-embedding").count() == 2
+    assert search(creator_id=creator.id, text="what camera do you use now")[0].item.body == "The Sony A7 IV."
+
+
+def test_vectors_of_another_model_are_recomputed_when_the_model_changes(endpoint, creator, settings):
+    knowledge_add(creator=creator, items=[KnowledgeInput("faq", "what camera do you use", "The Sony A7 IV.")])
+    settings.OPENAI_EMBEDDING_MODEL = "another-model"
+    embeddings._embedder.cache_clear()
+    search(creator_id=creator.id, text="what camera")
+    assert KnowledgeItem.objects.get().embedding_model == "openai:another-model"
+
+
+def test_a_vector_is_stored_in_half_the_space_and_comes_back_the_same():
+    vector = LocalEmbedder().embed(["hello"])[0]
+    assert len(to_bytes(vector)) == 512 * 2
+    assert np.allclose(from_bytes(to_bytes(vector)), vector, atol=1e-3)
