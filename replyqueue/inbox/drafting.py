@@ -30,6 +30,7 @@ from replyqueue.clone.services import (
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.variants import brief_variants
 from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.inbox.calibration import approval_chance
 from replyqueue.inbox.models import (
     Decision,
     DecisionAction,
@@ -132,6 +133,7 @@ def draft_build(
         drafted_text=proposal.text,
         sources=proposal.sources,
         confidence=proposal.confidence,
+        approval_chance=approval_chance(comment.creator_id, proposal.confidence),
         flags=facts_flags(proposal.text, proposal.sources, persona, comment.fan.name),
         drafter=drafter_name(),
         usage=proposal.usage,

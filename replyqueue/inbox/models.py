@@ -31,6 +31,9 @@ class Draft(models.Model):
     drafted_text = models.TextField(help_text="What the clone wrote, before any edit.")
     sources = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(default=0.0)
+    approval_chance = models.FloatField(
+        null=True, blank=True, help_text="Chance of approval as is, calibrated on the creator's decisions (calibration.py)."
+    )
     flags = models.JSONField(default=list, blank=True, help_text="Facts-guard violations: kind, start, end, text.")
     drafter = models.CharField(max_length=30, default="grounded")
     instruction = models.CharField(max_length=200, blank=True)

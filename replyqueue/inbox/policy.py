@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from replyqueue.comments.models import Category, Comment
+from replyqueue.inbox.calibration import ROUTINE_CHANCE
 from replyqueue.inbox.models import Draft
 
-ROUTINE_MIN_CONFIDENCE = 0.6
 NEVER_ROUTINE = (Category.SENSITIVE, Category.THREAT, Category.BUSINESS)
 
 
@@ -40,9 +40,11 @@ def routine_refusal(draft: Draft) -> str | None:
         return _("possibly sensitive comment")
     if draft.flags:
         return _("facts guard flagged the draft")
-    threshold = draft.creator.persona.confidence_threshold if hasattr(draft.creator, "persona") else 0.5
-    if draft.confidence < max(threshold, ROUTINE_MIN_CONFIDENCE):
-        return _("low confidence (%(percent)s)") % {"percent": f"{draft.confidence:.0%}"}
+    chance = draft.approval_chance if draft.approval_chance is not None else draft.confidence
+    if chance < ROUTINE_CHANCE:
+        return _("%(percent)s chance of approval as is (routine needs %(needed)s)") % {
+            "percent": f"{chance:.0%}", "needed": f"{ROUTINE_CHANCE:.0%}",
+        }
     return None
 
 

@@ -33,13 +33,13 @@ def test_an_assistant_bulk_approves_routine_drafts_and_is_told_what_was_skipped(
     flagged = drafted(creator, "r2")
     Draft.objects.filter(id=flagged.id).update(flags=[{"kind": "price", "start": 0, "end": 3, "text": "$99"}])
     unsure = drafted(creator, "r3")
-    Draft.objects.filter(id=unsure.id).update(confidence=0.2)
+    Draft.objects.filter(id=unsure.id).update(confidence=0.2, approval_chance=0.2)
     actor = Actor(role="assistant", user=assistant)
     result = drafts_bulk_approve(creator_id=creator.id, actor=actor, draft_ids=[routine.id, flagged.id, unsure.id, 999999])
     assert result.approved == [routine.id]
     assert result.skipped == {
         flagged.id: "facts guard flagged the draft",
-        unsure.id: "low confidence (20%)",
+        unsure.id: "20% chance of approval as is (routine needs 95%)",
         999999: "not found",
     }
     assert Publication.objects.count() == 1

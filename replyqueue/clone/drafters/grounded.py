@@ -19,6 +19,13 @@ RIVAL_MARGIN = 0.04  # a different answer this close to the best one makes the c
 SAME_ANSWER_BAND = 0.08  # hits this close to the best may be swapped for one in the fan's language
 
 
+def same_answer(one: str, other: str) -> bool:
+    """Two items say the same thing (an answer and the creator's edited version of it) when most
+    of their words are shared."""
+    a, b = set(stems(one)), set(stems(other))
+    return bool(a and b) and len(a & b) / len(a | b) >= 0.5
+
+
 def confidence_from(hits: list[Hit]) -> float:
     """How sure we are the best hit answers the comment: its similarity on a 0..1 scale, less if
     an item with a different answer fits about as well."""
@@ -26,7 +33,7 @@ def confidence_from(hits: list[Hit]) -> float:
         return 0.0
     best = hits[0]
     confidence = (best.score - SIMILARITY_FLOOR) / (SIMILARITY_SURE - SIMILARITY_FLOOR)
-    rival = next((h for h in hits[1:] if h.item.body != best.item.body), None)
+    rival = next((h for h in hits[1:] if not same_answer(h.item.body, best.item.body)), None)
     if rival is not None and rival.score > best.score - RIVAL_MARGIN:
         confidence *= 0.8
     return round(min(max(confidence, 0.0), 1.0), 3)

@@ -1,5 +1,6 @@
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,6 +8,8 @@ from django.db import transaction
 
 from accounts.models import Creator
 from replyqueue.clone import facts
+from replyqueue.clone.calibration import fit
+from replyqueue.clone.evaluation import intents
 from replyqueue.clone.knowledge import knowledge_add, knowledge_input_from_api
 from replyqueue.clone.models import KnowledgeItem, Persona
 from replyqueue.clone.services import propose_reply
@@ -25,12 +28,25 @@ class Command(BaseCommand):
     help = "Answer accuracy, abstention and facts-guard violations of the clone on a labelled set."
 
     def add_arguments(self, parser):
-        parser.add_argument("dataset", type=Path)
+        parser.add_argument("dataset", type=Path, nargs="?", help="a clone set (datasets/clone_fresh.json)")
+        parser.add_argument("--intents", type=Path, nargs="+", metavar="JSONL",
+                            help="an intent benchmark instead, one JSONL per language (see clone/evaluation/intents.py)")
+        parser.add_argument("--learn", action="store_true", help="with --intents: quality after 0, 10, 50, 200 approvals")
+        parser.add_argument("--reliability", type=Path, help="with --intents: write a reliability diagram (SVG) here")
         parser.add_argument("--split", choices=["all", "dev", "test"], default="all",
                             help="dev = even case numbers (used for tuning), test = odd ones")
         parser.add_argument("--errors", action="store_true", help="list every wrong outcome")
 
-    def handle(self, dataset: Path, split: str, errors: bool, **options):
+    def handle(self, dataset: Path | None, split: str, errors: bool, **options):
+        if options["intents"]:
+            try:
+                with transaction.atomic():
+                    IntentEvaluation(self.stdout).run(options["intents"], options["learn"], options["reliability"])
+                    raise Rollback
+            except Rollback:
+                return
+        if dataset is None:
+            raise CommandError("Give a dataset, or --intents with JSONL files.")
         try:
             data = json.loads(dataset.read_text())
         except (OSError, json.JSONDecodeError) as error:
@@ -104,3 +120,63 @@ class Command(BaseCommand):
                 f"  {lang:<6} answer accuracy {by_lang[(lang, 'answer_right')] / max(answer_n, 1):.1%} of {answer_n}, "
                 f"abstention {by_lang[(lang, 'abstain_right')] / max(abstain_n, 1):.1%} of {abstain_n}"
             )
+
+
+class IntentEvaluation:
+    """evaluate_clone --intents: right source, wrong source and abstention per language setting."""
+
+    SETTINGS = (("English", ["en"], "en"), ("French", ["fr"], "fr"), ("French questions, English knowledge", ["en"], "fr"))
+
+    def __init__(self, stdout):
+        self.stdout = stdout
+
+    def run(self, paths: list[Path], learn: bool, reliability_path: Path | None) -> None:
+        try:
+            rows = intents.load(paths)
+        except (OSError, ValueError, KeyError) as error:
+            raise CommandError(f"Cannot read the intent files: {error}") from None
+        missing = {"en", "fr"} - set(rows)
+        if missing:
+            raise CommandError(f"--intents needs English and French files; missing: {', '.join(sorted(missing))}")
+        bench = intents.build(rows)
+        self.stdout.write(
+            f"{len(bench.known)} known intents (1 FAQ + 5 past replies each, per language), "
+            f"{len(bench.held_out)} held out; threshold chosen on dev for {intents.TARGET_ABSTENTION:.0%} abstention"
+        )
+        self.stdout.write(f"{'setting':<40}{'right':>8}{'wrong':>8}{'abstain':>9}{'thr':>6}{'n':>7}")
+        curves = {}
+        for n, (name, knowledge_langs, question_lang) in enumerate(self.SETTINGS):
+            creator = Creator.objects.create(slug=f"intent-evaluation-{n}", name="Evaluation")
+            intent_of = intents.teach(creator, bench, rows, knowledge_langs)
+            questions = [q for q in bench.questions if q.lang == question_lang]
+            scored = intents.score(creator, questions, intent_of)
+            dev = [s for s in scored if s.question.split == "dev"]
+            test = [s for s in scored if s.question.split == "test"]
+            threshold = intents.choose_threshold(dev)
+            self.line(name, intents.result(test, threshold))
+            if name == "English":
+                curves["raw confidence (test)"] = intents.reliability(test)
+                calibration = fit([(s.confidence, s.predicted == s.question.intent) for s in dev if s.question.intent])
+                calibrated = [replace(s, confidence=calibration.chance(s.confidence)) for s in test]
+                curves["calibrated on dev (test)"] = intents.reliability(calibrated)
+                if learn:
+                    self.learning_curve(creator, bench, rows, knowledge_langs, questions, intent_of, threshold)
+        if reliability_path:
+            reliability_path.write_text(intents.reliability_svg(curves, "Clone confidence vs right source (English)"))
+            self.stdout.write(f"reliability diagram written to {reliability_path}")
+
+    def learning_curve(self, creator, bench, rows, langs, questions, intent_of, threshold) -> None:
+        self.stdout.write("learning curve (English, test split, same threshold):")
+        learned = 0
+        for approvals in (0, 10, 50, 200):
+            if approvals > learned:
+                intent_of |= intents.learn(creator, bench, rows, langs, approvals)
+                learned = approvals
+            test = [s for s in intents.score(creator, questions, intent_of) if s.question.split == "test"]
+            self.line(f"  after {approvals} approvals", intents.result(test, threshold))
+
+    def line(self, name: str, r) -> None:
+        self.stdout.write(
+            f"{name:<40}{r.right:>8.1%}{r.wrong:>8.1%}{r.abstained_unanswerable:>9.1%}{r.threshold:>6.2f}"
+            f"{r.n_answerable + r.n_unanswerable:>7}"
+        )

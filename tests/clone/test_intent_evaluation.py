@@ -1,0 +1,62 @@
+"""The intent benchmark behind `evaluate_clone --intents`, on a small made-up set."""
+
+import json
+
+from django.core.management import call_command
+
+from replyqueue.clone.evaluation import intents
+
+TOPICS = {
+    "camera": ("what camera do you use {n}", "tu utilises quel appareil photo {n}"),
+    "tour": ("when is your next tour date {n}", "c'est quand ta prochaine tournée {n}"),
+    "recipe": ("can you share the cake recipe {n}", "tu peux partager la recette du gâteau {n}"),
+    "merch": ("where can I buy your hoodie {n}", "où acheter ton sweat {n}"),
+}
+
+
+def write_rows(tmp_path):
+    en, fr, row_id = [], [], 0
+    for intent, (english, french) in TOPICS.items():
+        for n in range(14):
+            en.append({"id": str(row_id), "intent": intent, "utt": english.format(n=n), "lang": "en"})
+            fr.append({"id": str(row_id), "intent": intent, "utt": french.format(n=n), "lang": "fr"})
+            row_id += 1
+    paths = []
+    for lang, rows in (("en", en), ("fr", fr)):
+        path = tmp_path / f"{lang}.jsonl"
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+        paths.append(path)
+    return paths
+
+
+def test_known_intents_are_taught_and_the_held_out_ones_only_asked(tmp_path):
+    rows = intents.load(write_rows(tmp_path))
+    bench = intents.build(rows, known_count=3, held_out_count=1, per_intent=2)
+    assert len(bench.known) == 3 and len(bench.held_out) == 1
+    assert all(len(ids) == intents.TEACHING for ids in bench.teaching.values())
+    taught = {rows[lang][i]["utt"] for ids in bench.teaching.values() for i in ids for lang in ("en", "fr")}
+    asked = [q for q in bench.questions if q.intent == ""]
+    assert asked and all(q.intent == "" for q in asked)
+    assert not taught & {q.text for q in bench.questions}
+
+
+def test_the_threshold_is_chosen_on_dev_and_results_read_on_test():
+    dev = [intents.Scored(intents.Question("x", "", "en", "dev"), c, "", True) for c in (0.1, 0.2, 0.3, 0.4, 0.5)]
+    threshold = intents.choose_threshold(dev)
+    assert 0.3 < threshold < 0.5
+    test = [
+        intents.Scored(intents.Question("a", "camera", "en", "test"), 0.9, "camera", True),
+        intents.Scored(intents.Question("b", "tour", "en", "test"), 0.9, "camera", True),
+        intents.Scored(intents.Question("c", "", "en", "test"), 0.1, "camera", True),
+    ]
+    result = intents.result(test, threshold)
+    assert (result.right, result.wrong, result.abstained_unanswerable) == (0.5, 0.5, 1.0)
+
+
+def test_the_command_reports_each_language_and_writes_the_reliability_diagram(tmp_path, db, capsys):
+    svg = tmp_path / "reliability.svg"
+    call_command("evaluate_clone", "--intents", *map(str, write_rows(tmp_path)), "--reliability", str(svg))
+    out = capsys.readouterr().out
+    for setting in ("English", "French", "French questions, English knowledge"):
+        assert setting in out
+    assert svg.read_text().startswith("<svg")
