@@ -100,7 +100,16 @@ def get_embedder() -> Embedder:
 
 
 def embed(texts: list[str]) -> np.ndarray:
+    if len(texts) == 1:  # one comment is embedded by triage, then again by retrieval: once is enough
+        return _embed_one(settings.EMBEDDER, get_embedder().name, texts[0])[None, :]
     return get_embedder().embed(texts)
+
+
+@lru_cache(maxsize=1024)
+def _embed_one(embedder: str, model: str, text: str) -> np.ndarray:
+    vector = get_embedder().embed([text])[0]
+    vector.flags.writeable = False  # shared by every caller of the cache
+    return vector
 
 
 def to_bytes(vector: np.ndarray) -> bytes:
