@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from replyqueue.clone.drafters import Proposal, get_drafter
+from replyqueue.clone.embeddings import embed
 from replyqueue.clone.language import stems
 from replyqueue.clone.models import BriefStatus, ContentBrief, Persona
 from replyqueue.clone.services import (
@@ -76,16 +77,19 @@ def comment_process(*, comment_id: int) -> None:
     comment_finish(comment, triage, CommentStatus.DRAFTED, "", proposal=proposal, persona=persona)
 
 
-def fan_history(comment: Comment, limit: int = 3) -> list[tuple[str, str]]:
-    """This fan's earlier comments that got an approved reply, newest first."""
-    earlier = (
-        Draft.objects.filter(
-            creator_id=comment.creator_id, comment__fan_id=comment.fan_id, status=DraftStatus.APPROVED
-        )
+def fan_history(comment: Comment, limit: int = 3, recent: int = 20) -> list[tuple[str, str]]:
+    """What this fan asked before and was told (approved replies only), the exchanges closest in
+    meaning to this comment first: "did the lens arrive?" finds "which lens should I buy?"."""
+    earlier = list(
+        Draft.objects.filter(creator_id=comment.creator_id, comment__fan_id=comment.fan_id, status=DraftStatus.APPROVED)
         .exclude(comment_id=comment.id)
         .select_related("comment")
-        .order_by("-id")[:limit]
+        .order_by("-id")[:recent]
     )
+    if len(earlier) > limit:
+        vectors = embed([comment.text] + [d.comment.text for d in earlier])
+        relevance = vectors[1:] @ vectors[0]
+        earlier = [d for _, d in sorted(zip(relevance, earlier, strict=True), key=lambda pair: -pair[0])][:limit]
     return [(d.comment.text, d.text) for d in earlier]
 
 

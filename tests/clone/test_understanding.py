@@ -74,3 +74,17 @@ def test_pending_drafts_keep_their_language_whole(creator):
     draft = drafted(creator, "fr2", text="c'est quoi ton appareil photo ?")
     assert "Sony A7 IV" in draft.text and "I shoot" not in draft.text
     assert Draft.objects.filter(id=draft.id, sources=[KnowledgeItem.objects.get(language="fr").id]).exists()
+
+
+def test_the_drafter_sees_the_fans_earlier_exchange_that_matters_first(creator):
+    from replyqueue.inbox.drafting import fan_history
+
+    fan = {"external_id": "f-lens", "name": "Ana"}
+    asked = ["Which lens should I buy?", "Where do you live?", "Do you like pizza?", "What music is in the video?"]
+    for n, text in enumerate(asked):  # four exchanges this fan had, each answered and approved
+        earlier = ingest(creator, f"h{n}", text=text, author=fan)
+        Draft.objects.create(creator=creator, comment=earlier, text=f"answer {n}", drafted_text=f"answer {n}", status="approved")
+    now = ingest(creator, "h9", "The lens you told me about arrived, is it good for portraits too?", author=fan)
+    history = fan_history(now)
+    assert len(history) == 3
+    assert history[0] == ("Which lens should I buy?", "answer 0")
