@@ -17,11 +17,15 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
-from replyqueue.clone.embeddings import embed, from_bytes, get_embedder, to_bytes
+from replyqueue.clone.embeddings import embed, get_embedder, to_bytes
 from replyqueue.clone.language import detect_language, stems
 from replyqueue.clone.models import KnowledgeItem, Persona
 
 LEXICAL_WEIGHT = 0.1
+EXACT_UP_TO = 20_000  # items ranked exactly on every comment; larger indexes get a coarse pass first
+COARSE_DIMENSIONS = 64
+COARSE_CANDIDATES = 400
+LEXICAL_CANDIDATES = 50
 EMBED_BATCH = 256
 POST_OPENING_CHARS = 300
 
@@ -56,8 +60,13 @@ class _CreatorIndex:
     version: int
     model: str
     ids: np.ndarray
-    vectors: np.ndarray
+    vectors: np.ndarray  # float16, one row per item: half the memory, exact enough to rank
     lexical: bm25s.BM25 | None
+    # Large corpora: a first pass over the vectors projected on their main directions (PCA),
+    # then the exact similarity of the best candidates only.
+    mean: np.ndarray | None = None
+    projection: np.ndarray | None = None
+    coarse: np.ndarray | None = None
 
 
 class _Indexes:
@@ -95,19 +104,58 @@ def _refresh_stale_vectors(creator_id: int, model: str) -> None:
 def build_index(creator_id: int, version: int, model: str) -> _CreatorIndex:
     _refresh_stale_vectors(creator_id, model)
     rows = KnowledgeItem.objects.filter(creator_id=creator_id).order_by("id")
-    ids, vectors, tokens = [], [], []
-    for item_id, vector, kind, prompt, body, language in rows.values_list(
-        "id", "embedding", "kind", "prompt", "body", "language"
-    ).iterator(chunk_size=2000):
-        ids.append(item_id)
-        vectors.append(from_bytes(vector))
+    count = rows.count()
+    ids = np.empty(count, dtype=np.int64)
+    vectors: np.ndarray | None = None
+    tokens = []
+    n = -1
+    for n, (item_id, vector, kind, prompt, body, language) in enumerate(
+        rows.values_list("id", "embedding", "kind", "prompt", "body", "language").iterator(chunk_size=2000)
+    ):
+        if n >= count:  # items added while reading: the next knowledge version picks them up
+            break
+        row = np.frombuffer(bytes(vector), dtype=np.float16)
+        if vectors is None:
+            vectors = np.empty((count, len(row)), dtype=np.float16)
+        ids[n], vectors[n] = item_id, row
         tokens.append(stems(search_text(kind, prompt, body), language) or ["_"])
-    lexical = None
-    if tokens:
-        lexical = bm25s.BM25()
-        lexical.index(tokens, show_progress=False)
-    matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), np.float32)
-    return _CreatorIndex(version, model, np.asarray(ids, dtype=np.int64), matrix, lexical)
+    ids = ids[: n + 1]
+    if vectors is None:
+        return _CreatorIndex(version, model, ids, np.zeros((0, 1), np.float16), None)
+    vectors = vectors[: n + 1]
+    lexical = bm25s.BM25()
+    lexical.index(tokens, show_progress=False)
+    index = _CreatorIndex(version, model, ids, vectors, lexical)
+    if len(ids) > EXACT_UP_TO:
+        add_coarse_pass(index)
+    return index
+
+
+def add_coarse_pass(index: _CreatorIndex) -> None:
+    """Project the vectors on their COARSE_DIMENSIONS main directions (fitted on a sample)."""
+    rng = np.random.default_rng(0)
+    sample = index.vectors[rng.choice(len(index.vectors), size=min(len(index.vectors), 20_000), replace=False)]
+    sample = sample.astype(np.float32)
+    index.mean = sample.mean(axis=0)
+    _, _, components = np.linalg.svd(sample - index.mean, full_matrices=False)
+    index.projection = np.ascontiguousarray(components[:COARSE_DIMENSIONS].T)
+    coarse = np.empty((len(index.vectors), COARSE_DIMENSIONS), dtype=np.float32)
+    for start in range(0, len(index.vectors), 10_000):
+        chunk = index.vectors[start : start + 10_000].astype(np.float32) - index.mean
+        coarse[start : start + 10_000] = chunk @ index.projection
+    index.coarse = coarse
+
+
+def similarities(index: _CreatorIndex, query: np.ndarray, lexical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row numbers, cosine similarities) of the candidates worth ranking: every row of a small
+    index; for a large one, the best of the coarse pass plus the best lexical matches."""
+    if index.coarse is None:
+        return np.arange(len(index.ids)), index.vectors.astype(np.float32) @ query
+    rough = index.coarse @ (query @ index.projection)
+    candidates = np.argpartition(-rough, COARSE_CANDIDATES)[:COARSE_CANDIDATES]
+    if lexical.any():
+        candidates = np.union1d(candidates, np.argpartition(-lexical, LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES])
+    return candidates, index.vectors[candidates].astype(np.float32) @ query
 
 
 indexes = _Indexes()
@@ -120,18 +168,16 @@ def search(*, creator_id: int, text: str, limit: int = 5) -> list[Hit]:
     index = indexes.get(creator_id)
     if not len(index.ids):
         return []
-    similarity = index.vectors @ embed([text])[0]
-    lexical = np.zeros_like(similarity)
+    lexical = np.zeros(len(index.ids), dtype=np.float32)
     words = stems(text)
     if index.lexical is not None and words:
         raw = np.asarray(index.lexical.get_scores(words), dtype=np.float32)
         if raw.max() > 0:
             lexical = raw / raw.max()
-    scores = similarity + LEXICAL_WEIGHT * lexical
-    top = np.argsort(-scores)[:limit]
-    items = KnowledgeItem.objects.in_bulk([int(index.ids[i]) for i in top])
-    return [
-        Hit(items[int(index.ids[i])], float(scores[i]), float(similarity[i]), float(lexical[i]))
-        for i in top
-        if int(index.ids[i]) in items
-    ]
+    rows, similarity = similarities(index, embed([text])[0], lexical)
+    scores = similarity + LEXICAL_WEIGHT * lexical[rows]
+    best = np.argsort(-scores)[:limit] if len(scores) <= limit else np.argpartition(-scores, limit)[:limit]
+    best = best[np.argsort(-scores[best])]
+    top = [(int(index.ids[rows[i]]), float(scores[i]), float(similarity[i]), float(lexical[rows[i]])) for i in best]
+    items = KnowledgeItem.objects.defer("embedding").in_bulk([item_id for item_id, *_ in top])
+    return [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex in top if item_id in items]

@@ -66,3 +66,20 @@ def test_a_vector_is_stored_in_half_the_space_and_comes_back_the_same():
     vector = LocalEmbedder().embed(["hello"])[0]
     assert len(to_bytes(vector)) == 512 * 2
     assert np.allclose(from_bytes(to_bytes(vector)), vector, atol=1e-3)
+
+
+def test_a_large_index_finds_what_the_exact_ranking_finds(creator, monkeypatch):
+    from replyqueue.clone import retrieval
+
+    topics = ["camera", "lens", "tripod", "drone", "microphone", "laptop", "backpack", "filter", "gimbal", "light"]
+    knowledge_add(creator=creator, items=[
+        KnowledgeInput("faq", f"Which {topic} did you use in video {n}?", f"The {topic} number {n}.")
+        for topic in topics for n in range(12)
+    ])
+    questions = ["what drone was in video 7", "which microphone for video 3?", "gimbal in the 11th video?"]
+    exact = [search(creator_id=creator.id, text=q, limit=1)[0].item.id for q in questions]
+    monkeypatch.setattr(retrieval, "EXACT_UP_TO", 50)
+    monkeypatch.setattr(retrieval, "COARSE_CANDIDATES", 30)
+    indexes.clear()
+    assert retrieval.indexes.get(creator.id).coarse is not None
+    assert [search(creator_id=creator.id, text=q, limit=1)[0].item.id for q in questions] == exact
