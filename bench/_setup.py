@@ -15,6 +15,11 @@ def scratch_database(name: str) -> str:
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
+    return use_database(name)
+
+
+def use_database(name: str) -> str:
+    """Point Django at an existing database `name` and migrate it. Returns its URL."""
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     os.environ["DATABASE_URL"] = url.replace("postgresql://", "postgres://")
     os.environ.setdefault("SECRET_KEY", "bench-only")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 
-from _setup import ROOT, drop_database, percentile, scratch_database
+from _setup import ROOT, drop_database, percentile, scratch_database, use_database
 
 DB = "replyqueue_bench_clone"
 REDIS = "redis://127.0.0.1:6379/14"
@@ -153,8 +153,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=400)
+    parser.add_argument("--reuse", action="store_true", help="keep the knowledge a previous run left (with --keep)")
+    parser.add_argument("--keep", action="store_true", help="leave the scratch database for a later --reuse")
     args = parser.parse_args()
-    scratch_database(DB)
+    if args.reuse:
+        use_database(DB)
+    else:
+        scratch_database(DB)
     os.environ["CELERY_BROKER_URL"] = REDIS
     try:
         import redis
@@ -166,20 +171,19 @@ def main() -> None:
         from replyqueue.celery import app
 
         app.conf.broker_url = REDIS
-        from django.core.management import call_command
 
         from accounts.services import creator_create
 
         creator = creator_create(slug="bench", owner_email="bench@example.com")
         rng = random.Random(7)
-        path = ROOT / "var" / "bench-knowledge.jsonl"
-        with open(path, "w") as out:
-            for item in knowledge(args.items, rng):
-                out.write(json.dumps({"kind": "faq", "question": item.prompt, "answer": item.body}) + "\n")
-        started = time.perf_counter()
-        call_command("import_knowledge", "bench", str(path), "--no-progress")
-        print(f"{args.items:,} knowledge items imported (embeddings included) in {time.perf_counter() - started:.1f}s")
+        if args.reuse:
+            from replyqueue.comments.models import Comment
+
+            Comment.objects.filter(creator=creator).delete()
+        else:
+            import_knowledge(args.items, rng)
         noop = noop_rate(1, 2000)
+
         one = measure(creator, 1, args.comments, 0)
         print(f"drafts/s per worker process / no-op tasks/s, 1 process: {one / noop:.2f}x (target >= 0.2x)")
         two = measure(creator, 2, args.comments, args.comments)
@@ -189,7 +193,20 @@ def main() -> None:
         import redis
 
         redis.Redis.from_url(REDIS).flushdb()
-        drop_database(DB)
+        if not args.keep:
+            drop_database(DB)
+
+
+def import_knowledge(count: int, rng: random.Random) -> None:
+    from django.core.management import call_command
+
+    path = ROOT / "var" / "bench-knowledge.jsonl"
+    with open(path, "w") as out:
+        for item in knowledge(count, rng):
+            out.write(json.dumps({"kind": "faq", "question": item.prompt, "answer": item.body}) + "\n")
+    started = time.perf_counter()
+    call_command("import_knowledge", "bench", str(path), "--no-progress")
+    print(f"{count:,} knowledge items imported (embeddings included) in {time.perf_counter() - started:.1f}s")
 
 
 if __name__ == "__main__":
