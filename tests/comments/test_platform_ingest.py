@@ -40,8 +40,9 @@ def facebook(creator):
 
 
 def instagram_delivery(comment_id="17900000000000101", text="What camera do you use?", author="17841499999", **extra):
-    value = {"from": {"id": author, "username": "sam.shoots"}, "media": {"id": "18000000001",
-             "media_product_type": "FEED"}, "id": comment_id, "text": text, **extra}
+    """A `comments` notification as Meta documents it (Instagram webhooks, "Comments payload")."""
+    value = {"from": {"id": author, "username": "sam.shoots", "self_ig_scoped_id": "2105700000000001"},
+             "media": {"id": "18000000001", "media_product_type": "FEED"}, "id": comment_id, "text": text, **extra}
     return {"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1767268800,
                                               "changes": [{"field": "comments", "value": value}]}]}
 
@@ -110,6 +111,31 @@ def test_an_instagram_comment_is_ingested_on_its_channel(client, instagram):
     assert (comment.fan.external_id, comment.fan.name) == ("17841499999", "sam.shoots")
     assert comment.post.external_id == "18000000001"
     assert comment.parent_external_id == "17900000000000100"
+
+
+def test_an_instagram_comment_takes_its_time_from_its_own_timestamp(client, instagram):
+    # Batched or redelivered notifications are sent later than the comment was made: entry.time
+    # (2026-01-01 12:00 UTC) is when Meta sent this one, the value's timestamp when it was written.
+    post_signed(client, instagram_delivery(timestamp="2025-12-31T23:59:30+0000"))
+    assert Comment.objects.get().created_at.isoformat() == "2025-12-31T23:59:30+00:00"
+
+
+def test_an_instagram_timestamp_in_unix_seconds_is_read_too(client, instagram):
+    post_signed(client, instagram_delivery(timestamp=1767225570))
+    assert Comment.objects.get().created_at.isoformat() == "2025-12-31T23:59:30+00:00"
+
+
+def test_without_a_timestamp_in_the_value_the_notification_time_is_used(client, instagram):
+    # Meta's documented `comments` value (from, media, id, text, parent_id) carries no time.
+    payload = instagram_delivery()
+    assert "timestamp" not in payload["entry"][0]["changes"][0]["value"]
+    post_signed(client, payload)
+    assert Comment.objects.get().created_at.isoformat() == "2026-01-01T12:00:00+00:00"
+
+
+def test_an_unreadable_timestamp_falls_back_to_the_notification_time(client, instagram):
+    post_signed(client, instagram_delivery(timestamp="yesterday"))
+    assert Comment.objects.get().created_at.isoformat() == "2026-01-01T12:00:00+00:00"
 
 
 def test_a_facebook_page_comment_is_ingested(client, facebook):
