@@ -278,6 +278,9 @@ PUBLISH_BACKOFF_BASE = env_float("PUBLISH_BACKOFF_BASE", 2.0)
 PUBLISH_BACKOFF_CAP = env_float("PUBLISH_BACKOFF_CAP", 600.0)
 PUBLISH_TIMEOUT = env_float("PUBLISH_TIMEOUT", 10.0)
 STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
+# A publish task claims up to this many due publications of one connector and channel and sends
+# them at once, one thread each (docs/publishing.md, "Concurrency").
+PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 8)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
 WEBHOOK_SECRET_GRACE_HOURS = env_float("WEBHOOK_SECRET_GRACE_HOURS", 24.0)
 # Webhook delivery (Standard Webhooks): only 2xx is success; every other answer is retried on this
