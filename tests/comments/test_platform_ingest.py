@@ -282,6 +282,57 @@ def test_the_quota_counts_again_after_the_reset(channel, youtube):
     assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 1
 
 
+def test_replies_included_in_a_thread_are_stored_under_it(channel, youtube):
+    threads(youtube, 1)
+    youtube.add_reply("Ugz0", "same question here", "UCother", "Other fan")
+    result = channel_poll(channel)
+    reply = Comment.objects.exclude(external_id="Ugz0").get()
+    assert (reply.parent_external_id, reply.text, reply.fan.external_id) == ("Ugz0", "same question here", "UCother")
+    assert (result.ingested, result.replies) == (2, 1)
+    assert youtube.calls[("GET", "comments")] == 0  # all included: no comments.list
+
+
+def test_a_thread_with_more_replies_than_included_is_read_with_comments_list(channel, youtube):
+    threads(youtube, 1)
+    for n in range(5):  # 2 are included in the thread; the fake lists 2 a page
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    youtube.add_reply("Ugz0", "thanks all!", CHANNEL_ID, "Mia")  # the creator's own reply
+    result = channel_poll(channel)
+    replies = Comment.objects.filter(parent_external_id="Ugz0").order_by("text")
+    assert [c.text for c in replies] == [f"reply {n}" for n in range(5)]
+    assert youtube.calls[("GET", "comments")] == 3  # 6 replies, 2 a page
+    assert (result.pages, result.complete) == (4, True)
+    # Every page is a unit of the project's day: 1 commentThreads + 3 comments.list.
+    assert QuotaLedger.objects.get(project="default", day=quota_day(timezone.now())).units_used == 4
+    assert youtube.units["default"] == 4
+
+
+def test_replies_cut_short_by_the_quota_are_read_again_by_the_next_poll(channel, youtube, settings):
+    threads(youtube, 1)
+    for n in range(5):
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    youtube.list_script = ["ok", "ok", "quota"]
+    result = channel_poll(channel)
+    assert not result.complete and "quota" in result.stopped
+    channel.refresh_from_db()
+    assert channel.poll_cursor == ""
+    QuotaLedger.objects.all().delete()  # the next Pacific day
+    assert channel_poll(channel).complete
+    assert Comment.objects.filter(parent_external_id="Ugz0").count() == 5
+
+
+def test_the_reply_listing_stops_at_the_polling_reserve(channel, youtube, settings):
+    settings.YOUTUBE_DAILY_QUOTA = 1_002
+    settings.YOUTUBE_REPLY_RESERVE = 1_000  # polling may spend 2 units
+    threads(youtube, 1)
+    for n in range(5):
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    result = channel_poll(channel)
+    assert result.stopped.startswith("quota spent until") and not result.complete
+    assert youtube.calls[("GET", "comments")] == 1
+    assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 2
+
+
 def test_the_periodic_task_polls_every_enabled_youtube_channel(channel, youtube, creator):
     threads(youtube, 1)
     connect_channel(creator, "youtube", "youtube", youtube.url, "UCpaused", enabled=False)

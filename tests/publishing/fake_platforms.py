@@ -395,6 +395,9 @@ class FakeYouTube(FakePlatform):
         self.units: Counter = Counter()  # project -> units spent today
         self.token_channels: dict[str, tuple[str, str]] = {}  # extra tokens -> (channel id, project)
         self.project = "default"  # the project of `access_token`
+        # commentThreads.list with part=replies includes only some of a thread's replies (Google:
+        # "may not contain all replies"); comments.list?parentId= lists them all, 1 unit a page.
+        self.inline_replies = 2
 
     def authorize(self, token: str, channel_id: str, project: str = "default") -> None:
         """Another channel connected with its own token, possibly through the same project."""
@@ -494,11 +497,18 @@ class FakeYouTube(FakePlatform):
                 "parentId": reply.parent_id,
                 "authorDisplayName": reply.author_name,
                 "authorChannelId": {"value": reply.author_id},
+                "videoId": "vid1",
                 "publishedAt": "2026-01-01T12:00:00Z",
             },
         }
 
     def _list_replies(self, query: dict) -> Answer:
+        if "snippet" not in (query.get("part") or "").split(",") and "id" not in (query.get("part") or "").split(","):
+            return google_error(400, "missingRequiredParameter", "No filter selected. Expected one of: part.",
+                                domain="global")
+        if bool(query.get("parentId")) == bool(query.get("id")):
+            return google_error(400, "incompatibleParameters", "Exactly one of id or parentId must be given.",
+                                domain="global")
         replies = self.replies_to(query.get("parentId", ""))
         start = int(query.get("pageToken") or 0)
         size = min(int(query.get("maxResults") or 20), self.page_size)
@@ -519,21 +529,23 @@ class FakeYouTube(FakePlatform):
         answer = {
             "kind": "youtube#commentThreadListResponse",
             "pageInfo": {"totalResults": len(page), "resultsPerPage": size},
-            "items": [self._thread_resource(thread) for thread in page],
+            "items": [self._thread_resource(thread, "replies" in (query.get("part") or "").split(","))
+                      for thread in page],
         }
         if start + size < len(threads):
             answer["nextPageToken"] = str(start + size)
         return Answer.json(200, answer)
 
-    def _thread_resource(self, thread: Thread) -> dict:
-        return {
+    def _thread_resource(self, thread: Thread, with_replies: bool = False) -> dict:
+        replies = self.replies_to(thread.id)
+        resource = {
             "kind": "youtube#commentThread",
             "id": thread.id,
             "snippet": {
                 "channelId": self.channel_id,
                 "videoId": thread.video_id,
                 "canReply": True,
-                "totalReplyCount": 0,
+                "totalReplyCount": len(replies),
                 "isPublic": True,
                 "topLevelComment": {
                     "kind": "youtube#comment",
@@ -551,6 +563,9 @@ class FakeYouTube(FakePlatform):
                 },
             },
         }
+        if with_replies and replies:
+            resource["replies"] = {"comments": [self._comment_resource(r) for r in replies[: self.inline_replies]]}
+        return resource
 
 
 # -- helpers ---------------------------------------------------------------------------------------
