@@ -152,3 +152,13 @@ def test_a_batch_through_a_rate_limited_channel_sends_its_room_and_pushes_back_t
     waiting = Publication.objects.filter(id__in=ids, status="queued", attempts=0)
     assert waiting.count() == 2
     assert all(p.next_attempt_at > timezone.now() + timedelta(seconds=50) for p in waiting)
+
+
+def test_threads_of_a_batch_share_one_pinned_client_per_host():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from replyqueue.publishing.connectors.http import pinned_client
+
+    with ThreadPoolExecutor(16) as pool:
+        clients = list(pool.map(lambda _: pinned_client("hooks.example.com"), range(64)))
+    assert len({id(client) for client in clients}) == 1
