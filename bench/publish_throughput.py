@@ -48,6 +48,42 @@ def start_workers(count: int, concurrency: int, name: str) -> list[subprocess.Po
     return workers
 
 
+def _cpu_ticks(pid: int) -> tuple[int, int]:
+    """(parent pid, user + system clock ticks) of a process, from /proc."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def wait_idle(workers: list[subprocess.Popen], concurrency: int, timeout: float = 180) -> None:
+    """Until every worker's pool processes are up and idle: a child loads the embedding model when it
+    starts (seconds of CPU), and a worker still loading would be missing from the measured run."""
+    if not os.path.isdir("/proc"):
+        time.sleep(20)
+        return
+    roots = {worker.pid for worker in workers}
+    deadline = time.monotonic() + timeout
+    previous = None
+    while time.monotonic() < deadline:
+        ticks, children = 0, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                parent, used = _cpu_ticks(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent in roots or int(entry) in roots:
+                ticks += used
+                if parent in roots:
+                    children[parent] = children.get(parent, 0) + 1
+        ready = all(children.get(root, 0) >= concurrency for root in roots)
+        if ready and previous is not None and ticks - previous <= 5:  # under 50 ms of CPU in 0.5 s
+            return
+        previous = ticks
+        time.sleep(0.5)
+    raise SystemExit("timed out waiting for the workers to be idle")
+
+
 def stop_workers(workers: list[subprocess.Popen]) -> None:
     for worker in workers:
         if worker.poll() is None:
@@ -108,6 +144,7 @@ def throughput(creator, owner, receiver, count: int, workers: int, concurrency: 
     purge_queue()  # the comments' own processing tasks: already done in-process
     processes = start_workers(workers, concurrency, f"throughput-{workers}")
     try:
+        wait_idle(processes, concurrency)
         warm_up(creator, owner, receiver, f"w{workers}-")
         before = receiver.unique_deliveries
         started = time.time()
@@ -140,6 +177,7 @@ def latency(creator, owner, receiver, count: int, rate: float, workers: int, con
 
     processes = start_workers(workers, concurrency, f"latency-{workers}")
     try:
+        wait_idle(processes, concurrency)
         warm_up(creator, owner, receiver, f"lw{workers}-")
         batch = drafts(creator, f"l{workers}-", count)
         purge_queue()  # their processing tasks, no-ops by now, would only delay the first sends
