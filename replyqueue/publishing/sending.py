@@ -1,4 +1,4 @@
-"""Sending one publication and recording its outcome: the worker side of the outbox."""
+"""Sending a batch of publications at once and recording each outcome: the worker side of the outbox."""
 
 import logging
 import os
@@ -77,24 +77,27 @@ def _send_in_thread(publication: Publication) -> None:
 
 _executor: ThreadPoolExecutor | None = None
 _executor_pid: int | None = None
+_executor_size = 0
 
 
 def _pool() -> ThreadPoolExecutor:
     """One pool per process (Celery's prefork children each make their own after the fork)."""
-    global _executor, _executor_pid
+    global _executor, _executor_pid, _executor_size
     if _executor is None or _executor_pid != os.getpid():
-        _executor = ThreadPoolExecutor(max_workers=max(settings.PUBLISH_BATCH_SIZE, 1), thread_name_prefix="publish")
+        _executor_size = max(settings.PUBLISH_BATCH_SIZE, 1)
+        _executor = ThreadPoolExecutor(max_workers=_executor_size, thread_name_prefix="publish")
         _executor_pid = os.getpid()
     return _executor
 
 
 def send_pool_shutdown() -> None:
-    """Stop the sending threads; each closes its database connection first (tests, worker exit)."""
+    """Stop the sending threads; each closes its database connection first (the tests call it, so
+    no connection outlives the test database)."""
     global _executor
     if _executor is None or _executor_pid != os.getpid():
         return
     executor, _executor = _executor, None
-    threads = max(settings.PUBLISH_BATCH_SIZE, 1)
+    threads = _executor_size
     barrier = threading.Barrier(threads)
 
     def close() -> None:
