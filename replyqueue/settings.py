@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_creator",
+                "replyqueue.comments.context_processors.channel_notices",
             ],
             # Display words for the shared vocabulary (states, categories, roles): {% load labels %}.
             "libraries": {"labels": "replyqueue.vocabulary"},
@@ -252,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "sweep-drafting": {"task": "replyqueue.inbox.tasks.sweep_drafting", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "heartbeat": {"task": "replyqueue.health.tasks.heartbeat", "schedule": env_float("HEARTBEAT_INTERVAL", 15.0)},
+    "check-meta-tokens": {
+        "task": "replyqueue.integrations.meta.tasks.check_meta_tokens",
+        "schedule": env_float("META_TOKEN_CHECK_INTERVAL", 6 * 3600.0),
+    },
     "poll-youtube": {
         "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
@@ -278,6 +283,9 @@ PUBLISH_BACKOFF_BASE = env_float("PUBLISH_BACKOFF_BASE", 2.0)
 PUBLISH_BACKOFF_CAP = env_float("PUBLISH_BACKOFF_CAP", 600.0)
 PUBLISH_TIMEOUT = env_float("PUBLISH_TIMEOUT", 10.0)
 STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
+# A publish task claims up to this many due publications of one connector and channel and sends
+# them at once, one thread each (docs/publishing.md, "Concurrency").
+PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 8)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
 WEBHOOK_SECRET_GRACE_HOURS = env_float("WEBHOOK_SECRET_GRACE_HOURS", 24.0)
 # Webhook delivery (Standard Webhooks): only 2xx is success; every other answer is retried on this
@@ -297,6 +305,9 @@ META_GRAPH_URL = env("META_GRAPH_URL", "https://graph.facebook.com")
 META_GRAPH_VERSION = env("META_GRAPH_VERSION", "v24.0")
 # How long a Meta channel waits after a throttle without an estimate (Platform limits: a rolling hour).
 META_THROTTLE_FALLBACK_SECONDS = env_float("META_THROTTLE_FALLBACK_SECONDS", 900.0)
+# A channel whose access token expires within this many days shows a notice on every page and its
+# owners get one email (integrations/meta/tokens.py, beat task check-meta-tokens).
+TOKEN_WARN_DAYS = env_int("TOKEN_WARN_DAYS", 7)
 YOUTUBE_API_URL = env("YOUTUBE_API_URL", "https://www.googleapis.com")
 YOUTUBE_TOKEN_URL = env("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)  # per Google Cloud project and Pacific day

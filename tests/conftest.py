@@ -66,6 +66,15 @@ def unhashed_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def close_send_threads():
+    """Batches sent on threads keep a database connection per thread: closed after each test."""
+    yield
+    from replyqueue.publishing.sending import send_pool_shutdown
+
+    send_pool_shutdown()
+
+
+@pytest.fixture(autouse=True)
 def fresh_process_caches():
     """Rolled-back tests reuse ids, so per-process caches keyed by id must start empty."""
     from django.core.cache import cache

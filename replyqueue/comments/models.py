@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -38,6 +41,15 @@ class Channel(models.Model):
     polled_at = models.DateTimeField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    token_expires_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the access token stops working (Meta: set when connecting, checked with /debug_token); "
+        "empty when it does not expire or is not known.",
+    )
+    token_checked_at = models.DateTimeField(null=True, blank=True, help_text="When token_expires_at was last checked.")
+    token_warned_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owners were emailed that this token expires; cleared by a new token."
+    )
 
     class Meta:
         constraints = [
@@ -54,6 +66,15 @@ class Channel(models.Model):
 
     def set_credentials(self, value: dict) -> None:
         self.credentials_encrypted = encrypt_json(value)
+
+    def token_expires_soon(self, now=None) -> bool:
+        """Expired, or expiring within settings.TOKEN_WARN_DAYS: the owner must reconnect the channel."""
+        now = now or timezone.now()
+        return bool(self.token_expires_at and self.token_expires_at <= now + timedelta(days=settings.TOKEN_WARN_DAYS))
+
+    @property
+    def token_expired(self) -> bool:
+        return bool(self.token_expires_at and self.token_expires_at <= timezone.now())
 
 
 class Fan(models.Model):

@@ -22,43 +22,95 @@ def _due(publications: QuerySet, now: datetime) -> QuerySet:
     return publications.filter(status__in=RETRYABLE, due_at__lte=now, next_attempt_at__lte=now).exclude(connector=PULL)
 
 
-def _claim(publication_id: int, now: datetime, **conditions) -> bool:
-    return bool(
-        _due(Publication.objects.filter(id=publication_id, **conditions), now).update(
-            status=PublicationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
-        )
-    )
+LOADED = ("creator", "comment__post", "channel")  # what sending needs, loaded with the claim
+
+
+def _lockable(rows: QuerySet) -> QuerySet:
+    """Rows locked for this transaction, skipping those another worker holds (PostgreSQL). SQLite has
+    no row locks: its IMMEDIATE transactions let one writer in at a time, which serialises claims."""
+    if connection.features.has_select_for_update_skip_locked:
+        return rows.select_for_update(skip_locked=True, of=("self",))
+    return rows
 
 
 def publication_claim(publication_id: int) -> bool:
     """Take the publication for sending; False if it is not due, another worker has it, or its
     channel already sent its limit this minute (then it is pushed back to when a slot frees)."""
-    if _claim(publication_id, timezone.now(), channel__isnull=True):  # no channel, no rate limit
-        return True
-    channel_id = Publication.objects.filter(id=publication_id).values_list("channel_id", flat=True).first()
-    if channel_id is None:
-        return False
-    return _claim_within_rate_limit(publication_id, channel_id)
+    return bool(publications_claim([publication_id]))
 
 
-@transaction.atomic
-def _claim_within_rate_limit(publication_id: int, channel_id: int) -> bool:
-    # Claims through one channel are serialised, so counting the window and claiming cannot
-    # interleave between workers: on PostgreSQL by this row lock, on SQLite because transactions
-    # are IMMEDIATE (one writer at a time) and select_for_update is a no-op there.
-    channel = Channel.objects.select_for_update().filter(id=channel_id).only("id", "rate_limit_per_minute").first()
+def publications_claim(publication_ids: list[int], size: int | None = None) -> list[Publication]:
+    """Take those of `publication_ids` that are due and free (at most `size`, default all), loaded
+    with what sending needs and marked `sending` with one more attempt. When they are fewer than
+    `size`, the batch is filled with other due publications of the first one's connector and channel.
+
+    A channel never starts more sends than its rate limit leaves this minute: the rest are pushed
+    back to when a slot frees. One transaction: the rows are locked (SKIP LOCKED, so workers
+    claiming at once take different rows), then updated by id.
+    """
+    size = len(publication_ids) if size is None else size
     now = timezone.now()
-    limit = channel.rate_limit_per_minute if channel else 0  # 0: no limit
-    if limit:
+    # Most wake-ups under a burst find their publications already taken by another batch: one
+    # cheap read answers them without a transaction.
+    wanted = list(_due(Publication.objects.filter(id__in=publication_ids), now).values_list("id", flat=True)[:size])
+    if not wanted:
+        return []
+    with transaction.atomic():
+        rows = _lockable(_due(Publication.objects.filter(id__in=wanted), now).select_related(*LOADED))
+        batch = list(rows.order_by("next_attempt_at", "id"))
+        if batch and len(batch) < size:
+            first = batch[0]
+            more = _due(Publication.objects.filter(connector=first.connector, channel_id=first.channel_id), now)
+            more = _lockable(more.exclude(id__in=[p.id for p in batch]).select_related(*LOADED))
+            batch += list(more.order_by("next_attempt_at")[: size - len(batch)])
+        batch = _within_rate_limits(batch, now)
+        if not batch:
+            return []
+        ids = [publication.id for publication in batch]
+        claimed = _due(Publication.objects.filter(id__in=ids), now).update(
+            status=PublicationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if claimed != len(batch):  # only without row locks and serialised writers: keep what we got
+            taken = set(Publication.objects.filter(id__in=ids, status=PublicationStatus.SENDING, claimed_at=now)
+                        .values_list("id", flat=True))
+            batch = [publication for publication in batch if publication.id in taken]
+        for publication in batch:
+            publication.status, publication.claimed_at = PublicationStatus.SENDING, now
+            publication.attempts += 1
+        ChannelSend.objects.bulk_create(
+            [ChannelSend(channel_id=p.channel_id, sent_at=now) for p in batch if p.channel_id is not None]
+        )
+    return batch
+
+
+def _within_rate_limits(batch: list[Publication], now: datetime) -> list[Publication]:
+    """The publications whose channel may start a send now; the others are pushed back.
+
+    Claims through one channel are serialised, so counting the window and claiming cannot
+    interleave between workers: on PostgreSQL by the channel's row lock, on SQLite because
+    transactions are IMMEDIATE (one writer at a time) and select_for_update is a no-op there."""
+    by_channel: dict[int, list[Publication]] = {}
+    for publication in batch:
+        if publication.channel_id is not None:
+            by_channel.setdefault(publication.channel_id, []).append(publication)
+    refused: set[int] = set()
+    for channel_id in sorted(by_channel):  # one lock order for every worker
+        waiting = by_channel[channel_id]
+        channel = Channel.objects.select_for_update().filter(id=channel_id).only("id", "rate_limit_per_minute").first()
+        limit = channel.rate_limit_per_minute if channel else 0  # 0: no limit
+        if not limit:
+            continue
         window = ChannelSend.objects.filter(channel_id=channel_id, sent_at__gt=now - RATE_WINDOW)
         sent = list(window.order_by("sent_at").values_list("sent_at", flat=True))
-        if len(sent) >= limit:
-            _defer(publication_id, now, sent[len(sent) - limit] + RATE_WINDOW, limit)
-            return False
-    if not _claim(publication_id, now):
-        return False
-    ChannelSend.objects.create(channel_id=channel_id, sent_at=now)
-    return True
+        room = max(limit - len(sent), 0)
+        if room >= len(waiting):
+            continue
+        sent += [now] * room
+        free_at = sent[len(sent) - limit] + RATE_WINDOW
+        for publication in waiting[room:]:
+            _defer(publication.id, now, free_at, limit)
+            refused.add(publication.id)
+    return [publication for publication in batch if publication.id not in refused]
 
 
 def _defer(publication_id: int, now: datetime, free_at: datetime, limit: int) -> None:

@@ -4,27 +4,42 @@ work; a message only wakes a worker, and `sweep` finds any row whose wake-up was
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from replyqueue.publishing.claiming import channel_sends_prune, publications_due, publications_release_stale
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.sending import publication_send
+from replyqueue.publishing.sending import publications_send
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
 def publish(publication_id: int) -> None:
-    publication_send(publication_id=publication_id)
+    """Send this publication, with up to PUBLISH_BATCH_SIZE - 1 others due through the same
+    connector and channel, concurrently."""
+    publications_send(publication_ids=[publication_id])
+
+
+@shared_task(acks_late=True)
+def publish_batch(publication_ids: list[int]) -> None:
+    """Send these publications (those still due and free) concurrently: one wake-up per batch."""
+    publications_send(publication_ids=publication_ids)
 
 
 def enqueue_publish(publication_ids: list[int]) -> None:
+    """Wake workers for these publications: one task per PUBLISH_BATCH_SIZE of them."""
     Publication.objects.filter(id__in=publication_ids).update(enqueued_at=timezone.now())
-    for publication_id in publication_ids:
+    size = max(settings.PUBLISH_BATCH_SIZE, 1)
+    for start in range(0, len(publication_ids), size):
+        chunk = list(publication_ids[start:start + size])
         try:
-            publish.delay(publication_id)
+            if len(chunk) == 1:
+                publish.delay(chunk[0])
+            else:
+                publish_batch.delay(chunk)
         except Exception:
-            log.exception("could not enqueue publication %s; the sweeper will retry", publication_id)
+            log.exception("could not enqueue publications %s; the sweeper will retry", chunk)
             return
 
 

@@ -40,8 +40,9 @@ def facebook(creator):
 
 
 def instagram_delivery(comment_id="17900000000000101", text="What camera do you use?", author="17841499999", **extra):
-    value = {"from": {"id": author, "username": "sam.shoots"}, "media": {"id": "18000000001",
-             "media_product_type": "FEED"}, "id": comment_id, "text": text, **extra}
+    """A `comments` notification as Meta documents it (Instagram webhooks, "Comments payload")."""
+    value = {"from": {"id": author, "username": "sam.shoots", "self_ig_scoped_id": "2105700000000001"},
+             "media": {"id": "18000000001", "media_product_type": "FEED"}, "id": comment_id, "text": text, **extra}
     return {"object": "instagram", "entry": [{"id": IG_ACCOUNT, "time": 1767268800,
                                               "changes": [{"field": "comments", "value": value}]}]}
 
@@ -110,6 +111,31 @@ def test_an_instagram_comment_is_ingested_on_its_channel(client, instagram):
     assert (comment.fan.external_id, comment.fan.name) == ("17841499999", "sam.shoots")
     assert comment.post.external_id == "18000000001"
     assert comment.parent_external_id == "17900000000000100"
+
+
+def test_an_instagram_comment_takes_its_time_from_its_own_timestamp(client, instagram):
+    # Batched or redelivered notifications are sent later than the comment was made: entry.time
+    # (2026-01-01 12:00 UTC) is when Meta sent this one, the value's timestamp when it was written.
+    post_signed(client, instagram_delivery(timestamp="2025-12-31T23:59:30+0000"))
+    assert Comment.objects.get().created_at.isoformat() == "2025-12-31T23:59:30+00:00"
+
+
+def test_an_instagram_timestamp_in_unix_seconds_is_read_too(client, instagram):
+    post_signed(client, instagram_delivery(timestamp=1767225570))
+    assert Comment.objects.get().created_at.isoformat() == "2025-12-31T23:59:30+00:00"
+
+
+def test_without_a_timestamp_in_the_value_the_notification_time_is_used(client, instagram):
+    # Meta's documented `comments` value (from, media, id, text, parent_id) carries no time.
+    payload = instagram_delivery()
+    assert "timestamp" not in payload["entry"][0]["changes"][0]["value"]
+    post_signed(client, payload)
+    assert Comment.objects.get().created_at.isoformat() == "2026-01-01T12:00:00+00:00"
+
+
+def test_an_unreadable_timestamp_falls_back_to_the_notification_time(client, instagram):
+    post_signed(client, instagram_delivery(timestamp="yesterday"))
+    assert Comment.objects.get().created_at.isoformat() == "2026-01-01T12:00:00+00:00"
 
 
 def test_a_facebook_page_comment_is_ingested(client, facebook):
@@ -254,6 +280,57 @@ def test_the_quota_counts_again_after_the_reset(channel, youtube):
     threads(youtube, 1)
     assert channel_poll(channel).ingested == 1
     assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 1
+
+
+def test_replies_included_in_a_thread_are_stored_under_it(channel, youtube):
+    threads(youtube, 1)
+    youtube.add_reply("Ugz0", "same question here", "UCother", "Other fan")
+    result = channel_poll(channel)
+    reply = Comment.objects.exclude(external_id="Ugz0").get()
+    assert (reply.parent_external_id, reply.text, reply.fan.external_id) == ("Ugz0", "same question here", "UCother")
+    assert (result.ingested, result.replies) == (2, 1)
+    assert youtube.calls[("GET", "comments")] == 0  # all included: no comments.list
+
+
+def test_a_thread_with_more_replies_than_included_is_read_with_comments_list(channel, youtube):
+    threads(youtube, 1)
+    for n in range(5):  # 2 are included in the thread; the fake lists 2 a page
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    youtube.add_reply("Ugz0", "thanks all!", CHANNEL_ID, "Mia")  # the creator's own reply
+    result = channel_poll(channel)
+    replies = Comment.objects.filter(parent_external_id="Ugz0").order_by("text")
+    assert [c.text for c in replies] == [f"reply {n}" for n in range(5)]
+    assert youtube.calls[("GET", "comments")] == 3  # 6 replies, 2 a page
+    assert (result.pages, result.complete) == (4, True)
+    # Every page is a unit of the project's day: 1 commentThreads + 3 comments.list.
+    assert QuotaLedger.objects.get(project="default", day=quota_day(timezone.now())).units_used == 4
+    assert youtube.units["default"] == 4
+
+
+def test_replies_cut_short_by_the_quota_are_read_again_by_the_next_poll(channel, youtube, settings):
+    threads(youtube, 1)
+    for n in range(5):
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    youtube.list_script = ["ok", "ok", "quota"]
+    result = channel_poll(channel)
+    assert not result.complete and "quota" in result.stopped
+    channel.refresh_from_db()
+    assert channel.poll_cursor == ""
+    QuotaLedger.objects.all().delete()  # the next Pacific day
+    assert channel_poll(channel).complete
+    assert Comment.objects.filter(parent_external_id="Ugz0").count() == 5
+
+
+def test_the_reply_listing_stops_at_the_polling_reserve(channel, youtube, settings):
+    settings.YOUTUBE_DAILY_QUOTA = 1_002
+    settings.YOUTUBE_REPLY_RESERVE = 1_000  # polling may spend 2 units
+    threads(youtube, 1)
+    for n in range(5):
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    result = channel_poll(channel)
+    assert result.stopped.startswith("quota spent until") and not result.complete
+    assert youtube.calls[("GET", "comments")] == 1
+    assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 2
 
 
 def test_the_periodic_task_polls_every_enabled_youtube_channel(channel, youtube, creator):

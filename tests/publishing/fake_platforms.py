@@ -227,6 +227,10 @@ class FakeGraph(FakePlatform):
         self.usage = 0.0
         self.usage_per_call = 0.0
         self.regain_minutes = 0  # what X-Business-Use-Case-Usage says when a page/BUC limit is hit
+        # What /debug_token says about access_token (Unix seconds; 0: never), and the app it belongs to.
+        self.app_id = "1234567890"
+        self.token_expires_at = 0
+        self.data_access_expires_at = 0
 
     def usage_headers(self, code: int | None = None) -> dict:
         """The headers Graph documents for usage: X-App-Usage for app/user limits,
@@ -242,6 +246,10 @@ class FakeGraph(FakePlatform):
 
     def handle(self, method, path, query, headers, body) -> Answer:
         parts = path.strip("/").split("/")
+        if len(parts) == 2 and parts[1] == "debug_token" and method == "GET":
+            with self.lock:
+                self.calls[(method, "debug_token")] += 1
+            return self._debug_token(query)
         if len(parts) != 3 or parts[2] not in ("replies", "comments"):
             return graph_error(100, "Unknown path components", status=400, kind="GraphMethodException")
         _, comment_id, edge = parts
@@ -286,6 +294,23 @@ class FakeGraph(FakePlatform):
         if answer.status == 200:
             answer.headers = {**(answer.headers or {}), **self.usage_headers()}
         return answer
+
+    def _debug_token(self, query: dict) -> Answer:
+        """`GET /debug_token?input_token=...&access_token=...`: the access token must be the app token
+        (`{app-id}|{app-secret}`) or a valid token of the same app; an invalid input token is answered
+        200 with `is_valid: false` and the reason in `data.error`."""
+        app_token = f"{self.app_id}|{self.app_secret}"
+        if query.get("access_token") not in (app_token, self.access_token):
+            return graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        if query.get("input_token") != self.access_token:
+            return Answer.json(200, {"data": {"app_id": self.app_id, "is_valid": False, "error": {
+                "code": 190, "message": "Error validating access token: Session has expired.", "subcode": 463}}})
+        return Answer.json(200, {"data": {
+            "app_id": self.app_id, "type": "PAGE", "application": "replyqueue", "is_valid": True,
+            "expires_at": self.token_expires_at, "data_access_expires_at": self.data_access_expires_at,
+            "issued_at": 1767225600, "profile_id": self.page_id, "scopes": ["instagram_manage_comments"],
+            "user_id": "10215241773831025",
+        }})
 
     def reset_usage(self) -> None:
         with self.lock:
@@ -370,6 +395,9 @@ class FakeYouTube(FakePlatform):
         self.units: Counter = Counter()  # project -> units spent today
         self.token_channels: dict[str, tuple[str, str]] = {}  # extra tokens -> (channel id, project)
         self.project = "default"  # the project of `access_token`
+        # commentThreads.list with part=replies includes only some of a thread's replies (Google:
+        # "may not contain all replies"); comments.list?parentId= lists them all, 1 unit a page.
+        self.inline_replies = 2
 
     def authorize(self, token: str, channel_id: str, project: str = "default") -> None:
         """Another channel connected with its own token, possibly through the same project."""
@@ -469,11 +497,18 @@ class FakeYouTube(FakePlatform):
                 "parentId": reply.parent_id,
                 "authorDisplayName": reply.author_name,
                 "authorChannelId": {"value": reply.author_id},
+                "videoId": "vid1",
                 "publishedAt": "2026-01-01T12:00:00Z",
             },
         }
 
     def _list_replies(self, query: dict) -> Answer:
+        if "snippet" not in (query.get("part") or "").split(",") and "id" not in (query.get("part") or "").split(","):
+            return google_error(400, "missingRequiredParameter", "No filter selected. Expected one of: part.",
+                                domain="global")
+        if bool(query.get("parentId")) == bool(query.get("id")):
+            return google_error(400, "incompatibleParameters", "Exactly one of id or parentId must be given.",
+                                domain="global")
         replies = self.replies_to(query.get("parentId", ""))
         start = int(query.get("pageToken") or 0)
         size = min(int(query.get("maxResults") or 20), self.page_size)
@@ -494,21 +529,23 @@ class FakeYouTube(FakePlatform):
         answer = {
             "kind": "youtube#commentThreadListResponse",
             "pageInfo": {"totalResults": len(page), "resultsPerPage": size},
-            "items": [self._thread_resource(thread) for thread in page],
+            "items": [self._thread_resource(thread, "replies" in (query.get("part") or "").split(","))
+                      for thread in page],
         }
         if start + size < len(threads):
             answer["nextPageToken"] = str(start + size)
         return Answer.json(200, answer)
 
-    def _thread_resource(self, thread: Thread) -> dict:
-        return {
+    def _thread_resource(self, thread: Thread, with_replies: bool = False) -> dict:
+        replies = self.replies_to(thread.id)
+        resource = {
             "kind": "youtube#commentThread",
             "id": thread.id,
             "snippet": {
                 "channelId": self.channel_id,
                 "videoId": thread.video_id,
                 "canReply": True,
-                "totalReplyCount": 0,
+                "totalReplyCount": len(replies),
                 "isPublic": True,
                 "topLevelComment": {
                     "kind": "youtube#comment",
@@ -526,6 +563,9 @@ class FakeYouTube(FakePlatform):
                 },
             },
         }
+        if with_replies and replies:
+            resource["replies"] = {"comments": [self._comment_resource(r) for r in replies[: self.inline_replies]]}
+        return resource
 
 
 # -- helpers ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.conf import settings
 
 from replyqueue.comments.models import Platform
 from replyqueue.integrations.meta.throttle import THROTTLED, deferral, note_usage, throttled_outcome
+from replyqueue.integrations.meta.tokens import token_invalid
 from replyqueue.publishing.connectors.base import Outcome, parse_retry_after, reply_target, same_text
 from replyqueue.publishing.connectors.platform import MAX_LOOKUP_PAGES, Account, account_for, call, json_body
 
@@ -56,6 +57,7 @@ def graph_error_outcome(response, channel) -> Outcome:
     if code in TEMPORARY:
         return Outcome.retry(f"Temporarily refused by Meta. {described}", TEMPORARY_MIN_SECONDS)
     if code in INVALID_TOKEN:
+        token_invalid(channel)  # every page now asks the owner to reconnect the channel
         return Outcome.permanent(f"The channel's access token is invalid or expired: reconnect it. {described}")
     if code == 100 and subcode == OBJECT_MISSING_SUBCODE:
         return Outcome.permanent(f"The comment was deleted (or is no longer visible to this account). {described}")

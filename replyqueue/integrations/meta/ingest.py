@@ -135,7 +135,10 @@ def instagram_item(field, value: dict, time) -> dict | None:
         "author": {"external_id": str(author.get("id") or "unknown"), "name": author.get("username") or ""},
         "post": {"external_id": str(media["id"])} if media.get("id") else None,
         "parent_external_id": str(value.get("parent_id") or ""),
-        "created_at": _timestamp(time),
+        # The comment's own time when the delivery carries it (`timestamp`, as on the IG Comment
+        # node: ISO 8601 like "2026-01-01T12:00:00+0000", or Unix seconds); Meta's documented
+        # `comments` value has none, so else the time Meta sent the notification (`entry.time`).
+        "created_at": _timestamp(value.get("timestamp")) or _timestamp(time),
     }
 
 
@@ -158,7 +161,17 @@ def facebook_item(field, value: dict, time) -> dict | None:
 
 
 def _timestamp(value) -> str | None:
-    if not isinstance(value, int | float) or value <= 0:
+    """Unix seconds (or milliseconds), a numeric string, or ISO 8601 with any offset, as UTC ISO 8601."""
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.isdigit():
+            return _timestamp(int(text))
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed.astimezone(UTC).isoformat() if parsed.tzinfo else parsed.replace(tzinfo=UTC).isoformat()
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         return None
     seconds = value / 1000 if value > 100_000_000_000 else value  # Meta sends seconds, some fields ms
     return datetime.fromtimestamp(seconds, UTC).isoformat()

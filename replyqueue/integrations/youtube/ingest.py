@@ -4,9 +4,14 @@
 first. The channel's `poll_cursor` remembers the newest thread already read, so paging stops as soon
 as it reaches known comments; it moves only once a poll has read everything new, so a poll cut short
 (quota, an error) is picked up again next time, and ingest de-duplicates what is read twice.
-Each page costs 1 quota unit of the project's day (publishing/quota.py); polling stops
-YOUTUBE_REPLY_RESERVE units short of the daily quota so replies keep theirs, and on `quotaExceeded`
-the project waits for the daily reset.
+Threads are read with `part=snippet,replies`, which includes some of each thread's replies; a
+thread whose `totalReplyCount` is larger than what was included has its replies listed with
+`comments.list?parentId=<thread id>` (paged, 100 a page). Replies are stored with the thread's
+top-level comment as their parent, so a reply to them goes into the same thread.
+Each page of either list costs 1 quota unit of the project's day (publishing/quota.py); polling
+stops YOUTUBE_REPLY_RESERVE units short of the daily quota so replies keep theirs, and on
+`quotaExceeded` the project waits for the daily reset. Replies added later to a thread older than
+the cursor are not read (the poll reads new threads, each with all its replies at that time).
 """
 
 import json
@@ -36,6 +41,7 @@ class PollResult:
     ingested: int = 0  # new comments stored
     pages: int = 0
     complete: bool = False  # read up to the cursor (or the end): the cursor moved
+    replies: int = 0  # replies read (new or already stored)
     stopped: str = ""  # why a poll ended early
 
 
@@ -99,7 +105,9 @@ def channel_poll(channel: Channel) -> PollResult:
         threads = [thread for thread in body["items"] if _position(thread)]
         newest = newest or (_position(threads[0]) if threads else None)
         fresh, reached_cursor = _unseen(threads, cursor)
-        result.ingested += _ingest(channel, fresh)
+        result.ingested += _ingest(channel, [thread_item(thread) for thread in fresh])
+        if not _ingest_replies(account, fresh, result):
+            break
         page_token = body.get("nextPageToken") or ""
         if reached_cursor or not page_token or (cursor is None and result.pages >= settings.YOUTUBE_FIRST_POLL_PAGES):
             result.complete = True
@@ -115,21 +123,28 @@ def channel_poll(channel: Channel) -> PollResult:
 def _fetch_page(account: Account, page_token: str, result: PollResult) -> dict | None:
     """One page of threads, or None (with result.stopped saying why)."""
     channel = account.channel
-    if until := quota_wait_until(channel, LIST_UNITS, POLL):
-        result.stopped = f"quota spent until {until.isoformat()}"
-        return None
     params = {
-        "part": "snippet",
+        "part": "snippet,replies",
         "allThreadsRelatedToChannelId": channel.external_id,
         "order": "time",
         "maxResults": str(PAGE_SIZE),
         "textFormat": "plainText",
     }
+    return _list(account, "commentThreads", params, page_token, result)
+
+
+def _list(account: Account, resource: str, params: dict, page_token: str, result: PollResult) -> dict | None:
+    """One page of a list call (1 unit, counted as polling), or None with result.stopped saying why."""
+    channel = account.channel
+    if until := quota_wait_until(channel, LIST_UNITS, POLL):
+        result.stopped = f"quota spent until {until.isoformat()}"
+        return None
+    params = dict(params)
     if page_token:
         params["pageToken"] = page_token
     if not account.credentials.get("access_token") and account.credentials.get("api_key"):
         params["key"] = account.credentials["api_key"]
-    response = authorized_call(account, "GET", api_url(account, "commentThreads"), LIST_UNITS, POLL, params=params)
+    response = authorized_call(account, "GET", api_url(account, resource), LIST_UNITS, POLL, params=params)
     if isinstance(response, Outcome):
         result.stopped = f"quota spent: {response.error}" if response.kind == "defer" else response.error
         return None
@@ -143,10 +158,37 @@ def _fetch_page(account: Account, page_token: str, result: PollResult) -> dict |
         return None
     body = json_body(response)
     if body is None or not isinstance(body.get("items"), list):
-        result.stopped = "malformed commentThreads answer"
+        result.stopped = f"malformed {resource} answer"
         return None
     result.pages += 1
     return body
+
+
+def _ingest_replies(account: Account, threads: list[dict], result: PollResult) -> bool:
+    """Store the replies of these threads: those included in the thread, and when the thread has
+    more (`totalReplyCount`), all of them through comments.list?parentId=. False when the poll
+    had to stop (quota, an error): the cursor then stays, and the next poll reads them again."""
+    for thread in threads:
+        snippet = thread.get("snippet") or {}
+        top_id = str(((snippet.get("topLevelComment") or {}).get("id")) or "")
+        included = [c for c in ((thread.get("replies") or {}).get("comments") or []) if isinstance(c, dict)]
+        total = snippet.get("totalReplyCount") or 0
+        replies = included
+        if isinstance(total, int) and total > len(included):
+            replies, page_token = [], ""
+            params = {"part": "snippet", "parentId": top_id, "maxResults": str(PAGE_SIZE), "textFormat": "plainText"}
+            while True:
+                body = _list(account, "comments", params, page_token, result)
+                if body is None:
+                    return False
+                replies += [c for c in body["items"] if isinstance(c, dict)]
+                page_token = body.get("nextPageToken") or ""
+                if not page_token:
+                    break
+        items = [reply_item(reply, top_id, snippet.get("videoId")) for reply in replies if reply.get("id")]
+        result.ingested += _ingest(account.channel, items)
+        result.replies += len(items)
+    return True
 
 
 def _position(thread) -> Position | None:
@@ -186,10 +228,27 @@ def thread_item(thread: dict) -> dict:
     }
 
 
-def _ingest(channel: Channel, threads: list[dict]) -> int:
+def reply_item(reply: dict, parent_id: str, video_id: str | None) -> dict:
+    """A reply (a comment resource) in a thread: its parent is the thread's top-level comment."""
+    comment = reply.get("snippet") or {}
+    video_id = comment.get("videoId") or video_id
+    return {
+        "platform": Platform.YOUTUBE,
+        "external_id": str(reply["id"]),
+        "text": comment.get("textOriginal") or comment.get("textDisplay") or "",
+        "author": {
+            "external_id": str((comment.get("authorChannelId") or {}).get("value") or "unknown"),
+            "name": comment.get("authorDisplayName") or "",
+        },
+        "post": {"external_id": video_id, "url": f"https://www.youtube.com/watch?v={video_id}"} if video_id else None,
+        "parent_external_id": str(comment.get("parentId") or parent_id),
+        "created_at": comment.get("publishedAt"),
+    }
+
+
+def _ingest(channel: Channel, candidates: list[dict]) -> int:
     items = []
-    for thread in threads:
-        item = thread_item(thread)
+    for item in candidates:
         if item["author"]["external_id"] == channel.external_id:
             continue  # the creator's own comment
         serializer = CommentIn(data=item)

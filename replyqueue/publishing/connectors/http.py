@@ -5,23 +5,27 @@ Celery's prefork pool forks workers, so the client is made lazily in each proces
 """
 
 import os
+import threading
 
 import httpx
 
 _client: httpx.Client | None = None
 _pid: int | None = None
+_client_lock = threading.Lock()
 
 
 def http_client() -> httpx.Client:
     global _client, _pid
-    if _client is None or _pid != os.getpid():
-        _client = httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
-        _pid = os.getpid()
-    return _client
+    with _client_lock:
+        if _client is None or _pid != os.getpid():
+            _client = httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
+            _pid = os.getpid()
+        return _client
 
 
 _pinned: dict[str, httpx.Client] = {}
 _pinned_pid: int | None = None
+_pinned_lock = threading.Lock()  # a batch sends from several threads at once
 MAX_PINNED_CLIENTS = 64
 
 
@@ -31,13 +35,16 @@ def pinned_client(host: str) -> httpx.Client:
     SNI, its certificate) is never reused for another name on the same address. Never follows
     redirects: a redirect could lead anywhere, past the address check."""
     global _pinned_pid
-    if _pinned_pid != os.getpid():
-        _pinned.clear()
-        _pinned_pid = os.getpid()
-    client = _pinned.pop(host, None)
-    if client is None:
-        client = httpx.Client(follow_redirects=False, limits=httpx.Limits(max_connections=50, max_keepalive_connections=10))
-        while len(_pinned) >= MAX_PINNED_CLIENTS:
-            _pinned.pop(next(iter(_pinned))).close()
-    _pinned[host] = client  # most recently used last
-    return client
+    with _pinned_lock:
+        if _pinned_pid != os.getpid():
+            _pinned.clear()
+            _pinned_pid = os.getpid()
+        client = _pinned.pop(host, None)
+        if client is None:
+            client = httpx.Client(
+                follow_redirects=False, limits=httpx.Limits(max_connections=50, max_keepalive_connections=10)
+            )
+            while len(_pinned) >= MAX_PINNED_CLIENTS:
+                _pinned.pop(next(iter(_pinned))).close()
+        _pinned[host] = client  # most recently used last
+        return client

@@ -1,0 +1,164 @@
+"""A publish task claims a small batch of due publications (same connector and channel) and sends
+them at once, each claimed before its request and recorded after it, as when sent one by one."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from replyqueue.publishing.claiming import publications_claim
+from replyqueue.publishing.models import ChannelSend, Publication
+from replyqueue.publishing.sending import publications_send
+from tests.conftest import webhook_receiver_for
+from tests.publishing.fake_platforms import approve
+from tests.publishing.test_rate_limit import CHANNEL_ID, burst, channel, due_burst, require_postgresql, youtube  # noqa: F401
+
+
+@pytest.fixture
+def receiver(creator, camera_faq):
+    with webhook_receiver_for(creator, undo_delay_seconds=30) as state:
+        yield state
+
+
+def due_webhooks(creator, owner, count: int, prefix: str = "c") -> list[int]:
+    ids = [approve(creator, owner, f"{prefix}{n}").id for n in range(count)]  # inside the undo window
+    past = timezone.now() - timedelta(seconds=1)
+    Publication.objects.filter(id__in=ids).update(due_at=past, next_attempt_at=past)
+    return ids
+
+
+def test_a_claim_takes_its_own_publication_first_and_a_batch_of_the_same_connector(creator, owner, receiver):
+    ids = due_webhooks(creator, owner, 6)
+    batch = publications_claim([ids[3]], size=4)
+    assert [p.id for p in batch][0] == ids[3]
+    assert len(batch) == 4
+    assert all(p.status == "sending" and p.attempts == 1 for p in batch)
+    assert batch[0].creator.slug == creator.slug and batch[0].comment.external_id  # loaded with the claim
+    rows = dict(Publication.objects.filter(id__in=ids).values_list("id", "status"))
+    assert sorted(rows.values()) == ["queued", "queued", "sending", "sending", "sending", "sending"]
+    assert publications_claim([ids[3]], size=4) == []  # taken: its own wake-up finds nothing
+
+
+def test_a_publication_not_due_claims_nothing_and_takes_no_others(creator, owner, receiver):
+    ids = due_webhooks(creator, owner, 3)
+    Publication.objects.filter(id=ids[0]).update(due_at=timezone.now() + timedelta(minutes=5))
+    assert publications_claim([ids[0]], size=8) == []
+    assert Publication.objects.filter(status="sending").count() == 0
+
+
+def test_a_batch_never_takes_more_than_the_channel_rate_limit_leaves(creator, owner, channel, youtube):  # noqa: F811
+    ids = due_burst(creator, owner, 6)  # the channel allows 3 a minute
+    ChannelSend.objects.create(channel=channel)
+    batch = publications_claim([ids[0]], size=8)
+    assert len(batch) == 2
+    assert ChannelSend.objects.count() == 3
+    assert publications_claim([ids[5]], size=8) == []  # the window is full: pushed back, not claimed
+    assert Publication.objects.get(id=ids[5]).next_attempt_at > timezone.now() + timedelta(seconds=30)
+
+
+def test_a_batch_stays_on_one_channel(creator, owner, channel, youtube, settings):  # noqa: F811
+    channel.rate_limit_per_minute = 0
+    channel.save()
+    ids = due_burst(creator, owner, 4)
+    other = type(channel).objects.create(
+        creator=creator, platform="youtube", connector="youtube", base_url=youtube.url, external_id="UCother"
+    )
+    Publication.objects.filter(id__in=ids[2:]).update(channel=other)
+    assert {p.id for p in publications_claim([ids[0]], size=8)} == set(ids[:2])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_is_sent_concurrently_and_each_reply_recorded_once(creator, owner, camera_faq):
+    with webhook_receiver_for(creator, undo_delay_seconds=30, latency=0.3) as receiver:
+        ids = due_webhooks(creator, owner, 6)
+        started = time.monotonic()
+        assert publications_send(publication_ids=ids, batch_size=8) == 6
+        elapsed = time.monotonic() - started
+    assert elapsed < 6 * 0.3  # one at a time would take 1.8 s
+    assert Publication.objects.filter(id__in=ids, status="sent", attempts=1).count() == 6
+    assert receiver.unique_deliveries == 6 and sum(receiver.deliveries.values()) == 6
+    connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_failures_in_a_batch_are_recorded_one_by_one(creator, owner, camera_faq):
+    with webhook_receiver_for(creator, undo_delay_seconds=30, latency=0.05) as receiver:
+        ids = due_webhooks(creator, owner, 4)
+        receiver.script = ["500", "ok", "429", "ok"]
+        publications_send(publication_ids=ids, batch_size=4)
+    statuses = sorted(Publication.objects.filter(id__in=ids).values_list("status", flat=True))
+    assert statuses == ["failed", "failed", "sent", "sent"]
+    assert receiver.unique_deliveries == 2
+    connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_claiming_at_once_take_different_publications(creator, owner, camera_faq):
+    require_postgresql()
+    with webhook_receiver_for(creator, undo_delay_seconds=30):
+        ids = due_webhooks(creator, owner, 24)
+        start = threading.Barrier(4)
+        claimed: list[list[int]] = []
+
+        def worker(first: int) -> None:
+            try:
+                start.wait()
+                claimed.append([p.id for p in publications_claim([first], size=8)])
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=worker, args=(ids[n],)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    taken = [publication_id for batch in claimed for publication_id in batch]
+    assert len(taken) == len(set(taken))
+    assert Publication.objects.filter(status="sending", attempts=1).count() == len(taken)
+    assert len(taken) >= 8
+
+
+def test_waking_publications_takes_one_task_per_batch(creator, owner, receiver, monkeypatch, settings):
+    from replyqueue.publishing import tasks
+
+    settings.PUBLISH_BATCH_SIZE = 4
+    woken: list = []
+    monkeypatch.setattr(tasks.publish_batch, "delay", lambda ids: woken.append(ids))
+    monkeypatch.setattr(tasks.publish, "delay", lambda publication_id: woken.append(publication_id))
+    ids = due_webhooks(creator, owner, 9)
+    tasks.enqueue_publish(ids)
+    assert woken == [ids[0:4], ids[4:8], ids[8]]
+    assert Publication.objects.filter(id__in=ids, enqueued_at__isnull=False).count() == 9
+
+
+def test_a_batch_wake_up_sends_what_is_due_and_leaves_the_rest(creator, owner, receiver):
+    ids = due_webhooks(creator, owner, 4)
+    Publication.objects.filter(id=ids[1]).update(due_at=timezone.now() + timedelta(minutes=5))
+    publications_send(publication_ids=ids, batch_size=4)  # in the test's transaction: one after another
+    statuses = dict(Publication.objects.filter(id__in=ids).values_list("id", "status"))
+    assert [statuses[i] for i in ids] == ["sent", "queued", "sent", "sent"]
+    assert receiver.unique_deliveries == 3
+
+
+def test_a_batch_through_a_rate_limited_channel_sends_its_room_and_pushes_back_the_rest(
+    creator, owner, channel, youtube,  # noqa: F811
+):
+    ids = due_burst(creator, owner, 5)  # the channel allows 3 a minute
+    assert publications_send(publication_ids=ids, batch_size=8) == 3
+    assert len(youtube.replies) == 3
+    waiting = Publication.objects.filter(id__in=ids, status="queued", attempts=0)
+    assert waiting.count() == 2
+    assert all(p.next_attempt_at > timezone.now() + timedelta(seconds=50) for p in waiting)
+
+
+def test_threads_of_a_batch_share_one_pinned_client_per_host():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from replyqueue.publishing.connectors.http import pinned_client
+
+    with ThreadPoolExecutor(16) as pool:
+        clients = list(pool.map(lambda _: pinned_client("hooks.example.com"), range(64)))
+    assert len({id(client) for client in clients}) == 1
