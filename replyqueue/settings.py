@@ -1,5 +1,6 @@
 """replyqueue settings: one module, every value from the environment with a safe default."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -240,7 +241,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
     }
-CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Parallel test processes (pytest-xdist) each start their own workers against their own test
+# database: each gets its own queue, or one's worker would take the other's tasks.
+_TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER")
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", f"celery-{_TEST_PROCESS}" if _TEST_PROCESS else "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
