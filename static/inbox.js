@@ -1,16 +1,29 @@
 // The inbox keyboard: j/k move, a approve, e edit (ctrl+enter approves), r reject, g regenerate,
 // u undo, x select, shift+a approve selected, / search, ? help. Everything also has a button.
+//
+// The card in view is remembered by its id, not by its element: htmx replaces a card's element
+// when it answers (a warning to confirm, an error, the decided card), and the next key must still
+// act on that card, never on whatever happens to be first in the list.
 (function () {
+  var focusedId = null;  // the id of the card the keys act on; null until the reviewer picks one
+  var lastDecidedId = null;
+
   function cards() { return Array.from(document.querySelectorAll("#tab-body .card")); }
-  function current() {
-    return document.querySelector("#tab-body .card.focused") || cards()[0];
+  function byId(id) {
+    var element = id && document.getElementById(id);
+    return element && element.closest("#tab-body") ? element : null;
   }
+  // The card the keys act on: the one the reviewer moved to, else the first card (the one in view).
+  function current() { return byId(focusedId) || cards()[0]; }
   function focusCard(card) {
     cards().forEach(function (c) { c.classList.remove("focused"); });
+    focusedId = card ? card.id : null;
     if (card) { card.classList.add("focused"); card.focus({ preventScroll: false }); }
   }
   function move(step) {
-    var list = cards(), index = list.indexOf(current());
+    var list = cards(), chosen = byId(focusedId);
+    if (!chosen) { focusCard(list[0]); return; }  // the first j (or k) picks the card in view
+    var index = list.indexOf(chosen);
     focusCard(list[Math.min(Math.max(index + step, 0), list.length - 1)]);
   }
   function click(card, selector) {
@@ -51,6 +64,8 @@
     }
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var focused = current();
+    // Acting on the card in view picks it: the next j moves on from there.
+    if (focused && !byId(focusedId) && /^[aeurgx]$/.test(event.key)) { focusCard(focused); }
     var actions = {
       j: function () { move(1); },
       k: function () { move(-1); },
@@ -59,7 +74,7 @@
       e: function () { focusField(focused, "textarea"); },
       r: function () { focusField(focused, "input[name=reason]"); },
       g: function () { focusField(focused, "input[name=instruction]"); },
-      u: function () { click(focused, "[data-action=undo]"); },
+      u: function () { click(byId(lastDecidedId) || focused, "[data-action=undo]"); },
       x: function () {
         var box = focused && focused.querySelector(".select-draft");
         if (box) { box.checked = !box.checked; updateSelected(); }
@@ -81,9 +96,10 @@
       area.focus();
     }
     var card = event.target.closest("#tab-body .card");
-    if (card && !card.classList.contains("focused")) {
+    if (card && card.id !== focusedId) {
       cards().forEach(function (c) { c.classList.remove("focused"); });
       card.classList.add("focused");
+      focusedId = card.id;
     }
   });
 
@@ -91,9 +107,19 @@
   document.body.addEventListener("inbox:decided", function (event) {
     var detail = event.detail || {};
     var done = document.getElementById(detail.draft ? "draft-" + detail.draft : "comment-" + detail.comment);
+    if (done) { lastDecidedId = done.id; }
     var list = cards(), index = list.indexOf(done);
     var next = list.slice(index + 1).find(function (c) { return !c.classList.contains("decided"); });
     focusCard(next || done);
+  });
+  // A card htmx swapped in (a warning to confirm, an error, a fresh draft) keeps the focus if
+  // its card had it: same id, new element.
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    var card = byId(focusedId);
+    if (card && !card.classList.contains("focused")) {
+      card.classList.add("focused");
+      if (!card.contains(document.activeElement) || document.activeElement === document.body) { card.focus({ preventScroll: true }); }
+    }
   });
   // Saving a view saves the filters in the address bar now (htmx may have changed them since
   // the page was rendered), without evaluating code from an attribute (the CSP forbids eval).

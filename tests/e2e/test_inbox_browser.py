@@ -163,3 +163,49 @@ def test_the_inbox_runs_under_its_content_security_policy(live_server, new_page,
     page.locator(".saved-views a", has_text="YouTube only").wait_for()
     assert "platform=youtube" in SavedView.objects.get(name="YouTube only").query
     assert violations == []
+
+
+@pytest.fixture
+def three_drafts_one_stale(transactional_db, creator, camera_faq):
+    """Three drafts, newest first on the page; the middle one's fan wrote again since."""
+    creator.undo_delay_seconds = 30
+    creator.save()
+    oldest = drafted(creator, "t1")
+    stale = drafted(creator, "t2", "which camera is it?")
+    newest = drafted(creator, "t3", "what camera is that?")
+    ingest(creator, "t2-again", "hello? anyone?", author={"external_id": "fan-t2", "name": "Sam Carter"})
+    return newest, stale, oldest
+
+
+def test_the_first_j_selects_the_first_card(live_server, new_page, owner, two_drafts):
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    newest = two_drafts[1]
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.id") == f"draft-{newest.id}"
+    page.keyboard.press("a")
+    page.locator(f"#draft-{newest.id}.decided").wait_for()
+    assert Draft.objects.get(id=newest.id).status == "approved"
+    assert Draft.objects.get(id=two_drafts[0].id).status == "pending"
+
+
+def test_one_keystroke_per_decision_and_the_action_follows_a_swapped_card(
+    live_server, new_page, owner, three_drafts_one_stale
+):
+    newest, stale, oldest = three_drafts_one_stale
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("a")  # the card in view: the newest
+    page.locator(f"#draft-{newest.id}.decided").wait_for()
+    assert page.evaluate("document.activeElement.id") == f"draft-{stale.id}"
+    page.keyboard.press("a")  # the fan wrote again: the card asks to confirm and keeps the focus
+    page.locator(f"#draft-{stale.id} .warning").wait_for()
+    page.locator(f"#draft-{stale.id} input[name=confirm]").wait_for(state="attached")
+    assert page.evaluate("document.activeElement.id") == f"draft-{stale.id}"
+    page.keyboard.press("a")  # approve anyway: this card, not the one at the top of the list
+    page.locator(f"#draft-{stale.id}.decided").wait_for()
+    assert page.evaluate("document.activeElement.id") == f"draft-{oldest.id}"
+    page.keyboard.press("a")
+    page.locator(f"#draft-{oldest.id}.decided").wait_for()
+    assert {d.id: d.status for d in Draft.objects.all()} == {newest.id: "approved", stale.id: "approved", oldest.id: "approved"}
+    assert Publication.objects.count() == 3
