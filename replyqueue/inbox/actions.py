@@ -79,6 +79,16 @@ class Conflict(DecisionError):
         self.draft = draft
 
 
+class NeedsConfirmation(DecisionError):
+    """The approval is allowed but needs an explicit confirmation (the fan wrote again)."""
+
+    status_code = 409
+
+    def __init__(self, message: str, draft: Draft):
+        super().__init__(message)
+        self.draft = draft
+
+
 def _refuse(reason: str | None) -> None:
     if reason:
         raise NotAllowed(reason)
@@ -129,13 +139,17 @@ def _record(
 
 @transaction.atomic
 def draft_approve(
-    *, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None, send_at: datetime | None = None
+    *, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None, send_at: datetime | None = None,
+    confirm: bool = False,
 ) -> Publication | None:
     """Approve (optionally with an edited text). Writes the Publication in the same transaction;
-    `send_at` schedules it (never before the undo window ends)."""
+    `send_at` schedules it (never before the undo window ends). A draft whose fan wrote again
+    since needs `confirm` (NeedsConfirmation otherwise)."""
     _refuse(policy.approve_refusal(actor.role, draft))
     if version is not None and version != draft.version:
         raise _conflict(draft)
+    if not confirm and draft.status == DraftStatus.PENDING and (warning := policy.stale_thread_warning(draft)):
+        raise NeedsConfirmation(warning, draft)
     new_text = _clean_text(text if text is not None else draft.text)
     edited = new_text != _normalised(draft.text)
     now = timezone.now()
@@ -212,14 +226,20 @@ def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) 
     )
     result = BulkResult(approved=[], skipped={})
     found = set()
+    drafts = list(drafts)
+    stale = policy.stale_threads([d for d in drafts if d.status == DraftStatus.PENDING])
     with transaction.atomic():  # one commit for the batch; each approval is its own savepoint
         for draft in drafts:
             found.add(draft.id)
             if draft.status != DraftStatus.PENDING:
                 result.skipped[draft.id] = _("already %(status)s") % {"status": DraftStatus(draft.status).label}
                 continue
+            if draft.id in stale:  # the same check as a single approval; bulk never confirms for you
+                result.skipped[draft.id] = _("the fan wrote again since: approve it on its own")
+                continue
             try:
-                draft_approve(draft=draft, actor=actor, version=draft.version)
+                # confirm: the stale-thread check ran for the whole batch just above.
+                draft_approve(draft=draft, actor=actor, version=draft.version, confirm=True)
             except DecisionError as error:
                 result.skipped[draft.id] = str(error)
                 continue

@@ -21,6 +21,7 @@ from replyqueue.inbox.actions import (
     Actor,
     Conflict,
     DecisionError,
+    NeedsConfirmation,
     brief_request,
     comment_answer,
     comment_assign,
@@ -165,6 +166,9 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
     try:
         draft = decide(draft, Actor.for_member(membership))
+    except NeedsConfirmation:
+        warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
+        return _draft_card(request, draft, warning=warning)
     except Conflict as conflict:
         return _draft_card(request, conflict.draft, error=str(conflict), status=200 if request.htmx else 409)
     except DecisionError as error:
@@ -178,10 +182,6 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
-    if draft.comment_id and draft.status == DraftStatus.PENDING and not request.POST.get("confirm") and _fan_wrote_again(draft):
-        warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
-        return _draft_card(request, draft, warning=warning)
-
     send_at, error = _send_at(request.POST.get("send_at", ""))
     if error:
         return _draft_card(request, draft, error=error)
@@ -189,7 +189,7 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     def decide(draft: Draft, actor: Actor) -> Draft:
         draft_approve(
             draft=draft, actor=actor, text=request.POST.get("text"), version=_optional_int(request.POST.get("version")),
-            send_at=send_at,
+            send_at=send_at, confirm=bool(request.POST.get("confirm")),
         )
         return draft
 
@@ -207,13 +207,6 @@ def _send_at(value: str):
         when = timezone.make_aware(when, UTC)
     error = send_at_error(when)
     return when, (_("Choose a send time in the future, within 30 days.") if error else "")
-
-
-def _fan_wrote_again(draft: Draft) -> bool:
-    comment = draft.comment
-    return Comment.objects.filter(
-        creator_id=draft.creator_id, fan_id=comment.fan_id, post_id=comment.post_id, received_at__gt=comment.received_at
-    ).exists()
 
 
 @login_required
@@ -350,6 +343,13 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
         query.tab, query.after = "review", ""
         page = inbox_page(membership.creator_id, query, request.user.id, size=MAX_BULK, role=membership.role, decorate=False)
         ids = [draft.id for draft in page.rows]
+        upto = _optional_int(request.POST.get("upto"))
+        if not request.POST.get("confirm") or upto is None:
+            # First the count, then a second request that says yes: drafts that arrive in
+            # between (higher ids) are not part of what was confirmed.
+            context = {"count": len(ids), "capped": bool(page.next_cursor), "upto": max(ids, default=0), "limit": MAX_BULK}
+            return render(request, "inbox/_bulk_confirm.html", context)
+        ids = [draft_id for draft_id in ids if draft_id <= upto]
     else:
         ids = [int(i) for i in request.POST.getlist("draft") if i.isdigit()][:MAX_BULK]
     result = drafts_bulk_approve(creator_id=membership.creator_id, actor=Actor.for_member(membership), draft_ids=ids)
