@@ -13,16 +13,26 @@
     var element = id && document.getElementById(id);
     return element && element.closest("#tab-body") ? element : null;
   }
-  // The card the keys act on: the one the reviewer moved to, else the first card (the one in view).
-  function current() { return byId(focusedId) || cards()[0]; }
-  function focusCard(card) {
-    cards().forEach(function (c) { c.classList.remove("focused"); });
+  // The card the keys act on: the one the reviewer moved to, else the card in view (the open card
+  // of the triage layout, the first card elsewhere).
+  function current() { return byId(focusedId) || document.querySelector("#tab-body .card.open") || cards()[0]; }
+  // Mark a card as the one in view: it opens (triage layout) and its line in the list lights up.
+  function select(card) {
+    cards().forEach(function (c) { if (c !== card) { c.classList.remove("focused", "open"); } });
+    document.querySelectorAll("#queue-lines .line.current").forEach(function (l) { l.classList.remove("current"); });
     focusedId = card ? card.id : null;
-    if (card) { card.classList.add("focused"); card.focus({ preventScroll: false }); }
+    if (!card) { return; }
+    card.classList.add("focused", "open");
+    var line = document.getElementById("line-" + (card.dataset.draft || ""));
+    if (line) { line.classList.add("current"); if (line.scrollIntoView) { line.scrollIntoView({ block: "nearest" }); } }
+  }
+  function focusCard(card) {
+    select(card);
+    if (card) { card.focus({ preventScroll: false }); }
   }
   function move(step) {
     var list = cards(), chosen = byId(focusedId);
-    if (!chosen) { focusCard(list[0]); return; }  // the first j (or k) picks the card in view
+    if (!chosen) { focusCard(current()); return; }  // the first j (or k) picks the card in view
     var index = list.indexOf(chosen);
     focusCard(list[Math.min(Math.max(index + step, 0), list.length - 1)]);
   }
@@ -95,19 +105,25 @@
       area.value = alternative.dataset.text;
       area.focus();
     }
-    var card = event.target.closest("#tab-body .card");
-    if (card && card.id !== focusedId) {
-      cards().forEach(function (c) { c.classList.remove("focused"); });
-      card.classList.add("focused");
-      focusedId = card.id;
+    // A line of the triage list opens its card here (the href opens it without JS).
+    var line = event.target.closest("#queue-lines a[data-open]");
+    if (line && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+      var target = byId(line.dataset.open);
+      if (target) { event.preventDefault(); focusCard(target); return; }
     }
+    var card = event.target.closest("#tab-body .card");
+    if (card && card.id !== focusedId) { select(card); }
   });
 
   // After a decision, the next undecided card takes the focus.
   document.body.addEventListener("inbox:decided", function (event) {
     var detail = event.detail || {};
     var done = document.getElementById(detail.draft ? "draft-" + detail.draft : "comment-" + detail.comment);
-    if (done) { lastDecidedId = done.id; }
+    if (done) {
+      lastDecidedId = done.id;
+      var doneLine = document.getElementById("line-" + (detail.draft || ""));
+      if (doneLine) { doneLine.classList.add("decided"); }
+    }
     var list = cards(), index = list.indexOf(done);
     var next = list.slice(index + 1).find(function (c) { return !c.classList.contains("decided"); });
     focusCard(next || done);
@@ -115,9 +131,23 @@
   // A card htmx swapped in (a warning to confirm, an error, a fresh draft) keeps the focus if
   // its card had it: same id, new element.
   document.body.addEventListener("htmx:afterSettle", function (event) {
+    // The card just decided stays in view, small, above the next one (its undo button).
+    var decided = byId(lastDecidedId);
+    if (decided && !decided.classList.contains("decided")) {  // undone: it is pending again, open it
+      lastDecidedId = null;
+      var undoneLine = document.getElementById("line-" + (decided.dataset.draft || ""));
+      if (undoneLine) { undoneLine.classList.remove("decided"); }
+      decided.classList.remove("last-decided");
+      focusCard(decided);
+      return;
+    }
+    if (decided && !decided.classList.contains("last-decided")) {
+      document.querySelectorAll("#tab-body .card.last-decided").forEach(function (c) { c.classList.remove("last-decided"); });
+      if (decided !== byId(focusedId)) { decided.classList.add("last-decided"); }
+    }
     var card = byId(focusedId);
     if (card && !card.classList.contains("focused")) {
-      card.classList.add("focused");
+      card.classList.add("focused", "open");
       if (!card.contains(document.activeElement) || document.activeElement === document.body) { card.focus({ preventScroll: true }); }
     }
   });

@@ -125,14 +125,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "members": Membership.objects.filter(creator_id=membership.creator_id).exclude(role=Role.VIEWER).select_related("user"),
         "next_url": "?" + urlencode(query.params(after=page.next_cursor)) if page.next_cursor else "",
         "newest_id": max((row.id for row in page.rows), default=0) if query.tab == "review" else 0,
+        # The triage layout's open card: the one the address names (a plain link, no JS needed), else the first.
+        "open_id": _open_id(request, page.rows) if query.tab == "review" else None,
+        "open_base": "?" + urlencode(query.params()) + "&",
     }
     if query.tab in ("failed", "scheduled"):
         context["youtube_quota"] = youtube_quota_left(membership.creator_id)
     if request.htmx and request.GET.get("more"):
-        return render(request, "inbox/_rows.html", context)
+        context["open_id"] = None  # the open card is already on the page
+        template = "inbox/_more_review.html" if query.tab == "review" else "inbox/_rows.html"
+        return render(request, template, context)
     if request.htmx and request.htmx.target == "tab-body":
         return render(request, "inbox/_tab_body.html", context)
     return render(request, "inbox/index.html", context)
+
+
+def _open_id(request: HttpRequest, rows: list) -> int | None:
+    wanted = _optional_int(request.GET.get("open"))
+    ids = [row.id for row in rows]
+    return wanted if wanted in ids else (ids[0] if ids else None)
 
 
 @login_required
