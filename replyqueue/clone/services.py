@@ -3,7 +3,7 @@ knowledge, and learn from what people decided. The clone knows nothing of drafts
 the inbox stores what it proposes and tells it what people did."""
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
@@ -101,6 +101,33 @@ def propose_alternatives(context: DraftContext, count: int) -> list[Proposal]:
 
 def drafter_name() -> str:
     return get_drafter().name
+
+
+@dataclass(frozen=True)
+class DrafterAbilities:
+    """What the configured drafter can do when a reviewer asks for a redraft, so the inbox
+    shows only controls that work (or says why not)."""
+
+    name: str
+    follows_any_instruction: bool
+    varies_without_instruction: bool
+    instruction_help: str
+
+
+def drafter_abilities() -> DrafterAbilities:
+    drafter = get_drafter()
+    return DrafterAbilities(
+        name=drafter.name,
+        follows_any_instruction=getattr(drafter, "follows_any_instruction", True),
+        varies_without_instruction=getattr(drafter, "varies_without_instruction", True),
+        instruction_help=getattr(drafter, "instruction_help", ""),
+    )
+
+
+def instruction_not_followed(instruction: str) -> list[str]:
+    """The parts of a redraft instruction the configured drafter cannot follow."""
+    drafter = get_drafter()
+    return drafter.instruction_not_followed(instruction) if hasattr(drafter, "instruction_not_followed") else []
 
 
 def grounding_for(source_ids: list[int], persona: Persona, fan_name: str) -> list[str]:

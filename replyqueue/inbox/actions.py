@@ -19,6 +19,8 @@ from accounts.models import ApiToken, Creator, Membership, Role, User
 from replyqueue.clone.models import ContentBrief, TriageFeedbackSource
 from replyqueue.clone.services import (
     MAX_ALTERNATIVES,
+    drafter_abilities,
+    instruction_not_followed,
     knowledge_forget,
     knowledge_from_creator_answer,
     knowledge_learn_from_reply,
@@ -258,6 +260,21 @@ def _request_redraft(comment: Comment, actor: Actor, kind: str, instruction: str
     return request
 
 
+def _refuse_what_the_drafter_cannot_do(instruction: str, alternatives: int) -> None:
+    """Say so up front rather than hand back a draft that ignored what was asked."""
+    abilities = drafter_abilities()
+    if not instruction and alternatives <= 1 and not abilities.varies_without_instruction:
+        raise DecisionError(
+            _("The offline drafter would write the same draft again. Give an instruction (%(help)s) or ask for alternatives.")
+            % {"help": abilities.instruction_help}
+        )
+    if instruction and (unfollowed := instruction_not_followed(instruction)):
+        raise DecisionError(
+            _("The offline drafter cannot follow “%(parts)s”: it can only make a draft %(help)s. Edit the text yourself instead.")
+            % {"parts": "”, “".join(unfollowed), "help": abilities.instruction_help}
+        )
+
+
 @transaction.atomic
 def draft_regenerate(*, draft: Draft, actor: Actor, instruction: str = "", alternatives: int = 1) -> DraftRequest:
     """Ask the clone for a new draft of this comment (with an instruction) or for alternatives."""
@@ -266,6 +283,7 @@ def draft_regenerate(*, draft: Draft, actor: Actor, instruction: str = "", alter
     _refuse(policy.act_refusal(actor.role, draft.comment))
     if draft.status != DraftStatus.PENDING:
         raise _conflict(draft)
+    _refuse_what_the_drafter_cannot_do(instruction.strip(), alternatives)
     kind = DraftRequestKind.ALTERNATIVES if alternatives > 1 else DraftRequestKind.REGENERATE
     action = DecisionAction.ALTERNATIVES if alternatives > 1 else DecisionAction.REGENERATE
     _record(actor, action, creator_id=draft.creator_id, draft=draft, before=draft.text, reason=instruction)

@@ -229,7 +229,7 @@ def draft_request_run(*, request_id: int) -> str | None:
             reason = gettext("Asked to draft again, but nothing the creator has said answers this comment.")
         Comment.objects.filter(id=comment.id).update(status=status, reason=reason)
         DraftRequest.objects.filter(id=request.id).update(
-            status=DraftRequestStatus.DONE, outcome=status, finished_at=timezone.now(), error=""
+            status=DraftRequestStatus.DONE, outcome=status, finished_at=timezone.now(), error="", found=len(proposals)
         )
     return status
 

@@ -135,6 +135,7 @@ class DraftRequest(models.Model):
     kind = models.CharField(max_length=20, choices=DraftRequestKind.choices)
     instruction = models.CharField(max_length=200, blank=True)
     count = models.PositiveSmallIntegerField(default=1)
+    found = models.PositiveSmallIntegerField(default=0, help_text="How many drafts the clone found (alternatives may be fewer than asked).")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     status = models.CharField(max_length=10, choices=DraftRequestStatus.choices, default=DraftRequestStatus.PENDING)
     error = models.TextField(blank=True)

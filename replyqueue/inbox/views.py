@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
@@ -34,7 +35,7 @@ from replyqueue.inbox.actions import (
     drafts_bulk_approve,
     publication_retry_by_hand,
 )
-from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestStatus, DraftStatus, SavedView
+from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestKind, DraftRequestStatus, DraftStatus, SavedView
 from replyqueue.inbox.selectors import (
     SORTS,
     TABS,
@@ -85,14 +86,16 @@ def _optional_int(value: str | None) -> int | None:
         return None
 
 
-def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning: str = "", status: int = 200) -> HttpResponse:
+def _draft_card(
+    request: HttpRequest, draft: Draft, *, error: str = "", warning: str = "", notice: str = "", status: int = 200
+) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox")
     pending = draft.status == DraftStatus.PENDING
     template = "inbox/_draft_card.html" if pending else "inbox/_decided_card.html"
     approved = draft.status == DraftStatus.APPROVED and draft.comment_id
     publication = draft.publications.exclude(status=PublicationStatus.CANCELLED).first() if approved else None
-    context = {"draft": draft, "error": error, "warning": warning, "publication": publication}
+    context = {"draft": draft, "error": error, "warning": warning, "notice": notice, "publication": publication}
     response = render(request, template, context, status=status)
     if not pending:
         response = trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
@@ -272,9 +275,22 @@ def _comment_card(request: HttpRequest, comment: Comment, work: DraftRequest | N
     draft = comment.drafts.filter(status=DraftStatus.PENDING, rank=0).order_by("-generation").first()
     if draft is not None and not working:
         draft = Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id)
-        return _draft_card(request, draft, error=error)
+        return _draft_card(request, draft, error=error, notice=_alternatives_notice(work))
     context = {"comment": comment, "working": working, "work": work, "error": error}
     return render(request, "inbox/_comment_card.html", context)
+
+
+def _alternatives_notice(work: DraftRequest | None) -> str:
+    """Fewer alternatives than asked: say how many the creator's knowledge gave."""
+    if work is None or work.kind != DraftRequestKind.ALTERNATIVES or work.status != DraftRequestStatus.DONE:
+        return ""
+    if work.found >= work.count:
+        return ""
+    return ngettext(
+        "You asked for %(asked)s drafts: the creator's knowledge gave only %(found)s different answer.",
+        "You asked for %(asked)s drafts: the creator's knowledge gave only %(found)s different answers.",
+        work.found,
+    ) % {"asked": work.count, "found": work.found}
 
 
 @login_required

@@ -8,7 +8,7 @@ from replyqueue.clone.models import KnowledgeItem, TriageFeedback
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, NeedsConfirmation, draft_approve, drafts_bulk_approve
 from replyqueue.inbox.drafting import comment_process
-from replyqueue.inbox.models import Decision, Draft
+from replyqueue.inbox.models import Decision, Draft, DraftRequest
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD
 from tests.factories import drafted, ingest
@@ -295,3 +295,44 @@ def test_a_send_time_in_the_past_is_refused_and_nothing_is_approved(client, owne
     ).content.decode()
     assert "Choose a send time in the future" in body
     assert Draft.objects.get(id=draft.id).status == "pending"
+
+
+def test_the_offline_drafter_says_which_instruction_it_cannot_follow(client, owner, creator, camera_faq):
+    draft = drafted(creator)
+    login(client, owner)
+    body = client.post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "plus court et en français"}, **HTMX).content.decode()
+    assert "cannot follow “en français”" in body
+    assert not DraftRequest.objects.exists() and Draft.objects.get(id=draft.id).status == "pending"
+    body = client.post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": ""}, **HTMX).content.decode()
+    assert "would write the same draft again" in body
+    assert not DraftRequest.objects.exists()
+    page = client.get("/inbox/").content.decode()
+    assert "it cannot translate or rewrite" in page and "up to 3 drafts" in page
+
+
+def test_a_followable_instruction_still_redrafts(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    draft = drafted(creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter and warmer"}, **HTMX)
+    assert DraftRequest.objects.get().status == "done"
+
+
+def test_fewer_alternatives_than_asked_says_how_many_were_found(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    draft = drafted(creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"alternatives": "3"}, **HTMX)
+    work = DraftRequest.objects.get()
+    assert work.found == 1
+    body = client.get(f"/inbox/comments/{draft.comment_id}/card/?request={work.id}", **HTMX).content.decode()
+    assert "You asked for 3 drafts: the creator&#x27;s knowledge gave only 1 different answer." in body
+
+
+def test_an_llm_drafter_shows_free_instructions(client, owner, creator, camera_faq, settings):
+    from replyqueue.clone.drafters.grounded import instruction_not_followed
+
+    draft = drafted(creator)
+    settings.DRAFTER = "openai"
+    page = login(client, owner).get("/inbox/").content.decode()
+    assert "it cannot translate or rewrite" not in page and f"draft-{draft.id}" in page
+    assert instruction_not_followed("mention the camera and the lens") == []
+    assert instruction_not_followed("make it shorter, in French") == ["in French"]
