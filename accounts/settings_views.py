@@ -36,6 +36,10 @@ SECTIONS = [
         gettext_lazy("Words, links and fans that get no reply, or go to you."), False,
     ),
     (
+        "settings-snippets", gettext_lazy("Snippets"),
+        gettext_lazy("Saved replies with {fan_name} and {link}, inserted with ; in the inbox."), False,
+    ),
+    (
         "settings-tokens", gettext_lazy("API tokens"),
         gettext_lazy("Keys for pushing comments and knowledge over the API."), True,
     ),

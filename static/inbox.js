@@ -55,8 +55,78 @@
     counter.textContent = template.replace("{n}", n);
   }
 
+  // Snippets: ; on a card (or ;; while typing its reply) opens the picker; the chosen snippet goes
+  // into the reply at the cursor with {fan_name}, {link} and {creator} filled in.
+  var snippetTarget = null;
+  function snippetText(button, card) {
+    var picker = document.getElementById("snippet-picker");
+    var values = {
+      fan_name: (card && card.dataset.fanName) || "",
+      link: (card && card.dataset.link) || "",
+      creator: (picker && picker.dataset.creator) || "",
+    };
+    return button.dataset.text.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : whole;
+    });
+  }
+  function visibleSnippets() {
+    return Array.from(document.querySelectorAll("#snippet-picker .snippet")).filter(function (b) { return !b.closest("li").hidden; });
+  }
+  function openPicker(card) {
+    var picker = document.getElementById("snippet-picker");
+    var area = card && card.querySelector("textarea[name=text]");
+    if (!picker || !area) { return false; }
+    snippetTarget = { card: card, area: area, start: area.selectionStart, end: area.selectionEnd };
+    var filter = document.getElementById("snippet-filter");
+    filter.value = "";
+    document.querySelectorAll("#snippet-picker li").forEach(function (li) { li.hidden = false; });
+    picker.showModal();
+    filter.focus();
+    return true;
+  }
+  function insertSnippet(button) {
+    var picker = document.getElementById("snippet-picker");
+    var t = snippetTarget;
+    picker.close();
+    if (!t || !button) { return; }
+    var text = snippetText(button, t.card), value = t.area.value;
+    var start = typeof t.start === "number" ? t.start : value.length, end = typeof t.end === "number" ? t.end : value.length;
+    t.area.value = value.slice(0, start) + text + value.slice(end);
+    t.area.focus();
+    t.area.setSelectionRange(start + text.length, start + text.length);
+    snippetTarget = null;
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id !== "snippet-filter") { return; }
+    var wanted = event.target.value.toLowerCase();
+    document.querySelectorAll("#snippet-picker .snippet").forEach(function (b) {
+      b.closest("li").hidden = wanted !== "" && (b.dataset.name + " " + b.dataset.text).toLowerCase().indexOf(wanted) < 0;
+    });
+  });
+  document.addEventListener("keydown", function (event) {
+    var picker = event.target.closest && event.target.closest("#snippet-picker");
+    if (!picker) { return; }
+    var list = visibleSnippets(), index = list.indexOf(event.target);
+    if (event.key === "Enter") {
+      event.preventDefault(); event.stopPropagation();
+      insertSnippet(index >= 0 ? list[index] : list[0]);
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault(); event.stopPropagation();
+      var next = index + (event.key === "ArrowDown" ? 1 : -1);
+      if (next < 0) { document.getElementById("snippet-filter").focus(); } else if (list[Math.min(next, list.length - 1)]) { list[Math.min(next, list.length - 1)].focus(); }
+    } else if (event.key === "Escape" && snippetTarget) {
+      var area = snippetTarget.area;
+      setTimeout(function () { area.focus(); }, 0);
+    }
+  }, true);
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("#snippet-picker .snippet");
+    if (button) { insertSnippet(button); }
+  });
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
+    if (target.closest && target.closest("#snippet-picker")) { return; }
     var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) && target.type !== "checkbox";
     if (typing) {
       var card = target.closest(".card");
@@ -66,6 +136,14 @@
       } else if (event.key === "Enter" && target.name === "reason") {
         event.preventDefault();
         click(card, "[data-action=reject]");
+      } else if (event.key === ";" && target.tagName === "TEXTAREA" && card && target.selectionStart > 0 &&
+                 target.value.charAt(target.selectionStart - 1) === ";" && document.getElementById("snippet-picker")) {
+        // ";;" while typing: drop the first ";" and open the picker here.
+        event.preventDefault();
+        var at = target.selectionStart;
+        target.value = target.value.slice(0, at - 1) + target.value.slice(at);
+        target.setSelectionRange(at - 1, at - 1);
+        openPicker(card);
       } else if (event.key === "Escape") {
         target.blur();
         if (card) { focusCard(card); }
@@ -75,7 +153,7 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var focused = current();
     // Acting on the card in view picks it: the next j moves on from there.
-    if (focused && !byId(focusedId) && /^[aeurgx]$/.test(event.key)) { focusCard(focused); }
+    if (focused && !byId(focusedId) && /^[aeurgx;]$/.test(event.key)) { focusCard(focused); }
     var actions = {
       j: function () { move(1); },
       k: function () { move(-1); },
@@ -88,6 +166,11 @@
       x: function () {
         var box = focused && focused.querySelector(".select-draft");
         if (box) { box.checked = !box.checked; updateSelected(); }
+      },
+      ";": function () {
+        var area = focused && focused.querySelector("textarea[name=text]");
+        if (area) { area.setSelectionRange(area.value.length, area.value.length); }
+        openPicker(focused);
       },
       "/": function () { focusField(document, "#search"); },
       "?": function () { var help = document.getElementById("shortcuts"); if (help) { help.showModal(); } },

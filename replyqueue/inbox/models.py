@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,7 +11,7 @@ from accounts.models import ApiToken, Creator
 from replyqueue.clone.drafters.base import MAX_REPLY_CHARS
 from replyqueue.comments.models import Comment
 
-__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "SavedView"]
+__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "SavedView", "Snippet"]
 
 
 class DraftStatus(models.TextChoices):
@@ -169,3 +171,28 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+SNIPPET_VARIABLES = ("fan_name", "link", "creator")
+
+
+class Snippet(models.Model):
+    """A saved reply of the creator's, inserted into a draft by keyboard (; in the inbox).
+    Variables: {fan_name} (the fan's name), {link} (the post's address), {creator} (the
+    creator's name); any other {word} stays as written."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="snippets")
+    name = models.CharField(max_length=40, help_text="What you type in the picker to find it.")
+    text = models.TextField(max_length=MAX_REPLY_CHARS)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["creator", "name"], name="unique_snippet_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def render(self, *, fan_name: str = "", link: str = "", creator: str = "") -> str:
+        values = {"fan_name": fan_name, "link": link, "creator": creator}
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), self.text)

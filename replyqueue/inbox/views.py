@@ -35,7 +35,15 @@ from replyqueue.inbox.actions import (
     drafts_bulk_approve,
     publication_retry_by_hand,
 )
-from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestKind, DraftRequestStatus, DraftStatus, SavedView
+from replyqueue.inbox.models import (
+    Draft,
+    DraftRequest,
+    DraftRequestKind,
+    DraftRequestStatus,
+    DraftStatus,
+    SavedView,
+    Snippet,
+)
 from replyqueue.inbox.selectors import (
     SORTS,
     TABS,
@@ -131,6 +139,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         # The triage layout's open card: the one the address names (a plain link, no JS needed), else the first.
         "open_id": _open_id(request, page.rows) if query.tab == "review" else None,
         "open_base": "?" + urlencode(query.params()) + "&",
+        "snippets": Snippet.objects.filter(creator_id=membership.creator_id) if query.tab == "review" else [],
     }
     if query.tab in ("failed", "scheduled"):
         context["youtube_quota"] = youtube_quota_left(membership.creator_id)

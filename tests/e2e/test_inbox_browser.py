@@ -259,3 +259,35 @@ def test_a_line_opens_its_card_without_javascript(live_server, browser, owner, c
         assert not page.locator(f"#draft-{drafts[1].id}").is_visible()
     finally:
         context.close()
+
+
+def test_a_snippet_goes_into_the_reply_by_keyboard(live_server, new_page, owner, creator, camera_faq, transactional_db):
+    from replyqueue.inbox.models import Snippet
+
+    Snippet.objects.create(creator=creator, name="merch", text="Hi {fan_name}, the shop: {link}")
+    Snippet.objects.create(creator=creator, name="thanks", text="Thank you {fan_name}!")
+    creator.undo_delay_seconds = 30
+    creator.save()
+    draft = drafted(creator, "sn1", post={"external_id": "p1", "title": "Iceland", "url": "https://youtu.be/p1"})
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("e")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.press(";")  # a plain ; while typing stays a ;
+    page.keyboard.press(";")  # ;; opens the picker
+    assert page.locator("#snippet-picker").is_visible()
+    page.keyboard.type("shop")
+    page.keyboard.press("Enter")
+    area = page.locator(f"#text-{draft.id}")
+    assert area.input_value() == "Hi Sam Carter, the shop: https://youtu.be/p1"
+    assert page.evaluate("document.activeElement.id") == f"text-{draft.id}"
+    page.keyboard.press("Escape")
+    page.keyboard.press(";")  # on the card: the picker again, inserting at the end
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert area.input_value() == "Hi Sam Carter, the shop: https://youtu.be/p1Thank you Sam Carter!"
+    page.keyboard.press("Control+Enter")
+    page.locator(f"#draft-{draft.id}.decided").wait_for()
+    assert Publication.objects.get(draft_id=draft.id).text.startswith("Hi Sam Carter, the shop: https://youtu.be/p1")
