@@ -341,6 +341,50 @@ def comment_answer(*, comment: Comment, actor: Actor, text: str) -> Draft:
     return draft
 
 
+@dataclass
+class GroupAnswer:
+    knowledge_id: int
+    requested: list[int]  # comment ids that will be drafted from the answer
+    skipped: dict[int, str]  # comment id -> why not
+
+
+@transaction.atomic
+def comments_answer_group(*, creator_id: int, actor: Actor, comment_ids: list[int], text: str) -> GroupAnswer:
+    """The creator answers a group of questions the clone could not answer, once: the answer
+    becomes knowledge, and every fan of the group still waiting gets a draft from it (a Decision
+    and a DraftRequest per comment; the worker, or the sweeper, drafts them)."""
+    text = text.strip()
+    if not text:
+        raise DecisionError(_("Write an answer first."))
+    comments = list(
+        Comment.objects.filter(creator_id=creator_id, id__in=comment_ids).select_related("creator").order_by("id")
+    )
+    allowed = [c for c in comments if not policy.act_refusal(actor.role, c)]
+    if not allowed:
+        _refuse(policy.act_refusal(actor.role, comments[0]) if comments else _("Nothing to answer."))
+    item = knowledge_from_creator_answer(comment=allowed[0], text=text)
+    result = GroupAnswer(knowledge_id=item.id, requested=[], skipped={})
+    for comment in comments:
+        if comment not in allowed:
+            result.skipped[comment.id] = policy.act_refusal(actor.role, comment) or ""
+            continue
+        if comment.status != CommentStatus.NEEDS_HUMAN:
+            result.skipped[comment.id] = _("no longer waiting (%(status)s)") % {"status": CommentStatus(comment.status).label}
+            continue
+        _record(
+            actor, DecisionAction.ANSWER, creator_id=creator_id, comment_id=comment.id, before=comment.reason, after=text,
+            reason=_("answered once for %(n)s similar questions") % {"n": len(comments)},
+        )
+        request = DraftRequest.objects.create(
+            creator_id=creator_id, comment=comment, kind=DraftRequestKind.DRAFT_ANYWAY, requested_by=actor.user,
+        )
+        result.requested.append(request.id)
+    ids = list(result.requested)
+    transaction.on_commit(lambda: enqueue_draft_request(ids))
+    result.requested = [c.id for c in allowed if c.id not in result.skipped]
+    return result
+
+
 @transaction.atomic
 def comment_assign(*, comment: Comment, actor: Actor, assignee: User | None) -> None:
     _refuse(policy.act_refusal(actor.role, comment))

@@ -1,6 +1,7 @@
 from datetime import UTC
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,6 +29,7 @@ from replyqueue.inbox.actions import (
     comment_assign,
     comment_draft_anyway,
     comment_mark,
+    comments_answer_group,
     draft_approve,
     draft_regenerate,
     draft_reject,
@@ -52,6 +54,7 @@ from replyqueue.inbox.selectors import (
     fan_comments,
     inbox_page,
     tab_counts,
+    unanswered_questions,
 )
 from replyqueue.publishing.models import Publication, PublicationStatus
 from replyqueue.publishing.quota import project_key, quota_left
@@ -463,3 +466,34 @@ def new_brief(request: HttpRequest) -> HttpResponse:
         post_text=request.POST.get("post_text", "")[:50_000], variants=_optional_int(request.POST.get("variants")) or 3,
     )
     return HttpResponseClientRefresh() if request.htmx else redirect("inbox")
+
+
+@login_required
+@require_GET
+def questions(request: HttpRequest) -> HttpResponse:
+    """The questions the clone could not answer, grouped by meaning, biggest group first."""
+    membership = membership_or_404(request)
+    groups = unanswered_questions(membership.creator_id, role=membership.role)
+    return render(request, "inbox/questions.html", {"groups": groups})
+
+
+@login_required
+@require_POST
+def answer_group(request: HttpRequest) -> HttpResponse:
+    membership = _reviewer(request)
+    ids = [int(i) for i in request.POST.get("comments", "").split(",") if i.strip().isdigit()][:MAX_BULK]
+    try:
+        result = comments_answer_group(
+            creator_id=membership.creator_id, actor=Actor.for_member(membership), comment_ids=ids,
+            text=request.POST.get("text", "")[:5000],
+        )
+    except DecisionError as error:
+        _refused(error)
+        messages.error(request, str(error))
+        return redirect("inbox-questions")
+    messages.success(request, ngettext(
+        "Saved as knowledge: %(n)s fan gets a draft from your answer.",
+        "Saved as knowledge: %(n)s fans get a draft from your answer.",
+        len(result.requested),
+    ) % {"n": len(result.requested)})
+    return redirect("inbox-questions")
