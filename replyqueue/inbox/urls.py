@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("live/", views.counts, name="inbox-live"),
     path("questions/", views.questions, name="inbox-questions"),
+    path("insights/", views.insights_page, name="inbox-insights"),
     path("questions/answer/", views.answer_group, name="inbox-answer-group"),
     path("bulk-approve/", views.bulk_approve, name="inbox-bulk-approve"),
     path("briefs/", views.new_brief, name="inbox-new-brief"),

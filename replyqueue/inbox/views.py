@@ -497,3 +497,30 @@ def answer_group(request: HttpRequest) -> HttpResponse:
         len(result.requested),
     ) % {"n": len(result.requested)})
     return redirect("inbox-questions")
+
+
+@login_required
+@require_GET
+def insights_page(request: HttpRequest) -> HttpResponse:
+    """Charts of the last days: comments by category and platform, what the clone did, what
+    people decided, time to first reply, per-reviewer throughput."""
+    from replyqueue.inbox.insights import hbars, insights, stacked_bars
+
+    membership = membership_or_404(request)
+    days = min(max(_optional_int(request.GET.get("days")) or 14, 1), 90)
+    data = insights(membership.creator_id, days=days)
+    outcome_labels = {
+        "drafted": _("drafted"), "abstained": _("abstained (nothing to answer with)"), "auto_filed": _("auto-filed (no reply)"),
+        "set_aside": _("set aside for a person"), "waiting": _("waiting for triage"),
+    }
+    outcomes = [(f"{outcome_labels[k]} ({data.share(k):.0%})", n) for k, n in data.outcomes.items()]
+    reviewers = [(who, sum(actions.values())) for who, actions in data.reviewers]
+    context = {
+        "data": data, "days": days,
+        "by_category": stacked_bars(data.days, data.by_category, "category"),
+        "by_platform": stacked_bars(data.days, data.by_platform, "platform"),
+        "decisions": stacked_bars(data.days, data.decisions, "decision"),
+        "outcomes": hbars(outcomes),
+        "reviewers": hbars(reviewers),
+    }
+    return render(request, "inbox/insights.html", context)
