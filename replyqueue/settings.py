@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from replyqueue.core.env import env, env_bool, env_float, env_int, env_list, local_secret_key
@@ -252,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "sweep-drafting": {"task": "replyqueue.inbox.tasks.sweep_drafting", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "heartbeat": {"task": "replyqueue.health.tasks.heartbeat", "schedule": env_float("HEARTBEAT_INTERVAL", 15.0)},
+    "daily-digest": {
+        "task": "replyqueue.inbox.tasks.send_digests",
+        "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 7), minute=0),
+    },
     "poll-youtube": {
         "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),

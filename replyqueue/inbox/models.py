@@ -11,7 +11,7 @@ from accounts.models import ApiToken, Creator
 from replyqueue.clone.drafters.base import MAX_REPLY_CHARS
 from replyqueue.comments.models import Comment
 
-__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "SavedView", "Snippet"]
+__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "Notification", "SavedView", "Snippet"]
 
 
 class DraftStatus(models.TextChoices):
@@ -196,3 +196,17 @@ class Snippet(models.Model):
     def render(self, *, fan_name: str = "", link: str = "", creator: str = "") -> str:
         values = {"fan_name": fan_name, "link": link, "creator": creator}
         return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), self.text)
+
+
+class Notification(models.Model):
+    """An email sent (or being sent) to a creator's owners: an alert for an owner-only comment,
+    or the daily digest. The unique key makes a task run twice send once."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="notifications")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
+    key = models.CharField(max_length=100, unique=True, help_text="alert:<comment id> or digest:<creator id>:<date>")
+    recipients = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key
