@@ -105,7 +105,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
         form.add_error("email", str(error))
         return _team_page(request, form, status=400)
     try:
-        invitation_send(invitation=invitation, raw_token=raw)
+        invitation_send(invitation=invitation, raw_token=raw, base_url=request.build_absolute_uri("/"))
     except OSError as error:  # SMTP and socket errors: the invitation exists, the email did not leave
         messages.error(
             request,

@@ -5,6 +5,14 @@
 // when it answers (a warning to confirm, an error, the decided card), and the next key must still
 // act on that card, never on whatever happens to be first in the list.
 (function () {
+  // Dates and times on the pages in the viewer's time zone: the server reads this cookie.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) < 0) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) { /* no Intl: the pages stay in UTC */ }
+
   var focusedId = null;  // the id of the card the keys act on; null until the reviewer picks one
   var lastDecidedId = null;
 

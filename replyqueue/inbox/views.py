@@ -1,4 +1,3 @@
-from datetime import UTC
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -223,14 +222,14 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 def _send_at(value: str):
-    """The optional schedule of an approval (a datetime-local field, in UTC)."""
+    """The optional schedule of an approval (a datetime-local field, in the viewer's time zone)."""
     if not value.strip():
         return None, ""
     when = parse_datetime(value.strip())
     if when is None:
         return None, _("Invalid date and time.")
     if timezone.is_naive(when):
-        when = timezone.make_aware(when, UTC)
+        when = timezone.make_aware(when, timezone.get_current_timezone())
     error = send_at_error(when)
     return when, (_("Choose a send time in the future, within 30 days.") if error else "")
 

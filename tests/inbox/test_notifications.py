@@ -55,3 +55,13 @@ def test_no_digest_when_nothing_waits_and_beat_runs_it(creator, owner, settings)
     assert mail.outbox == []
     assert settings.CELERY_BEAT_SCHEDULE["daily-digest"]["task"] == "replyqueue.inbox.tasks.send_digests"
 
+
+
+def test_the_alert_is_in_the_owners_language(creator, owner, django_capture_on_commit_callbacks):
+    owner.language = "fr"
+    owner.save()
+    comment = ingest(creator, "t1", "I know where you live and I am coming for you")
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_process(comment_id=comment.id)
+    [message] = mail.outbox
+    assert "L'ouvrir :" in message.body and "À voir maintenant" in message.subject
