@@ -183,6 +183,27 @@ def knowledge_from_creator_answer(*, comment: Comment, text: str) -> KnowledgeIt
     return item
 
 
+def triage_feedback_record_approvals(*, comments: list[Comment]) -> None:
+    """triage_feedback_record(source=APPROVAL) for many approved comments: one read, one upsert.
+    A person's explicit mark still wins."""
+    if not comments:
+        return
+    marked = set(
+        TriageFeedback.objects.filter(comment_id__in=[c.id for c in comments])
+        .exclude(source=TriageFeedbackSource.APPROVAL).values_list("comment_id", flat=True)
+    )
+    rows = [
+        TriageFeedback(
+            creator_id=c.creator_id, comment_id=c.id, category=c.category or Category.OTHER,
+            source=TriageFeedbackSource.APPROVAL, user=None,
+        )
+        for c in comments if c.id not in marked
+    ]
+    TriageFeedback.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["comment"], update_fields=["creator", "category", "source", "user"]
+    )
+
+
 def triage_feedback_record(*, comment: Comment, category: str, user=None, source: str = TriageFeedbackSource.MARK) -> None:
     """A verdict on a comment's category teaches the creator's triage. A person's explicit mark
     always wins over what an approval implied."""

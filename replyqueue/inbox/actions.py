@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,7 @@ from replyqueue.clone.services import (
     knowledge_from_creator_answer,
     knowledge_learn_from_reply,
     triage_feedback_record,
+    triage_feedback_record_approvals,
 )
 from replyqueue.clone.variants import brief_create
 from replyqueue.comments.models import Category, Comment, CommentStatus
@@ -41,7 +42,12 @@ from replyqueue.inbox.models import (
 )
 from replyqueue.inbox.tasks import enqueue_brief, enqueue_draft_request
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.services import publication_cancel, publication_create, publication_retry
+from replyqueue.publishing.services import (
+    publication_cancel,
+    publication_create,
+    publication_retry,
+    publications_create,
+)
 
 SPAMMY = (Category.SPAM, Category.ABUSE)
 
@@ -217,38 +223,113 @@ class BulkResult:
 
 
 def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) -> BulkResult:
-    """Approve many drafts in one transaction, each in its own savepoint, each through
-    draft_approve (so the same policy applies); the answer says which were skipped and why."""
+    """Approve many drafts in one transaction; the answer says which were skipped and why.
+
+    The policy is decided per draft, exactly as for a single approval (role, routine, the fan
+    wrote again, the state of the draft); the writes are batched: the drafts are locked, then one
+    UPDATE, one supersede, one INSERT of decisions, of triage verdicts and of publications. If the
+    batch meets a concurrent decision it cannot see (an alternative of the same comment approved
+    meanwhile), it falls back to one savepoint per draft through draft_approve."""
     if actor.role == Role.VIEWER:
         raise NotAllowed(_("Viewers cannot approve drafts."))
-    drafts = (
-        Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
-        .select_related("comment", "creator__persona")
-        .order_by("id")
-    )
     result = BulkResult(approved=[], skipped={})
-    found = set()
-    drafts = list(drafts)
-    stale = policy.stale_threads([d for d in drafts if d.status == DraftStatus.PENDING])
-    with transaction.atomic():  # one commit for the batch; each approval is its own savepoint
-        for draft in drafts:
-            found.add(draft.id)
-            if draft.status != DraftStatus.PENDING:
-                result.skipped[draft.id] = _("already %(status)s") % {"status": DraftStatus(draft.status).label}
-                continue
-            if draft.id in stale:  # the same check as a single approval; bulk never confirms for you
-                result.skipped[draft.id] = _("the fan wrote again since: approve it on its own")
-                continue
+    try:
+        with transaction.atomic():
+            _bulk_approve_batched(creator_id, actor, draft_ids, result)
+    except IntegrityError:
+        result = BulkResult(approved=[], skipped={})
+        with transaction.atomic():
+            _bulk_approve_one_by_one(creator_id, actor, draft_ids, result)
+    return result
+
+
+def _bulk_drafts(creator_id: int, draft_ids: list[int], lock: bool) -> list[Draft]:
+    drafts = Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
+    if lock:  # a single approval of one of these waits for the batch, then sees it decided
+        drafts = drafts.select_for_update(of=("self",))
+    return list(drafts.select_related("comment__channel", "creator__persona").order_by("id"))
+
+
+def _bulk_checks(creator_id: int, actor: Actor, draft_ids: list[int], drafts: list[Draft], result: BulkResult) -> list[Draft]:
+    """The per-draft policy of an approval; returns the drafts that may be approved."""
+    found = {d.id for d in drafts}
+    for missing in set(draft_ids) - found:
+        result.skipped[missing] = _("not found")
+    pending = [d for d in drafts if d.status == DraftStatus.PENDING]
+    for draft in drafts:
+        if draft.status != DraftStatus.PENDING:
+            result.skipped[draft.id] = _("already %(status)s") % {"status": DraftStatus(draft.status).label}
+    stale = policy.stale_threads(pending)
+    comment_ids = {d.comment_id for d in pending if d.comment_id}
+    answered = set(
+        Draft.objects.filter(comment_id__in=comment_ids, status=DraftStatus.APPROVED).values_list("comment_id", flat=True)
+    ) if comment_ids else set()
+    allowed = []
+    for draft in pending:
+        if reason := policy.approve_refusal(actor.role, draft):
+            result.skipped[draft.id] = reason
+        elif draft.id in stale:  # the same check as a single approval; bulk never confirms for you
+            result.skipped[draft.id] = _("the fan wrote again since: approve it on its own")
+        elif draft.comment_id and draft.comment_id in answered:
+            result.skipped[draft.id] = _("another draft of this comment is already approved")
+        else:
             try:
-                # confirm: the stale-thread check ran for the whole batch just above.
-                draft_approve(draft=draft, actor=actor, version=draft.version, confirm=True)
+                _clean_text(draft.text)
             except DecisionError as error:
                 result.skipped[draft.id] = str(error)
                 continue
-            result.approved.append(draft.id)
-    for missing in set(draft_ids) - found:
-        result.skipped[missing] = _("not found")
-    return result
+            if draft.comment_id:
+                answered.add(draft.comment_id)  # one approved draft per comment
+            allowed.append(draft)
+    return allowed
+
+
+def _bulk_approve_batched(creator_id: int, actor: Actor, draft_ids: list[int], result: BulkResult) -> None:
+    drafts = _bulk_drafts(creator_id, draft_ids, lock=True)
+    allowed = _bulk_checks(creator_id, actor, draft_ids, drafts, result)
+    if not allowed:
+        return
+    now = timezone.now()
+    ids = [d.id for d in allowed]
+    updated = Draft.objects.filter(id__in=ids, status=DraftStatus.PENDING).update(
+        status=DraftStatus.APPROVED, version=F("version") + 1, decided_at=now
+    )
+    if updated != len(ids):  # cannot happen under the row locks; never approve half-knowingly
+        raise IntegrityError("bulk approval raced")
+    before = {d.id: d.text for d in allowed}
+    for draft in allowed:
+        draft.status, draft.version, draft.decided_at = DraftStatus.APPROVED, draft.version + 1, now
+        if (clean := _normalised(draft.text)) != draft.text:  # rare: CRLF or spaces at the ends, as sent
+            draft.text = clean
+            Draft.objects.filter(id=draft.id).update(text=clean)
+    comments = [d.comment for d in allowed if d.comment_id]
+    briefs = {d.brief_id for d in allowed if d.brief_id}
+    Draft.objects.filter(status=DraftStatus.PENDING).filter(
+        Q(comment_id__in=[c.id for c in comments]) | Q(brief_id__in=briefs)
+    ).update(status=DraftStatus.SUPERSEDED, version=F("version") + 1)
+    Decision.objects.bulk_create([
+        Decision(
+            creator_id=d.creator_id, draft=d, comment_id=d.comment_id, action=DecisionAction.APPROVE,
+            user=actor.user, token=actor.token, before_text=before[d.id], after_text=d.text, created_at=now,
+        )
+        for d in allowed
+    ])
+    triage_feedback_record_approvals(comments=comments)
+    publications_create(drafts=[d for d in allowed if d.comment_id])
+    result.approved = ids
+
+
+def _bulk_approve_one_by_one(creator_id: int, actor: Actor, draft_ids: list[int], result: BulkResult) -> None:
+    drafts = _bulk_drafts(creator_id, draft_ids, lock=False)
+    for draft in _bulk_checks(creator_id, actor, draft_ids, drafts, result):
+        try:
+            with transaction.atomic():
+                # confirm: the stale-thread check ran for the whole batch in _bulk_checks.
+                draft_approve(draft=draft, actor=actor, version=draft.version, confirm=True)
+        except (DecisionError, IntegrityError) as error:
+            result.skipped[draft.id] = str(error)
+            continue
+        result.approved.append(draft.id)
 
 
 def _request_redraft(comment: Comment, actor: Actor, kind: str, instruction: str = "", count: int = 1) -> DraftRequest:
