@@ -131,6 +131,8 @@ def bulk(creator, owner) -> None:
             f"{len(result.skipped)} skipped) in {elapsed:.2f}s ({len(result.approved) / elapsed:.0f} drafts/s), "
             f"{len(queries)} queries, {cpu:.2f}s CPU in this process; load average {os.getloadavg()[0]:.1f}"
         )
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        print("  slowest: " + "; ".join(f"{float(q['time']) * 1000:.0f} ms {q['sql'][:70]}" for q in slowest))
 
 
 def main() -> None:
