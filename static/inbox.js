@@ -45,6 +45,10 @@
     focusCard(list[Math.min(Math.max(index + step, 0), list.length - 1)]);
   }
   function click(card, selector) {
+    // htmx wires up swapped-in content only when it settles (about 20 ms later) but hands the
+    // focus to the new card at once: a fast key would submit the form natively. Wire it now
+    // (htmx.process is a no-op on content it already processed).
+    if (card && card.nodeType === 1 && window.htmx && card.isConnected) { htmx.process(card); }
     var element = card && card.querySelector(selector);
     if (element) { element.click(); }
     return element;
