@@ -51,3 +51,38 @@ class UserLanguageMiddleware:
         finally:
             translation.deactivate()
         return response
+
+
+TIME_ZONE_COOKIE = "tz"
+
+
+def zone_from_cookie(value: str | None):
+    """The browser's IANA time zone (set by inbox.js), or None if missing or unknown."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not value or len(value) > 64:
+        return None
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class BrowserTimezoneMiddleware:
+    """Dates and times on the pages in the viewer's own time zone: the browser's, sent in a
+    cookie by inbox.js (UTC until it has been set once). Deactivated after the response, like
+    the language, so a task or the next test in the thread never inherits it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils import timezone
+
+        zone = None if request.path.startswith(ENGLISH_ONLY_PATHS) else zone_from_cookie(request.COOKIES.get(TIME_ZONE_COOKIE))
+        if zone is not None:
+            timezone.activate(zone)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

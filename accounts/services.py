@@ -113,18 +113,20 @@ def invitation_create(*, creator: Creator, email: str, role: str, invited_by: Us
     return invitation, raw
 
 
-def invitation_link(raw_token: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}/accounts/invite/{raw_token}/"
+def invitation_link(raw_token: str, base_url: str | None = None) -> str:
+    """The accept link, on the address the inviter is using (`base_url`, from the request), or
+    SITE_URL outside a request."""
+    return f"{(base_url or settings.SITE_URL).rstrip('/')}/accounts/invite/{raw_token}/"
 
 
-def invitation_send(*, invitation: Invitation, raw_token: str) -> None:
+def invitation_send(*, invitation: Invitation, raw_token: str, base_url: str | None = None) -> None:
     """Email the accept link. Call it after the invitation is committed (views are not atomic)."""
     inviter = invitation.invited_by.email if invitation.invited_by else "The owner"
     send_mail(
         subject=f"Join {invitation.creator.name} on replyqueue",
         message=(
             f"{inviter} invited you to review replies for {invitation.creator.name} as {invitation.role}.\n\n"
-            f"Accept the invitation (valid {INVITATION_DAYS} days, once):\n{invitation_link(raw_token)}\n"
+            f"Accept the invitation (valid {INVITATION_DAYS} days, once):\n{invitation_link(raw_token, base_url)}\n"
         ),
         from_email=None,
         recipient_list=[invitation.email],

@@ -36,6 +36,10 @@ SECTIONS = [
         gettext_lazy("Words, links and fans that get no reply, or go to you."), False,
     ),
     (
+        "settings-snippets", gettext_lazy("Snippets"),
+        gettext_lazy("Saved replies with {fan_name} and {link}, inserted with ; in the inbox."), False,
+    ),
+    (
         "settings-tokens", gettext_lazy("API tokens"),
         gettext_lazy("Keys for pushing comments and knowledge over the API."), True,
     ),
@@ -101,7 +105,7 @@ def team_invite(request: HttpRequest) -> HttpResponse:
         form.add_error("email", str(error))
         return _team_page(request, form, status=400)
     try:
-        invitation_send(invitation=invitation, raw_token=raw)
+        invitation_send(invitation=invitation, raw_token=raw, base_url=request.build_absolute_uri("/"))
     except OSError as error:  # SMTP and socket errors: the invitation exists, the email did not leave
         messages.error(
             request,

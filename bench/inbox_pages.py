@@ -8,12 +8,13 @@ Times are the median of 5 requests through Django's test client (no network), in
 """
 
 import argparse
+import os
 import statistics
 import time
 
 from _setup import drop_database, scratch_database
 
-DB = "replyqueue_bench_inbox"
+DB = os.getenv("BENCH_DB", "replyqueue_bench_inbox")
 
 
 def fill(creator_id: int, rows: int) -> None:
@@ -46,13 +47,22 @@ def fill(creator_id: int, rows: int) -> None:
         cursor.execute("ANALYZE")
 
 
+QUERIES: dict[str, int] = {}
+BULK_ONLY = False
+
+
 def timed(client, url: str, repeat: int = 5) -> float:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     durations = []
     for _ in range(repeat):
         started = time.perf_counter()
-        response = client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
         durations.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
+    QUERIES[url] = len(queries)
     return statistics.median(durations)
 
 
@@ -72,8 +82,6 @@ def run(rows: int) -> None:
 
     from accounts.models import User
     from accounts.services import creator_create
-    from replyqueue.inbox.actions import Actor, drafts_bulk_approve
-    from replyqueue.inbox.models import Draft
 
     creator = creator_create(slug=f"bench-{rows}", owner_email=f"owner{rows}@example.com", password="pw-bench-1")
     owner = User.objects.get(email=f"owner{rows}@example.com")
@@ -86,6 +94,8 @@ def run(rows: int) -> None:
     client = Client()
     client.force_login(owner)
     deep = int(rows * 0.9)
+    if BULK_ONLY:
+        return bulk(creator, owner)
     inbox_first = timed(client, "/inbox/")
     inbox_deep = timed(client, f"/inbox/?after={deep_cursor(creator.id, deep)}")
     per_page = 100  # the admin's default list_per_page
@@ -95,18 +105,43 @@ def run(rows: int) -> None:
     print(f"{'first page':<24}{inbox_first:>13.1f} ms{admin_first:>15.1f} ms{admin_first / inbox_first:>14.1f}x")
     print(f"{f'deep page (row {deep:,})':<24}{inbox_deep:>13.1f} ms{admin_deep:>15.1f} ms{admin_deep / inbox_deep:>14.1f}x")
     print(f"inbox deep / first: {inbox_deep / inbox_first:.2f}x   admin deep / first: {admin_deep / admin_first:.2f}x")
+    print("queries per page: " + ", ".join(f"{url.split('?')[0]}{'(deep)' if 'after=' in url or '&p=' in url else ''} {n}"
+                                           for url, n in QUERIES.items()))
 
-    ids = list(Draft.objects.filter(creator_id=creator.id, status="pending").values_list("id", flat=True)[:1000])
-    started = time.perf_counter()
-    result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role="owner", user=owner), draft_ids=ids)
-    elapsed = time.perf_counter() - started
-    print(f"bulk approve: {len(result.approved)} drafts in {elapsed:.2f}s ({len(result.approved) / elapsed:.0f} drafts/s)")
+    bulk(creator, owner)
+
+
+def bulk(creator, owner) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from replyqueue.inbox.actions import Actor, drafts_bulk_approve
+    from replyqueue.inbox.models import Draft
+    from replyqueue.publishing.models import Publication
+
+    for label, actor in (("owner", Actor(role="owner", user=owner)), ("assistant", Actor(role="assistant", user=owner))):
+        ids = list(Draft.objects.filter(creator_id=creator.id, status="pending").values_list("id", flat=True)[:1000])
+        started, cpu = time.perf_counter(), time.process_time()
+        with CaptureQueriesContext(connection) as queries:
+            result = drafts_bulk_approve(creator_id=creator.id, actor=actor, draft_ids=ids)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        publications = Publication.objects.filter(draft_id__in=result.approved).count()
+        print(
+            f"bulk approve as {label}: {len(result.approved)} drafts ({publications} publications, "
+            f"{len(result.skipped)} skipped) in {elapsed:.2f}s ({len(result.approved) / elapsed:.0f} drafts/s), "
+            f"{len(queries)} queries, {cpu:.2f}s CPU in this process; load average {os.getloadavg()[0]:.1f}"
+        )
+        slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
+        print("  slowest: " + "; ".join(f"{float(q['time']) * 1000:.0f} ms {q['sql'][:70]}" for q in slowest))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--bulk-only", action="store_true", help="skip the page timings")
     args = parser.parse_args()
+    global BULK_ONLY
+    BULK_ONLY = args.bulk_only
     scratch_database(DB)
     try:
         for rows in args.rows:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 
 from replyqueue.core.env import env, env_bool, env_float, env_int, env_list, local_secret_key
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    "accounts.middleware.BrowserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -260,6 +262,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-meta-tokens": {
         "task": "replyqueue.integrations.meta.tasks.check_meta_tokens",
         "schedule": env_float("META_TOKEN_CHECK_INTERVAL", 6 * 3600.0),
+    },
+    "daily-digest": {
+        "task": "replyqueue.inbox.tasks.send_digests",
+        "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 7), minute=0),
     },
     "poll-youtube": {
         "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",

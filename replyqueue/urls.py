@@ -21,6 +21,7 @@ urlpatterns = [
     path("inbox/", include("replyqueue.inbox.urls")),
     path("settings/", include("accounts.settings_urls")),
     path("settings/", include("replyqueue.clone.urls")),
+    path("settings/", include("replyqueue.inbox.settings_urls")),
     path("api/v1/", include("replyqueue.api_urls")),
     path("hooks/", include("replyqueue.integrations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

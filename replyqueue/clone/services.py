@@ -3,7 +3,7 @@ knowledge, and learn from what people decided. The clone knows nothing of drafts
 the inbox stores what it proposes and tells it what people did."""
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.db.models import Q
 
@@ -103,6 +103,33 @@ def drafter_name() -> str:
     return get_drafter().name
 
 
+@dataclass(frozen=True)
+class DrafterAbilities:
+    """What the configured drafter can do when a reviewer asks for a redraft, so the inbox
+    shows only controls that work (or says why not)."""
+
+    name: str
+    follows_any_instruction: bool
+    varies_without_instruction: bool
+    instruction_help: str
+
+
+def drafter_abilities() -> DrafterAbilities:
+    drafter = get_drafter()
+    return DrafterAbilities(
+        name=drafter.name,
+        follows_any_instruction=getattr(drafter, "follows_any_instruction", True),
+        varies_without_instruction=getattr(drafter, "varies_without_instruction", True),
+        instruction_help=getattr(drafter, "instruction_help", ""),
+    )
+
+
+def instruction_not_followed(instruction: str) -> list[str]:
+    """The parts of a redraft instruction the configured drafter cannot follow."""
+    drafter = get_drafter()
+    return drafter.instruction_not_followed(instruction) if hasattr(drafter, "instruction_not_followed") else []
+
+
 def grounding_for(source_ids: list[int], persona: Persona, fan_name: str) -> list[str]:
     """Everything a draft may state: its sources, the persona, and the fan's name."""
     sources = KnowledgeItem.objects.filter(creator_id=persona.creator_id, id__in=source_ids)
@@ -154,6 +181,27 @@ def knowledge_from_creator_answer(*, comment: Comment, text: str) -> KnowledgeIt
         creator=comment.creator, items=[KnowledgeInput("faq", comment.text[:2000], text)], origin="creator_answer"
     )
     return item
+
+
+def triage_feedback_record_approvals(*, comments: list[Comment]) -> None:
+    """triage_feedback_record(source=APPROVAL) for many approved comments: one read, one upsert.
+    A person's explicit mark still wins."""
+    if not comments:
+        return
+    marked = set(
+        TriageFeedback.objects.filter(comment_id__in=[c.id for c in comments])
+        .exclude(source=TriageFeedbackSource.APPROVAL).values_list("comment_id", flat=True)
+    )
+    rows = [
+        TriageFeedback(
+            creator_id=c.creator_id, comment_id=c.id, category=c.category or Category.OTHER,
+            source=TriageFeedbackSource.APPROVAL, user=None,
+        )
+        for c in comments if c.id not in marked
+    ]
+    TriageFeedback.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["comment"], update_fields=["creator", "category", "source", "user"]
+    )
 
 
 def triage_feedback_record(*, comment: Comment, category: str, user=None, source: str = TriageFeedbackSource.MARK) -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,10 +19,13 @@ from accounts.models import ApiToken, Creator, Membership, Role, User
 from replyqueue.clone.models import ContentBrief, TriageFeedbackSource
 from replyqueue.clone.services import (
     MAX_ALTERNATIVES,
+    drafter_abilities,
+    instruction_not_followed,
     knowledge_forget,
     knowledge_from_creator_answer,
     knowledge_learn_from_reply,
     triage_feedback_record,
+    triage_feedback_record_approvals,
 )
 from replyqueue.clone.variants import brief_create
 from replyqueue.comments.models import Category, Comment, CommentStatus
@@ -39,7 +42,12 @@ from replyqueue.inbox.models import (
 )
 from replyqueue.inbox.tasks import enqueue_brief, enqueue_draft_request
 from replyqueue.publishing.models import Publication
-from replyqueue.publishing.services import publication_cancel, publication_create, publication_retry
+from replyqueue.publishing.services import (
+    publication_cancel,
+    publication_create,
+    publication_retry,
+    publications_create,
+)
 
 SPAMMY = (Category.SPAM, Category.ABUSE)
 
@@ -71,6 +79,16 @@ class NotAllowed(DecisionError):
 
 class Conflict(DecisionError):
     """Someone else decided first, or the client's version is stale."""
+
+    status_code = 409
+
+    def __init__(self, message: str, draft: Draft):
+        super().__init__(message)
+        self.draft = draft
+
+
+class NeedsConfirmation(DecisionError):
+    """The approval is allowed but needs an explicit confirmation (the fan wrote again)."""
 
     status_code = 409
 
@@ -129,13 +147,17 @@ def _record(
 
 @transaction.atomic
 def draft_approve(
-    *, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None, send_at: datetime | None = None
+    *, draft: Draft, actor: Actor, text: str | None = None, version: int | None = None, send_at: datetime | None = None,
+    confirm: bool = False,
 ) -> Publication | None:
     """Approve (optionally with an edited text). Writes the Publication in the same transaction;
-    `send_at` schedules it (never before the undo window ends)."""
+    `send_at` schedules it (never before the undo window ends). A draft whose fan wrote again
+    since needs `confirm` (NeedsConfirmation otherwise)."""
     _refuse(policy.approve_refusal(actor.role, draft))
     if version is not None and version != draft.version:
         raise _conflict(draft)
+    if not confirm and draft.status == DraftStatus.PENDING and (warning := policy.stale_thread_warning(draft)):
+        raise NeedsConfirmation(warning, draft)
     new_text = _clean_text(text if text is not None else draft.text)
     edited = new_text != _normalised(draft.text)
     now = timezone.now()
@@ -201,32 +223,113 @@ class BulkResult:
 
 
 def drafts_bulk_approve(*, creator_id: int, actor: Actor, draft_ids: list[int]) -> BulkResult:
-    """Approve many drafts in one transaction, each in its own savepoint, each through
-    draft_approve (so the same policy applies); the answer says which were skipped and why."""
+    """Approve many drafts in one transaction; the answer says which were skipped and why.
+
+    The policy is decided per draft, exactly as for a single approval (role, routine, the fan
+    wrote again, the state of the draft); the writes are batched: the drafts are locked, then one
+    UPDATE, one supersede, one INSERT of decisions, of triage verdicts and of publications. If the
+    batch meets a concurrent decision it cannot see (an alternative of the same comment approved
+    meanwhile), it falls back to one savepoint per draft through draft_approve."""
     if actor.role == Role.VIEWER:
         raise NotAllowed(_("Viewers cannot approve drafts."))
-    drafts = (
-        Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
-        .select_related("comment", "creator__persona")
-        .order_by("id")
-    )
     result = BulkResult(approved=[], skipped={})
-    found = set()
-    with transaction.atomic():  # one commit for the batch; each approval is its own savepoint
-        for draft in drafts:
-            found.add(draft.id)
-            if draft.status != DraftStatus.PENDING:
-                result.skipped[draft.id] = _("already %(status)s") % {"status": DraftStatus(draft.status).label}
-                continue
+    try:
+        with transaction.atomic():
+            _bulk_approve_batched(creator_id, actor, draft_ids, result)
+    except IntegrityError:
+        result = BulkResult(approved=[], skipped={})
+        with transaction.atomic():
+            _bulk_approve_one_by_one(creator_id, actor, draft_ids, result)
+    return result
+
+
+def _bulk_drafts(creator_id: int, draft_ids: list[int], lock: bool) -> list[Draft]:
+    drafts = Draft.objects.filter(creator_id=creator_id, id__in=draft_ids)
+    if lock:  # a single approval of one of these waits for the batch, then sees it decided
+        drafts = drafts.select_for_update(of=("self",))
+    return list(drafts.select_related("comment__channel", "creator__persona").order_by("id"))
+
+
+def _bulk_checks(creator_id: int, actor: Actor, draft_ids: list[int], drafts: list[Draft], result: BulkResult) -> list[Draft]:
+    """The per-draft policy of an approval; returns the drafts that may be approved."""
+    found = {d.id for d in drafts}
+    for missing in set(draft_ids) - found:
+        result.skipped[missing] = _("not found")
+    pending = [d for d in drafts if d.status == DraftStatus.PENDING]
+    for draft in drafts:
+        if draft.status != DraftStatus.PENDING:
+            result.skipped[draft.id] = _("already %(status)s") % {"status": DraftStatus(draft.status).label}
+    stale = policy.stale_threads(pending)
+    comment_ids = {d.comment_id for d in pending if d.comment_id}
+    answered = set(
+        Draft.objects.filter(comment_id__in=comment_ids, status=DraftStatus.APPROVED).values_list("comment_id", flat=True)
+    ) if comment_ids else set()
+    allowed = []
+    for draft in pending:
+        if reason := policy.approve_refusal(actor.role, draft):
+            result.skipped[draft.id] = reason
+        elif draft.id in stale:  # the same check as a single approval; bulk never confirms for you
+            result.skipped[draft.id] = _("the fan wrote again since: approve it on its own")
+        elif draft.comment_id and draft.comment_id in answered:
+            result.skipped[draft.id] = _("another draft of this comment is already approved")
+        else:
             try:
-                draft_approve(draft=draft, actor=actor, version=draft.version)
+                _clean_text(draft.text)
             except DecisionError as error:
                 result.skipped[draft.id] = str(error)
                 continue
-            result.approved.append(draft.id)
-    for missing in set(draft_ids) - found:
-        result.skipped[missing] = _("not found")
-    return result
+            if draft.comment_id:
+                answered.add(draft.comment_id)  # one approved draft per comment
+            allowed.append(draft)
+    return allowed
+
+
+def _bulk_approve_batched(creator_id: int, actor: Actor, draft_ids: list[int], result: BulkResult) -> None:
+    drafts = _bulk_drafts(creator_id, draft_ids, lock=True)
+    allowed = _bulk_checks(creator_id, actor, draft_ids, drafts, result)
+    if not allowed:
+        return
+    now = timezone.now()
+    ids = [d.id for d in allowed]
+    updated = Draft.objects.filter(id__in=ids, status=DraftStatus.PENDING).update(
+        status=DraftStatus.APPROVED, version=F("version") + 1, decided_at=now
+    )
+    if updated != len(ids):  # cannot happen under the row locks; never approve half-knowingly
+        raise IntegrityError("bulk approval raced")
+    before = {d.id: d.text for d in allowed}
+    for draft in allowed:
+        draft.status, draft.version, draft.decided_at = DraftStatus.APPROVED, draft.version + 1, now
+        if (clean := _normalised(draft.text)) != draft.text:  # rare: CRLF or spaces at the ends, as sent
+            draft.text = clean
+            Draft.objects.filter(id=draft.id).update(text=clean)
+    comments = [d.comment for d in allowed if d.comment_id]
+    briefs = {d.brief_id for d in allowed if d.brief_id}
+    Draft.objects.filter(status=DraftStatus.PENDING).filter(
+        Q(comment_id__in=[c.id for c in comments]) | Q(brief_id__in=briefs)
+    ).update(status=DraftStatus.SUPERSEDED, version=F("version") + 1)
+    Decision.objects.bulk_create([
+        Decision(
+            creator_id=d.creator_id, draft=d, comment_id=d.comment_id, action=DecisionAction.APPROVE,
+            user=actor.user, token=actor.token, before_text=before[d.id], after_text=d.text, created_at=now,
+        )
+        for d in allowed
+    ])
+    triage_feedback_record_approvals(comments=comments)
+    publications_create(drafts=[d for d in allowed if d.comment_id])
+    result.approved = ids
+
+
+def _bulk_approve_one_by_one(creator_id: int, actor: Actor, draft_ids: list[int], result: BulkResult) -> None:
+    drafts = _bulk_drafts(creator_id, draft_ids, lock=False)
+    for draft in _bulk_checks(creator_id, actor, draft_ids, drafts, result):
+        try:
+            with transaction.atomic():
+                # confirm: the stale-thread check ran for the whole batch in _bulk_checks.
+                draft_approve(draft=draft, actor=actor, version=draft.version, confirm=True)
+        except (DecisionError, IntegrityError) as error:
+            result.skipped[draft.id] = str(error)
+            continue
+        result.approved.append(draft.id)
 
 
 def _request_redraft(comment: Comment, actor: Actor, kind: str, instruction: str = "", count: int = 1) -> DraftRequest:
@@ -238,6 +341,21 @@ def _request_redraft(comment: Comment, actor: Actor, kind: str, instruction: str
     return request
 
 
+def _refuse_what_the_drafter_cannot_do(instruction: str, alternatives: int) -> None:
+    """Say so up front rather than hand back a draft that ignored what was asked."""
+    abilities = drafter_abilities()
+    if not instruction and alternatives <= 1 and not abilities.varies_without_instruction:
+        raise DecisionError(
+            _("The offline drafter would write the same draft again. Give an instruction (%(help)s) or ask for alternatives.")
+            % {"help": abilities.instruction_help}
+        )
+    if instruction and (unfollowed := instruction_not_followed(instruction)):
+        raise DecisionError(
+            _("The offline drafter cannot follow “%(parts)s”: it can only make a draft %(help)s. Edit the text yourself instead.")
+            % {"parts": "”, “".join(unfollowed), "help": abilities.instruction_help}
+        )
+
+
 @transaction.atomic
 def draft_regenerate(*, draft: Draft, actor: Actor, instruction: str = "", alternatives: int = 1) -> DraftRequest:
     """Ask the clone for a new draft of this comment (with an instruction) or for alternatives."""
@@ -246,6 +364,7 @@ def draft_regenerate(*, draft: Draft, actor: Actor, instruction: str = "", alter
     _refuse(policy.act_refusal(actor.role, draft.comment))
     if draft.status != DraftStatus.PENDING:
         raise _conflict(draft)
+    _refuse_what_the_drafter_cannot_do(instruction.strip(), alternatives)
     kind = DraftRequestKind.ALTERNATIVES if alternatives > 1 else DraftRequestKind.REGENERATE
     action = DecisionAction.ALTERNATIVES if alternatives > 1 else DecisionAction.REGENERATE
     _record(actor, action, creator_id=draft.creator_id, draft=draft, before=draft.text, reason=instruction)
@@ -301,6 +420,50 @@ def comment_answer(*, comment: Comment, actor: Actor, text: str) -> Draft:
     Comment.objects.filter(id=comment.id).update(status=CommentStatus.DRAFTED, reason="")
     _record(actor, DecisionAction.ANSWER, creator_id=comment.creator_id, draft=draft, after=text)
     return draft
+
+
+@dataclass
+class GroupAnswer:
+    knowledge_id: int
+    requested: list[int]  # comment ids that will be drafted from the answer
+    skipped: dict[int, str]  # comment id -> why not
+
+
+@transaction.atomic
+def comments_answer_group(*, creator_id: int, actor: Actor, comment_ids: list[int], text: str) -> GroupAnswer:
+    """The creator answers a group of questions the clone could not answer, once: the answer
+    becomes knowledge, and every fan of the group still waiting gets a draft from it (a Decision
+    and a DraftRequest per comment; the worker, or the sweeper, drafts them)."""
+    text = text.strip()
+    if not text:
+        raise DecisionError(_("Write an answer first."))
+    comments = list(
+        Comment.objects.filter(creator_id=creator_id, id__in=comment_ids).select_related("creator").order_by("id")
+    )
+    allowed = [c for c in comments if not policy.act_refusal(actor.role, c)]
+    if not allowed:
+        _refuse(policy.act_refusal(actor.role, comments[0]) if comments else _("Nothing to answer."))
+    item = knowledge_from_creator_answer(comment=allowed[0], text=text)
+    result = GroupAnswer(knowledge_id=item.id, requested=[], skipped={})
+    for comment in comments:
+        if comment not in allowed:
+            result.skipped[comment.id] = policy.act_refusal(actor.role, comment) or ""
+            continue
+        if comment.status != CommentStatus.NEEDS_HUMAN:
+            result.skipped[comment.id] = _("no longer waiting (%(status)s)") % {"status": CommentStatus(comment.status).label}
+            continue
+        _record(
+            actor, DecisionAction.ANSWER, creator_id=creator_id, comment_id=comment.id, before=comment.reason, after=text,
+            reason=_("answered once for %(n)s similar questions") % {"n": len(comments)},
+        )
+        request = DraftRequest.objects.create(
+            creator_id=creator_id, comment=comment, kind=DraftRequestKind.DRAFT_ANYWAY, requested_by=actor.user,
+        )
+        result.requested.append(request.id)
+    ids = list(result.requested)
+    transaction.on_commit(lambda: enqueue_draft_request(ids))
+    result.requested = [c.id for c in allowed if c.id not in result.skipped]
+    return result
 
 
 @transaction.atomic

@@ -9,7 +9,15 @@ from replyqueue.comments.models import Comment
 from replyqueue.core.api.errors import api_error
 from replyqueue.core.api.pagination import paginate
 from replyqueue.core.api.views import get_for_creator
-from replyqueue.inbox.actions import Actor, Conflict, DecisionError, brief_request, draft_approve, draft_reject
+from replyqueue.inbox.actions import (
+    Actor,
+    Conflict,
+    DecisionError,
+    NeedsConfirmation,
+    brief_request,
+    draft_approve,
+    draft_reject,
+)
 from replyqueue.inbox.models import Draft
 from replyqueue.inbox.serializers import (
     ApproveIn,
@@ -23,6 +31,9 @@ from replyqueue.publishing.serializers import PublicationOut
 
 
 def decision_error(error: DecisionError) -> Response:
+    if isinstance(error, NeedsConfirmation):
+        message = f"{error} Read the thread, then send confirm: true to approve anyway."
+        return api_error(message, error.status_code, {"draft": DraftOut(error.draft).data, "needs_confirm": True})
     details = {"draft": DraftOut(error.draft).data} if isinstance(error, Conflict) else None
     return api_error(str(error), error.status_code, details)
 
@@ -64,6 +75,7 @@ class DraftApprove(APIView):
                 text=data.get("text"),
                 version=data.get("version"),
                 send_at=data.get("send_at"),
+                confirm=data.get("confirm", False),
             )
         except DecisionError as exc:
             return decision_error(exc)

@@ -184,11 +184,20 @@ def comment_finish(
             )
             if not updated:
                 return
+            if status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
+                # Owner-only: the owners hear of it at once (a digest is for everything else).
+                transaction.on_commit(lambda: _enqueue_owner_alert(comment.id))
             if proposal is not None and persona is not None:
                 comment.priority = triage.priority
                 draft_build(comment, proposal, persona).save()
     except IntegrityError:
         log.info("comment %s was drafted by another run", comment.id)
+
+
+def _enqueue_owner_alert(comment_id: int) -> None:
+    from replyqueue.inbox.tasks import enqueue_owner_alert  # tasks imports this module
+
+    enqueue_owner_alert(comment_id)
 
 
 def comment_give_up(*, comment_id: int, error: str) -> None:
@@ -235,7 +244,7 @@ def draft_request_run(*, request_id: int) -> str | None:
             reason = gettext("Asked to draft again, but nothing the creator has said answers this comment.")
         Comment.objects.filter(id=comment.id).update(status=status, reason=reason)
         DraftRequest.objects.filter(id=request.id).update(
-            status=DraftRequestStatus.DONE, outcome=status, finished_at=timezone.now(), error=""
+            status=DraftRequestStatus.DONE, outcome=status, finished_at=timezone.now(), error="", found=len(proposals)
         )
     return status
 

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,7 +11,7 @@ from accounts.models import ApiToken, Creator
 from replyqueue.clone.drafters.base import MAX_REPLY_CHARS
 from replyqueue.comments.models import Comment
 
-__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "SavedView"]
+__all__ = ["MAX_REPLY_CHARS", "Decision", "DecisionAction", "Draft", "DraftRequest", "DraftStatus", "Notification", "SavedView", "Snippet"]
 
 
 class DraftStatus(models.TextChoices):
@@ -138,6 +140,7 @@ class DraftRequest(models.Model):
     kind = models.CharField(max_length=20, choices=DraftRequestKind.choices)
     instruction = models.CharField(max_length=200, blank=True)
     count = models.PositiveSmallIntegerField(default=1)
+    found = models.PositiveSmallIntegerField(default=0, help_text="How many drafts the clone found (alternatives may be fewer than asked).")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     status = models.CharField(max_length=10, choices=DraftRequestStatus.choices, default=DraftRequestStatus.PENDING)
     error = models.TextField(blank=True)
@@ -171,3 +174,42 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+SNIPPET_VARIABLES = ("fan_name", "link", "creator")
+
+
+class Snippet(models.Model):
+    """A saved reply of the creator's, inserted into a draft by keyboard (; in the inbox).
+    Variables: {fan_name} (the fan's name), {link} (the post's address), {creator} (the
+    creator's name); any other {word} stays as written."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="snippets")
+    name = models.CharField(max_length=40, help_text="What you type in the picker to find it.")
+    text = models.TextField(max_length=MAX_REPLY_CHARS)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["creator", "name"], name="unique_snippet_name")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def render(self, *, fan_name: str = "", link: str = "", creator: str = "") -> str:
+        values = {"fan_name": fan_name, "link": link, "creator": creator}
+        return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), m.group(0)), self.text)
+
+
+class Notification(models.Model):
+    """An email sent (or being sent) to a creator's owners: an alert for an owner-only comment,
+    or the daily digest. The unique key makes a task run twice send once."""
+
+    creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="notifications")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
+    key = models.CharField(max_length=100, unique=True, help_text="alert:<comment id> or digest:<creator id>:<date>")
+    recipients = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

@@ -48,6 +48,37 @@ def routine_refusal(draft: Draft) -> str | None:
     return None
 
 
+def stale_threads(drafts) -> set[int]:
+    """The ids of the drafts whose fan wrote again in the same thread (same post) after the
+    comment the draft answers: one query for any number of drafts."""
+    drafts = [d for d in drafts if d.comment_id]
+    if not drafts:
+        return set()
+    keys = {(d.comment.fan_id, d.comment.post_id) for d in drafts}
+    oldest = min(d.comment.received_at for d in drafts)
+    latest: dict[tuple[int, int | None], object] = {}
+    newer = Comment.objects.filter(
+        creator_id=drafts[0].creator_id, fan_id__in={fan for fan, _post in keys}, received_at__gt=oldest
+    ).values_list("fan_id", "post_id", "received_at")
+    for fan_id, post_id, received_at in newer:
+        key = (fan_id, post_id)
+        if key in keys and (key not in latest or received_at > latest[key]):
+            latest[key] = received_at
+    return {
+        d.id for d in drafts
+        if (d.comment.fan_id, d.comment.post_id) in latest and latest[(d.comment.fan_id, d.comment.post_id)] > d.comment.received_at
+    }
+
+
+def stale_thread_warning(draft: Draft) -> str | None:
+    """Why approving this draft needs a second look (the fan wrote again since), or None. The
+    same check for the single approval, the bulk approval and the API: each asks for an
+    explicit confirmation, bulk skips the draft."""
+    if draft.comment_id and draft.id in stale_threads([draft]):
+        return _("The fan wrote again in this thread after this draft was made.")
+    return None
+
+
 def approve_refusal(role: str, draft: Draft) -> str | None:
     """Why this role may not approve this draft, or None if it may: the same answer for the
     single approval, the bulk approval and the API."""

@@ -265,3 +265,73 @@ def fan_comments(creator_id: int, fan_id: int, limit: int = 50) -> list[Comment]
         .prefetch_related("drafts__decisions__user")
         .order_by("-id")[:limit]
     )
+
+
+GROUP_SIMILARITY = 0.70  # cosine to a group centroid: the multilingual USE puts paraphrases at ~0.7-0.8, other questions below 0.3
+MAX_UNANSWERED = 500
+
+
+@dataclass
+class QuestionGroup:
+    """Comments the clone could not answer that ask about the same thing."""
+
+    comments: list[Comment]
+
+    @property
+    def size(self) -> int:
+        return len(self.comments)
+
+    @property
+    def example(self) -> Comment:
+        return self.comments[0]
+
+    @property
+    def ids(self) -> str:
+        return ",".join(str(c.id) for c in self.comments)
+
+
+def is_abstention(comment: Comment) -> bool:
+    """A comment waiting for a human because the clone abstained (nothing it knows answers it),
+    not because triage set it aside (its reason is then one of the triage reasons) nor because
+    drafting failed."""
+    return (
+        comment.status == CommentStatus.NEEDS_HUMAN and bool(comment.reason) and comment.reason not in (comment.reasons or [])
+        and not comment.reason.startswith("Drafting failed")
+    )
+
+
+def unanswered_questions(creator_id: int, role: str = Role.OWNER, limit: int = MAX_UNANSWERED) -> list[QuestionGroup]:
+    """The abstained comments grouped by meaning, biggest group first: greedy clustering on the
+    sentence embedding, each comment joining the group whose centroid is closest (cosine >=
+    GROUP_SIMILARITY) or starting its own. Comments already asked to be drafted again are left out."""
+    from replyqueue.clone.embeddings import embed
+    from replyqueue.inbox.models import DraftRequest, DraftRequestStatus
+
+    waiting = DraftRequest.objects.filter(creator_id=creator_id, status=DraftRequestStatus.PENDING).values("comment_id")
+    comments = [
+        c for c in Comment.objects.filter(creator_id=creator_id, status=CommentStatus.NEEDS_HUMAN, owner_only=False)
+        .filter(policy.visible_q(role, "")).exclude(id__in=waiting).select_related("fan", "post").order_by("id")[:limit]
+        if is_abstention(c)
+    ]
+    if not comments:
+        return []
+    import numpy as np
+
+    vectors = embed([c.text for c in comments])
+    sums: list = []
+    members: list[list[Comment]] = []
+    for comment, vector in zip(comments, vectors, strict=True):
+        best, best_score = -1, GROUP_SIMILARITY
+        for index, total in enumerate(sums):
+            score = float(vector @ (total / (np.linalg.norm(total) or 1.0)))
+            if score >= best_score:
+                best, best_score = index, score
+        if best < 0:
+            sums.append(np.array(vector, dtype=np.float64))
+            members.append([comment])
+        else:
+            sums[best] = sums[best] + vector
+            members[best].append(comment)
+    groups = [QuestionGroup(comments=m) for m in members]
+    groups.sort(key=lambda g: (-g.size, g.example.id))
+    return groups

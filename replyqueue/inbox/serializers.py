@@ -40,6 +40,10 @@ class ApproveIn(serializers.Serializer):
     send_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="Publish at this time (ISO 8601, future, within 30 days)."
     )
+    confirm = serializers.BooleanField(
+        required=False, default=False,
+        help_text="Approve even though the fan wrote again in the thread since the draft was made (409 otherwise).",
+    )
 
     def validate_send_at(self, value):
         if value is not None and (error := send_at_error(value)):

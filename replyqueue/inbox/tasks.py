@@ -121,3 +121,26 @@ def sweep_drafting_once() -> dict:
 @shared_task(acks_late=True, ignore_result=True)
 def sweep_drafting() -> dict:
     return sweep_drafting_once()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=10, retry_jitter=True, autoretry_for=(OSError,))
+def notify_owner(self, comment_id: int) -> None:
+    """Email the owners about an owner-only comment (threat, distress, escalation) at once."""
+    from replyqueue.inbox.notifications import owner_alert_send
+
+    owner_alert_send(comment_id=comment_id)
+
+
+@shared_task(acks_late=True)
+def send_digests() -> int:
+    """Beat, once a day: each creator's owners get what waits for them."""
+    from replyqueue.inbox.notifications import digests_send
+
+    return digests_send()
+
+
+def enqueue_owner_alert(comment_id: int) -> None:
+    try:
+        notify_owner.delay(comment_id)
+    except Exception:
+        log.exception("could not enqueue the owner alert for comment %s", comment_id)

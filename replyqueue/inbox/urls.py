@@ -5,6 +5,9 @@ from replyqueue.inbox import views
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("live/", views.counts, name="inbox-live"),
+    path("questions/", views.questions, name="inbox-questions"),
+    path("insights/", views.insights_page, name="inbox-insights"),
+    path("questions/answer/", views.answer_group, name="inbox-answer-group"),
     path("bulk-approve/", views.bulk_approve, name="inbox-bulk-approve"),
     path("briefs/", views.new_brief, name="inbox-new-brief"),
     path("views/", views.save_view, name="inbox-save-view"),

@@ -1,6 +1,6 @@
-from datetime import UTC
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 
@@ -21,11 +22,13 @@ from replyqueue.inbox.actions import (
     Actor,
     Conflict,
     DecisionError,
+    NeedsConfirmation,
     brief_request,
     comment_answer,
     comment_assign,
     comment_draft_anyway,
     comment_mark,
+    comments_answer_group,
     draft_approve,
     draft_regenerate,
     draft_reject,
@@ -33,7 +36,15 @@ from replyqueue.inbox.actions import (
     drafts_bulk_approve,
     publication_retry_by_hand,
 )
-from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestStatus, DraftStatus, SavedView
+from replyqueue.inbox.models import (
+    Draft,
+    DraftRequest,
+    DraftRequestKind,
+    DraftRequestStatus,
+    DraftStatus,
+    SavedView,
+    Snippet,
+)
 from replyqueue.inbox.selectors import (
     SORTS,
     TABS,
@@ -42,6 +53,7 @@ from replyqueue.inbox.selectors import (
     fan_comments,
     inbox_page,
     tab_counts,
+    unanswered_questions,
 )
 from replyqueue.publishing.models import Publication, PublicationStatus
 from replyqueue.publishing.quota import project_key, quota_left
@@ -84,14 +96,16 @@ def _optional_int(value: str | None) -> int | None:
         return None
 
 
-def _draft_card(request: HttpRequest, draft: Draft, *, error: str = "", warning: str = "", status: int = 200) -> HttpResponse:
+def _draft_card(
+    request: HttpRequest, draft: Draft, *, error: str = "", warning: str = "", notice: str = "", status: int = 200
+) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox")
     pending = draft.status == DraftStatus.PENDING
     template = "inbox/_draft_card.html" if pending else "inbox/_decided_card.html"
     approved = draft.status == DraftStatus.APPROVED and draft.comment_id
     publication = draft.publications.exclude(status=PublicationStatus.CANCELLED).first() if approved else None
-    context = {"draft": draft, "error": error, "warning": warning, "publication": publication}
+    context = {"draft": draft, "error": error, "warning": warning, "notice": notice, "publication": publication}
     response = render(request, template, context, status=status)
     if not pending:
         response = trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
@@ -124,14 +138,26 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "members": Membership.objects.filter(creator_id=membership.creator_id).exclude(role=Role.VIEWER).select_related("user"),
         "next_url": "?" + urlencode(query.params(after=page.next_cursor)) if page.next_cursor else "",
         "newest_id": max((row.id for row in page.rows), default=0) if query.tab == "review" else 0,
+        # The triage layout's open card: the one the address names (a plain link, no JS needed), else the first.
+        "open_id": _open_id(request, page.rows) if query.tab == "review" else None,
+        "open_base": "?" + urlencode(query.params()) + "&",
+        "snippets": Snippet.objects.filter(creator_id=membership.creator_id) if query.tab == "review" else [],
     }
     if query.tab in ("failed", "scheduled"):
         context["youtube_quota"] = youtube_quota_left(membership.creator_id)
     if request.htmx and request.GET.get("more"):
-        return render(request, "inbox/_rows.html", context)
+        context["open_id"] = None  # the open card is already on the page
+        template = "inbox/_more_review.html" if query.tab == "review" else "inbox/_rows.html"
+        return render(request, template, context)
     if request.htmx and request.htmx.target == "tab-body":
         return render(request, "inbox/_tab_body.html", context)
     return render(request, "inbox/index.html", context)
+
+
+def _open_id(request: HttpRequest, rows: list) -> int | None:
+    wanted = _optional_int(request.GET.get("open"))
+    ids = [row.id for row in rows]
+    return wanted if wanted in ids else (ids[0] if ids else None)
 
 
 @login_required
@@ -165,6 +191,9 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
     try:
         draft = decide(draft, Actor.for_member(membership))
+    except NeedsConfirmation:
+        warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
+        return _draft_card(request, draft, warning=warning)
     except Conflict as conflict:
         return _draft_card(request, conflict.draft, error=str(conflict), status=200 if request.htmx else 409)
     except DecisionError as error:
@@ -178,10 +207,6 @@ def _decide(request: HttpRequest, draft_id: int, decide) -> HttpResponse:
 @require_POST
 def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     draft = _get_draft_for_member(request, draft_id)
-    if draft.comment_id and draft.status == DraftStatus.PENDING and not request.POST.get("confirm") and _fan_wrote_again(draft):
-        warning = _("The fan wrote again in this thread after this draft was made. Read it, then approve anyway?")
-        return _draft_card(request, draft, warning=warning)
-
     send_at, error = _send_at(request.POST.get("send_at", ""))
     if error:
         return _draft_card(request, draft, error=error)
@@ -189,7 +214,7 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
     def decide(draft: Draft, actor: Actor) -> Draft:
         draft_approve(
             draft=draft, actor=actor, text=request.POST.get("text"), version=_optional_int(request.POST.get("version")),
-            send_at=send_at,
+            send_at=send_at, confirm=bool(request.POST.get("confirm")),
         )
         return draft
 
@@ -197,23 +222,16 @@ def approve(request: HttpRequest, draft_id: int) -> HttpResponse:
 
 
 def _send_at(value: str):
-    """The optional schedule of an approval (a datetime-local field, in UTC)."""
+    """The optional schedule of an approval (a datetime-local field, in the viewer's time zone)."""
     if not value.strip():
         return None, ""
     when = parse_datetime(value.strip())
     if when is None:
         return None, _("Invalid date and time.")
     if timezone.is_naive(when):
-        when = timezone.make_aware(when, UTC)
+        when = timezone.make_aware(when, timezone.get_current_timezone())
     error = send_at_error(when)
     return when, (_("Choose a send time in the future, within 30 days.") if error else "")
-
-
-def _fan_wrote_again(draft: Draft) -> bool:
-    comment = draft.comment
-    return Comment.objects.filter(
-        creator_id=draft.creator_id, fan_id=comment.fan_id, post_id=comment.post_id, received_at__gt=comment.received_at
-    ).exists()
 
 
 @login_required
@@ -268,9 +286,22 @@ def _comment_card(request: HttpRequest, comment: Comment, work: DraftRequest | N
     draft = comment.drafts.filter(status=DraftStatus.PENDING, rank=0).order_by("-generation").first()
     if draft is not None and not working:
         draft = Draft.objects.select_related("comment__fan", "comment__post").get(id=draft.id)
-        return _draft_card(request, draft, error=error)
+        return _draft_card(request, draft, error=error, notice=_alternatives_notice(work))
     context = {"comment": comment, "working": working, "work": work, "error": error}
     return render(request, "inbox/_comment_card.html", context)
+
+
+def _alternatives_notice(work: DraftRequest | None) -> str:
+    """Fewer alternatives than asked: say how many the creator's knowledge gave."""
+    if work is None or work.kind != DraftRequestKind.ALTERNATIVES or work.status != DraftRequestStatus.DONE:
+        return ""
+    if work.found >= work.count:
+        return ""
+    return ngettext(
+        "You asked for %(asked)s drafts: the creator's knowledge gave only %(found)s different answer.",
+        "You asked for %(asked)s drafts: the creator's knowledge gave only %(found)s different answers.",
+        work.found,
+    ) % {"asked": work.count, "found": work.found}
 
 
 @login_required
@@ -350,6 +381,13 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
         query.tab, query.after = "review", ""
         page = inbox_page(membership.creator_id, query, request.user.id, size=MAX_BULK, role=membership.role, decorate=False)
         ids = [draft.id for draft in page.rows]
+        upto = _optional_int(request.POST.get("upto"))
+        if not request.POST.get("confirm") or upto is None:
+            # First the count, then a second request that says yes: drafts that arrive in
+            # between (higher ids) are not part of what was confirmed.
+            context = {"count": len(ids), "capped": bool(page.next_cursor), "upto": max(ids, default=0), "limit": MAX_BULK}
+            return render(request, "inbox/_bulk_confirm.html", context)
+        ids = [draft_id for draft_id in ids if draft_id <= upto]
     else:
         ids = [int(i) for i in request.POST.getlist("draft") if i.isdigit()][:MAX_BULK]
     result = drafts_bulk_approve(creator_id=membership.creator_id, actor=Actor.for_member(membership), draft_ids=ids)
@@ -427,3 +465,61 @@ def new_brief(request: HttpRequest) -> HttpResponse:
         post_text=request.POST.get("post_text", "")[:50_000], variants=_optional_int(request.POST.get("variants")) or 3,
     )
     return HttpResponseClientRefresh() if request.htmx else redirect("inbox")
+
+
+@login_required
+@require_GET
+def questions(request: HttpRequest) -> HttpResponse:
+    """The questions the clone could not answer, grouped by meaning, biggest group first."""
+    membership = membership_or_404(request)
+    groups = unanswered_questions(membership.creator_id, role=membership.role)
+    return render(request, "inbox/questions.html", {"groups": groups})
+
+
+@login_required
+@require_POST
+def answer_group(request: HttpRequest) -> HttpResponse:
+    membership = _reviewer(request)
+    ids = [int(i) for i in request.POST.get("comments", "").split(",") if i.strip().isdigit()][:MAX_BULK]
+    try:
+        result = comments_answer_group(
+            creator_id=membership.creator_id, actor=Actor.for_member(membership), comment_ids=ids,
+            text=request.POST.get("text", "")[:5000],
+        )
+    except DecisionError as error:
+        _refused(error)
+        messages.error(request, str(error))
+        return redirect("inbox-questions")
+    messages.success(request, ngettext(
+        "Saved as knowledge: %(n)s fan gets a draft from your answer.",
+        "Saved as knowledge: %(n)s fans get a draft from your answer.",
+        len(result.requested),
+    ) % {"n": len(result.requested)})
+    return redirect("inbox-questions")
+
+
+@login_required
+@require_GET
+def insights_page(request: HttpRequest) -> HttpResponse:
+    """Charts of the last days: comments by category and platform, what the clone did, what
+    people decided, time to first reply, per-reviewer throughput."""
+    from replyqueue.inbox.insights import hbars, insights, stacked_bars
+
+    membership = membership_or_404(request)
+    days = min(max(_optional_int(request.GET.get("days")) or 14, 1), 90)
+    data = insights(membership.creator_id, days=days)
+    outcome_labels = {
+        "drafted": _("drafted"), "abstained": _("abstained (nothing to answer with)"), "auto_filed": _("auto-filed (no reply)"),
+        "set_aside": _("set aside for a person"), "waiting": _("waiting for triage"),
+    }
+    outcomes = [(f"{outcome_labels[k]} ({data.share(k):.0%})", n) for k, n in data.outcomes.items()]
+    reviewers = [(who, sum(actions.values())) for who, actions in data.reviewers]
+    context = {
+        "data": data, "days": days,
+        "by_category": stacked_bars(data.days, data.by_category, "category"),
+        "by_platform": stacked_bars(data.days, data.by_platform, "platform"),
+        "decisions": stacked_bars(data.days, data.decisions, "decision"),
+        "outcomes": hbars(outcomes),
+        "reviewers": hbars(reviewers),
+    }
+    return render(request, "inbox/insights.html", context)

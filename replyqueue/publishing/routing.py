@@ -34,8 +34,9 @@ def comment_channels(comment: Comment) -> list[Channel]:
     )
 
 
-def route_for(comment: Comment, creator: Creator) -> Route:
-    channels = comment_channels(comment)
+def route_for(comment: Comment, creator: Creator, channels: list[Channel] | None = None) -> Route:
+    """`channels`: the comment's channels when the caller already has them (bulk approval)."""
+    channels = comment_channels(comment) if channels is None else channels
     publishing = next((channel for channel in channels if channel.connector in PLATFORM_CONNECTORS), None)
     label_channel = publishing or (channels[0] if channels else None)
     if publishing:

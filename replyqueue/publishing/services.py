@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from replyqueue.comments.models import Channel
 from replyqueue.publishing.claiming import PULL
 from replyqueue.publishing.models import Publication, PublicationStatus
 from replyqueue.publishing.routing import ai_assisted, disclosure_label, published_text, reply_language, route_for
@@ -56,6 +57,40 @@ def publication_create(*, draft, send_at: datetime | None = None) -> Publication
     if publication.connector != PULL and due_at <= now:
         transaction.on_commit(lambda: enqueue_publish([publication.id]))
     return publication
+
+
+def publications_create(*, drafts: list) -> list[Publication]:
+    """publication_create for many approved drafts of one creator (bulk approval): the same
+    routing, language and label per draft, with the creator's channels read once and one INSERT."""
+    if not drafts:
+        return []
+    creator = drafts[0].creator
+    by_platform: dict[str, list[Channel]] = {}
+    for channel in Channel.objects.filter(creator_id=creator.id, enabled=True).order_by("id"):
+        by_platform.setdefault(channel.platform, []).append(channel)
+    now = timezone.now()
+    due_at = now + timedelta(seconds=creator.undo_delay_seconds)
+    publications = []
+    for draft in drafts:
+        comment = draft.comment
+        if comment.channel_id:
+            channels = [comment.channel] if comment.channel.enabled else []
+        else:
+            channels = by_platform.get(comment.platform, [])
+        route = route_for(comment, creator, channels)
+        language = reply_language(comment, creator)
+        assisted = ai_assisted(draft)
+        label = disclosure_label(creator, route.label_channel, language) if assisted else ""
+        publications.append(Publication(
+            creator=creator, draft=draft, comment_id=draft.comment_id, connector=route.connector, channel=route.channel,
+            text=published_text(draft.text, label), ai_assisted=assisted, label=label, language=language,
+            due_at=due_at, next_attempt_at=now,
+        ))
+    Publication.objects.bulk_create(publications)
+    due = [p.id for p in publications if p.connector != PULL and p.due_at <= now]
+    if due:
+        transaction.on_commit(lambda: enqueue_publish(due))
+    return publications
 
 
 def publication_cancel(*, draft) -> bool:

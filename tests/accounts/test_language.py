@@ -55,6 +55,9 @@ def test_the_users_choice_wins_over_the_browser(client, french, creator):
         ("/settings/knowledge/", "Ajouter un élément"),
         ("/settings/rules/", "Règles de la communauté"),
         ("/settings/rules/new/", "Enregistrer la règle"),
+        ("/settings/snippets/", "Nouvelle réponse type"),
+        ("/inbox/questions/", "Questions auxquelles le clone n'a pas su répondre"),
+        ("/inbox/insights/", "Délai de première réponse"),
     ],
 )
 def test_it_shows_the_login_protected_pages_in_french(client, french, path, french_text):
@@ -140,3 +143,28 @@ def test_an_anonymous_switch_sets_the_language_cookie(client, db):
 def test_the_language_does_not_outlive_the_request(client, french):
     login(client, french).get("/inbox/")
     assert translation.get_language() == settings.LANGUAGE_CODE
+
+
+def test_times_are_shown_in_the_browsers_time_zone(client, owner, creator, camera_faq):
+    """inbox.js sets the tz cookie; the history of a draft shows its times in that zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from replyqueue.inbox.models import Decision
+
+    draft = drafted(creator)
+    Decision.objects.create(creator=creator, draft=draft, action="approve", user=owner,
+                            created_at=datetime(2026, 3, 10, 23, 30, tzinfo=ZoneInfo("UTC")))
+    login(client, owner)
+    client.cookies["tz"] = "Asia/Tokyo"
+    body = client.get(f"/inbox/drafts/{draft.id}/history/", **HTMX).content.decode()
+    assert "03/11/2026 8:30 a.m." in body  # 23:30 UTC is the next morning in Tokyo
+    client.cookies["tz"] = "Not/AZone"
+    body = client.get(f"/inbox/drafts/{draft.id}/history/", **HTMX).content.decode()
+    assert "03/10/2026 11:30 p.m." in body  # an unknown zone falls back to UTC
+    client.cookies["tz"] = "Asia/Tokyo"
+    owner.language = "fr"
+    owner.save()
+    body = client.get(f"/inbox/drafts/{draft.id}/history/", **HTMX).content.decode()
+    assert "11/03/2026 08:30" in body  # French date order and 24-hour clock
+    assert "Envoyer le (Asia/Tokyo, facultatif)" in client.get("/inbox/").content.decode()

@@ -8,7 +8,7 @@ from accounts.models import Invitation, Membership, Role, User, hash_token
 from tests.conftest import PASSWORD
 from tests.pages import login
 
-INVITE_LINK = re.compile(r"https://rq\.example/accounts/invite/(inv_[\w-]+)/")
+INVITE_LINK = re.compile(r"http://testserver/accounts/invite/(inv_[\w-]+)/")  # the address the owner uses
 
 
 @pytest.fixture(autouse=True)
@@ -247,3 +247,11 @@ def test_a_service_setting_a_password_applies_the_validators(db):
     with pytest.raises(ValidationError):
         user_get_or_create(email="new@example.com", password="12345678")
     assert not User.objects.exists()
+
+
+def test_the_invitation_link_is_built_from_the_running_address(client, owner, mailoutbox, settings):
+    """Not SITE_URL's port: the address the owner is actually using."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    login(client, owner).post("/settings/team/invite/", {"email": "port@example.com", "role": "assistant"}, HTTP_HOST="127.0.0.1:8765")
+    assert re.search(r"http://127\.0\.0\.1:8765/accounts/invite/inv_[\w-]+/", mailoutbox[-1].body)
+    assert "rq.example" not in mailoutbox[-1].body

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.utils.formats import date_format
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken, hash_token
@@ -41,7 +42,7 @@ def test_the_list_shows_name_hint_and_last_use(client, owner, creator):
     body = login(client, owner).get("/settings/tokens/").content.decode()
     assert "importer" in body and f"{token.hint}…" in body
     token.refresh_from_db()
-    assert token.last_used_at.strftime("%Y-%m-%d %H:%M") in body
+    assert date_format(token.last_used_at, "SHORT_DATETIME_FORMAT") in body  # the locale's format
 
 
 def test_a_token_needs_a_name(client, owner, creator):

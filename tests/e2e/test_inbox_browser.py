@@ -92,7 +92,7 @@ def test_script_payloads_in_comments_render_as_inert_text(live_server, new_page,
     for tab in ("review", "you"):
         page.goto(f"{live_server.url}/inbox/?tab={tab}")
         for text in payloads:
-            shown[text] += page.get_by_text(text, exact=True).count()
+            shown[text] += page.locator(".fan-comment").get_by_text(text, exact=True).count()
         assert page.locator("main script, main img, main svg").count() == 0
     assert shown == dict.fromkeys(payloads, 1)
     assert page.dialogs == []
@@ -163,3 +163,131 @@ def test_the_inbox_runs_under_its_content_security_policy(live_server, new_page,
     page.locator(".saved-views a", has_text="YouTube only").wait_for()
     assert "platform=youtube" in SavedView.objects.get(name="YouTube only").query
     assert violations == []
+
+
+@pytest.fixture
+def three_drafts_one_stale(transactional_db, creator, camera_faq):
+    """Three drafts, newest first on the page; the middle one's fan wrote again since."""
+    creator.undo_delay_seconds = 30
+    creator.save()
+    oldest = drafted(creator, "t1")
+    stale = drafted(creator, "t2", "which camera is it?")
+    newest = drafted(creator, "t3", "what camera is that?")
+    ingest(creator, "t2-again", "hello? anyone?", author={"external_id": "fan-t2", "name": "Sam Carter"})
+    return newest, stale, oldest
+
+
+def test_the_first_j_selects_the_first_card(live_server, new_page, owner, two_drafts):
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    newest = two_drafts[1]
+    page.keyboard.press("j")
+    assert page.evaluate("document.activeElement.id") == f"draft-{newest.id}"
+    page.keyboard.press("a")
+    page.locator(f"#draft-{newest.id}.decided").wait_for()
+    assert Draft.objects.get(id=newest.id).status == "approved"
+    assert Draft.objects.get(id=two_drafts[0].id).status == "pending"
+
+
+def test_one_keystroke_per_decision_and_the_action_follows_a_swapped_card(
+    live_server, new_page, owner, three_drafts_one_stale
+):
+    newest, stale, oldest = three_drafts_one_stale
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("a")  # the card in view: the newest
+    page.locator(f"#draft-{newest.id}.decided").wait_for()
+    assert page.evaluate("document.activeElement.id") == f"draft-{stale.id}"
+    page.keyboard.press("a")  # the fan wrote again: the card asks to confirm and keeps the focus
+    page.locator(f"#draft-{stale.id} .warning").wait_for()
+    page.locator(f"#draft-{stale.id} input[name=confirm]").wait_for(state="attached")
+    assert page.evaluate("document.activeElement.id") == f"draft-{stale.id}"
+    page.keyboard.press("a")  # approve anyway: this card, not the one at the top of the list
+    page.locator(f"#draft-{stale.id}.decided").wait_for()
+    assert page.evaluate("document.activeElement.id") == f"draft-{oldest.id}"
+    page.keyboard.press("a")
+    page.locator(f"#draft-{oldest.id}.decided").wait_for()
+    assert {d.id: d.status for d in Draft.objects.all()} == {newest.id: "approved", stale.id: "approved", oldest.id: "approved"}
+    assert Publication.objects.count() == 3
+
+
+def test_the_triage_layout_on_a_phone(live_server, new_page, owner, creator, camera_faq, transactional_db):
+    """390 px wide: the compact list above one open card; a decision opens the next card by
+    itself; a line opens its card; each line is a plain link too."""
+    creator.undo_delay_seconds = 30
+    creator.save()
+    drafts = [drafted(creator, f"p{i}", "what camera do you use?") for i in range(3)]
+    newest, middle, oldest = drafts[2], drafts[1], drafts[0]
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    assert page.locator("#queue-lines .line").count() == 3
+    visible = [d.id for d in drafts if page.locator(f"#draft-{d.id}").is_visible()]
+    assert visible == [newest.id]  # one open card
+    line_box = page.locator("#queue-lines").bounding_box()
+    card_box = page.locator(f"#draft-{newest.id}").bounding_box()
+    assert line_box["y"] + line_box["height"] <= card_box["y"]  # the list above the card
+    assert card_box["x"] >= 0 and card_box["x"] + card_box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
+    line = page.locator(f"#line-{oldest.id} a")
+    assert f"open={oldest.id}" in line.get_attribute("href")
+    page.keyboard.press("a")
+    page.locator(f"#draft-{newest.id}.decided").wait_for()
+    page.locator(f"#draft-{middle.id}.open").wait_for()  # the next card opened by itself
+    assert not page.locator(f"#draft-{oldest.id}").is_visible()
+    line.click()
+    page.locator(f"#draft-{oldest.id}.open").wait_for()
+    assert not page.locator(f"#draft-{middle.id}").is_visible()
+    page.keyboard.press("a")
+    page.locator(f"#draft-{oldest.id}.decided").wait_for()
+    assert Draft.objects.get(id=oldest.id).status == "approved"
+    assert Draft.objects.get(id=middle.id).status == "pending"
+
+
+def test_a_line_opens_its_card_without_javascript(live_server, browser, owner, creator, camera_faq, transactional_db):
+    drafts = [drafted(creator, f"n{i}") for i in range(2)]
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log_in(page, live_server.url, owner.email, PASSWORD)
+        assert page.locator(f"#draft-{drafts[1].id}").is_visible()
+        assert not page.locator(f"#draft-{drafts[0].id}").is_visible()
+        page.locator(f"#line-{drafts[0].id} a").click()
+        page.wait_for_url(f"**open={drafts[0].id}**")
+        assert page.locator(f"#draft-{drafts[0].id}").is_visible()
+        assert not page.locator(f"#draft-{drafts[1].id}").is_visible()
+    finally:
+        context.close()
+
+
+def test_a_snippet_goes_into_the_reply_by_keyboard(live_server, new_page, owner, creator, camera_faq, transactional_db):
+    from replyqueue.inbox.models import Snippet
+
+    Snippet.objects.create(creator=creator, name="merch", text="Hi {fan_name}, the shop: {link}")
+    Snippet.objects.create(creator=creator, name="thanks", text="Thank you {fan_name}!")
+    creator.undo_delay_seconds = 30
+    creator.save()
+    draft = drafted(creator, "sn1", post={"external_id": "p1", "title": "Iceland", "url": "https://youtu.be/p1"})
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("e")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.press(";")  # a plain ; while typing stays a ;
+    page.keyboard.press(";")  # ;; opens the picker
+    assert page.locator("#snippet-picker").is_visible()
+    page.keyboard.type("shop")
+    page.keyboard.press("Enter")
+    area = page.locator(f"#text-{draft.id}")
+    assert area.input_value() == "Hi Sam Carter, the shop: https://youtu.be/p1"
+    assert page.evaluate("document.activeElement.id") == f"text-{draft.id}"
+    page.keyboard.press("Escape")
+    page.keyboard.press(";")  # on the card: the picker again, inserting at the end
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    assert area.input_value() == "Hi Sam Carter, the shop: https://youtu.be/p1Thank you Sam Carter!"
+    page.keyboard.press("Control+Enter")
+    page.locator(f"#draft-{draft.id}.decided").wait_for()
+    assert Publication.objects.get(draft_id=draft.id).text.startswith("Hi Sam Carter, the shop: https://youtu.be/p1")

@@ -6,9 +6,9 @@ from django.http import HttpRequest
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.models import KnowledgeItem, TriageFeedback
 from replyqueue.comments.models import Comment
-from replyqueue.inbox.actions import Actor, drafts_bulk_approve
+from replyqueue.inbox.actions import Actor, NeedsConfirmation, draft_approve, drafts_bulk_approve
 from replyqueue.inbox.drafting import comment_process
-from replyqueue.inbox.models import Decision, Draft
+from replyqueue.inbox.models import Decision, Draft, DraftRequest
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD
 from tests.factories import drafted, ingest
@@ -56,8 +56,35 @@ def test_bulk_approve_all_matching_the_filter(client, owner, creator, camera_faq
     for i in range(4):
         drafted(creator, f"m{i}", platform="instagram" if i < 3 else "youtube")
     response = login(client, owner).post("/inbox/bulk-approve/", {"all_matching": "1", "platform": "instagram"}, **HTMX)
+    body = response.content.decode()
+    assert "3 drafts match these filters" in body and Draft.objects.filter(status="approved").count() == 0
+    upto = max(Draft.objects.filter(comment__platform="instagram").values_list("id", flat=True))
+    drafted(creator, "m-late", platform="instagram")  # arrives after the count was shown: not confirmed
+    confirm = {"all_matching": "1", "platform": "instagram", "confirm": "1", "upto": str(upto)}
+    response = client.post("/inbox/bulk-approve/", confirm, **HTMX)
     assert "3 approved." in response.content.decode()
-    assert Draft.objects.filter(status="pending").count() == 1
+    assert Draft.objects.filter(status="pending").count() == 2
+
+
+def test_one_approval_policy_when_the_fan_wrote_again(client, owner, creator, api, camera_faq):
+    """Single approval, bulk approval and the API all stop at a thread the fan wrote in since."""
+    stale, fresh, stale_api = drafted(creator, "s1"), drafted(creator, "s2"), drafted(creator, "s3")
+    ingest(creator, "s1-again", "hello?", author={"external_id": "fan-s1", "name": "Sam"})
+    ingest(creator, "s3-again", "hello?", author={"external_id": "fan-s3", "name": "Sam"})
+    actor = Actor(role="owner", user=owner)
+    result = drafts_bulk_approve(creator_id=creator.id, actor=actor, draft_ids=[stale.id, fresh.id])
+    assert result.approved == [fresh.id]
+    assert "wrote again" in result.skipped[stale.id]
+    with pytest.raises(NeedsConfirmation):
+        draft_approve(draft=Draft.objects.get(id=stale.id), actor=actor)
+    response = api.post(f"/api/v1/drafts/{stale_api.id}/approve/", {"version": 1}, format="json")
+    assert response.status_code == 409
+    assert "wrote again" in response.json()["error"] and "confirm: true" in response.json()["error"]
+    assert Draft.objects.get(id=stale_api.id).status == "pending"
+    response = api.post(f"/api/v1/drafts/{stale_api.id}/approve/", {"version": 1, "confirm": True}, format="json")
+    assert response.status_code == 200 and Draft.objects.get(id=stale_api.id).status == "approved"
+    draft_approve(draft=Draft.objects.get(id=stale.id), actor=actor, confirm=True)
+    assert Draft.objects.get(id=stale.id).status == "approved"
 
 
 def test_viewers_cannot_bulk_approve(client, viewer, creator, camera_faq):
@@ -268,3 +295,44 @@ def test_a_send_time_in_the_past_is_refused_and_nothing_is_approved(client, owne
     ).content.decode()
     assert "Choose a send time in the future" in body
     assert Draft.objects.get(id=draft.id).status == "pending"
+
+
+def test_the_offline_drafter_says_which_instruction_it_cannot_follow(client, owner, creator, camera_faq):
+    draft = drafted(creator)
+    login(client, owner)
+    body = client.post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "plus court et en français"}, **HTMX).content.decode()
+    assert "cannot follow “en français”" in body
+    assert not DraftRequest.objects.exists() and Draft.objects.get(id=draft.id).status == "pending"
+    body = client.post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": ""}, **HTMX).content.decode()
+    assert "would write the same draft again" in body
+    assert not DraftRequest.objects.exists()
+    page = client.get("/inbox/").content.decode()
+    assert "it cannot translate or rewrite" in page and "up to 3 drafts" in page
+
+
+def test_a_followable_instruction_still_redrafts(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    draft = drafted(creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"instruction": "shorter and warmer"}, **HTMX)
+    assert DraftRequest.objects.get().status == "done"
+
+
+def test_fewer_alternatives_than_asked_says_how_many_were_found(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    draft = drafted(creator)
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/drafts/{draft.id}/regenerate/", {"alternatives": "3"}, **HTMX)
+    work = DraftRequest.objects.get()
+    assert work.found == 1
+    body = client.get(f"/inbox/comments/{draft.comment_id}/card/?request={work.id}", **HTMX).content.decode()
+    assert "You asked for 3 drafts: the creator&#x27;s knowledge gave only 1 different answer." in body
+
+
+def test_an_llm_drafter_shows_free_instructions(client, owner, creator, camera_faq, settings):
+    from replyqueue.clone.drafters.grounded import instruction_not_followed
+
+    draft = drafted(creator)
+    settings.DRAFTER = "openai"
+    page = login(client, owner).get("/inbox/").content.decode()
+    assert "it cannot translate or rewrite" not in page and f"draft-{draft.id}" in page
+    assert instruction_not_followed("mention the camera and the lens") == []
+    assert instruction_not_followed("make it shorter, in French") == ["in French"]

@@ -165,3 +165,18 @@ def test_a_draft_approved_unchanged_from_the_textarea_is_not_an_edit(client, own
 def test_a_real_edit_inside_the_text_still_counts_as_an_edit(client, owner, draft):
     login(client, owner).post(f"/inbox/drafts/{draft.id}/approve/", {"text": f"{draft.text} Cheers!", "version": draft.version}, **HTMX)
     assert Decision.objects.get(draft=draft).action == "edit_approve"
+
+
+def test_the_review_tab_lists_the_queue_beside_one_open_card(client, owner, creator, camera_faq):
+    drafts = [drafted(creator, f"l{i}") for i in range(3)]
+    login(client, owner)
+    body = client.get("/inbox/").content.decode()
+    assert body.count('<li class="line') == 3
+    assert f'id="line-{drafts[2].id}"' in body and f'href="?tab=review&amp;sort=priority&amp;open={drafts[0].id}"' in body
+    assert body.count(" open\" id=\"draft-") == 1 and f'open" id="draft-{drafts[2].id}"' in body
+    body = client.get(f"/inbox/?open={drafts[0].id}").content.decode()
+    assert f'open" id="draft-{drafts[0].id}"' in body
+    # Load more: the next lines, and their cards appended to the cards out of band.
+    more = client.get(f"/inbox/?more=1&sort=newest&after={drafts[1].id}", **HTMX).content.decode()
+    assert more.count('<li class="line') == 1 and f'id="line-{drafts[0].id}"' in more
+    assert 'hx-swap-oob="beforeend:#queue-cards"' in more and f'id="draft-{drafts[0].id}"' in more

@@ -66,14 +66,35 @@ WARM = {
 MENTION = re.compile(r"\b(?:mention|talk about|add|parle[rz]? de|mentionne[rz]?|ajoute[rz]?)\s+(?:the\s+|le\s+|la\s+|les\s+|l')?(.+)", re.I)
 
 
+SHORTER_WORDS = ("short", "court", "brief", "bref", "concise")
+WARMER_WORDS = ("warm", "chaleur", "friendly", "sympa", "gentil")
+INSTRUCTION_HELP = "shorter · warmer · mention <topic>"
+
+
+def instruction_not_followed(instruction: str) -> list[str]:
+    """The parts of a reviewer's instruction this drafter cannot follow (it only shortens,
+    warms up, or adds what the creator said about a topic): 'plus court et en français' ->
+    ['en français']."""
+    text = instruction.strip()
+    if match := MENTION.search(text):  # "mention X" takes the rest of the instruction as the topic
+        text = text[: match.start()]
+    parts = re.split(r"[,;+/]|\band\b|\bet\b|\bthen\b|\bpuis\b", text, flags=re.I)
+    unfollowed = []
+    for part in (p.strip(" .!") for p in parts):
+        folded = fold(part)
+        if part and not any(w in folded for w in SHORTER_WORDS + WARMER_WORDS):
+            unfollowed.append(part)
+    return unfollowed
+
+
 def apply_instruction(answer: str, instruction: str, context: DraftContext) -> tuple[str, list[int]]:
     """A reviewer's short instruction, followed with the creator's own words only: 'shorter',
     'warmer', or 'mention <topic>' (adds what the creator said about it, with its source)."""
     wanted = fold(instruction)
     extra_sources: list[int] = []
-    if any(w in wanted for w in ("short", "court", "brief", "concise")):
+    if any(w in wanted for w in SHORTER_WORDS):
         answer = shorten(answer, max(40, min(context.persona.typical_length, len(answer)) // 2))
-    if any(w in wanted for w in ("warm", "chaleur", "friendly", "sympa", "gentil")):
+    if any(w in wanted for w in WARMER_WORDS):
         answer = f"{answer} {WARM.get(context.language, WARM['en'])}"
     if match := MENTION.search(instruction):
         hits = search(creator_id=context.persona.creator_id, text=match.group(1), limit=1)
@@ -85,6 +106,12 @@ def apply_instruction(answer: str, instruction: str, context: DraftContext) -> t
 
 class GroundedDrafter:
     name = "grounded"
+    follows_any_instruction = False  # see instruction_not_followed
+    varies_without_instruction = False  # the same knowledge gives the same draft
+    instruction_help = INSTRUCTION_HELP
+
+    def instruction_not_followed(self, instruction: str) -> list[str]:
+        return instruction_not_followed(instruction)
 
     def propose(self, context: DraftContext) -> Proposal:
         persona = context.persona

@@ -80,6 +80,12 @@ def parse_answer(content: str) -> dict:
 
 class OpenAIDrafter:
     name = "openai"
+    follows_any_instruction = True
+    varies_without_instruction = True
+    instruction_help = ""
+
+    def instruction_not_followed(self, instruction: str) -> list[str]:
+        return []
 
     def __init__(self, base_url: str | None = None, api_key: str | None = None, model: str | None = None):
         self.base_url = (base_url or settings.OPENAI_BASE_URL).rstrip("/")

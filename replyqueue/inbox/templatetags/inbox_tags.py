@@ -60,3 +60,11 @@ def query_url(query, **changes) -> str:
     from urllib.parse import urlencode
 
     return "?" + urlencode(query.params(**changes))
+
+
+@register.simple_tag
+def drafter_abilities():
+    """What the configured drafter can do on a redraft (the card shows only what works)."""
+    from replyqueue.clone.services import drafter_abilities as abilities
+
+    return abilities()

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0005_clean_learned_greetings'),
+        ('inbox', '0008_notifications'),
     ]
 
     operations = [

@@ -1,0 +1,125 @@
+"""Emails to a creator's owners: an alert at once for anything owner-only (threats, distress,
+escalations), and a daily digest of what waits otherwise. Each email links to the card, built
+from SITE_URL. A Notification row per email makes a task that runs twice send once."""
+
+import logging
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Creator, Membership, Role
+from replyqueue.comments.models import Category, Comment, CommentStatus
+from replyqueue.inbox.models import Draft, DraftStatus, Notification
+
+log = logging.getLogger(__name__)
+ALERT_CATEGORIES = (Category.THREAT, Category.SENSITIVE)
+DIGEST_ITEMS = 10
+
+
+def needs_alert(comment: Comment) -> bool:
+    """Owner-only comments (threats, distress, escalations by a rule) are not for a digest."""
+    return comment.status == CommentStatus.NEEDS_HUMAN and (comment.owner_only or comment.category in ALERT_CATEGORIES)
+
+
+def card_url(comment: Comment | None = None, draft: Draft | None = None) -> str:
+    base = settings.SITE_URL.rstrip("/") + reverse("inbox")
+    if draft is not None:
+        return f"{base}?open={draft.id}#draft-{draft.id}"
+    return f"{base}?tab=you#comment-{comment.id}"
+
+
+def _owners(creator_id: int) -> list:
+    members = Membership.objects.filter(creator_id=creator_id, role=Role.OWNER).select_related("user")
+    return [m.user for m in members if m.user.email and m.user.is_active]
+
+
+def _send_once(key: str, creator_id: int, comment_id: int | None, build) -> bool:
+    """Claim the key, then send to each owner in their language; a failed send frees the key
+    so the retry sends it."""
+    owners = _owners(creator_id)
+    if not owners:
+        return False
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                creator_id=creator_id, comment_id=comment_id, key=key, recipients=[u.email for u in owners]
+            )
+    except IntegrityError:
+        return False  # already sent
+    try:
+        for user in owners:
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                subject, body = build()
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except Exception:
+        notification.delete()
+        raise
+    return True
+
+
+def owner_alert_send(*, comment_id: int) -> bool:
+    comment = Comment.objects.select_related("fan", "creator").filter(id=comment_id).first()
+    if comment is None or not needs_alert(comment):
+        return False
+
+    def build():
+        category = Category(comment.category).label if comment.category else _("owner only")
+        subject = _("[%(creator)s] Needs you now: a %(category)s comment from %(fan)s") % {
+            "creator": comment.creator.name, "category": category, "fan": comment.fan.name or comment.fan.external_id,
+        }
+        body = "\n\n".join([
+            _("%(fan)s wrote on %(platform)s:") % {"fan": comment.fan.name or comment.fan.external_id, "platform": comment.platform},
+            comment.text[:1000],
+            _("Why it came to you: %(reason)s") % {"reason": comment.reason or category},
+            _("Open it: %(url)s") % {"url": card_url(comment)},
+        ])
+        return subject, body
+
+    return _send_once(f"alert:{comment.id}", comment.creator_id, comment.id, build)
+
+
+def digest_send(*, creator_id: int, day: date | None = None) -> bool:
+    """What waits for the creator's team, once a day; nothing is sent when nothing waits."""
+    day = day or timezone.localdate()
+    creator = Creator.objects.get(id=creator_id)
+    drafts = Draft.objects.filter(creator_id=creator_id, status=DraftStatus.PENDING, rank=0, comment__isnull=False)
+    waiting = Comment.objects.filter(creator_id=creator_id, status=CommentStatus.NEEDS_HUMAN)
+    n_drafts, n_waiting = drafts.count(), waiting.count()
+    if not n_drafts and not n_waiting:
+        return False
+    since = timezone.now() - timedelta(days=1)
+    top_drafts = list(drafts.select_related("comment__fan").order_by("-priority", "-id")[:DIGEST_ITEMS])
+    top_waiting = list(waiting.select_related("fan").order_by("-priority", "-id")[:DIGEST_ITEMS])
+    n_new = Comment.objects.filter(creator_id=creator_id, received_at__gte=since).count()
+
+    def build():
+        subject = _("[%(creator)s] Your inbox today: %(drafts)s to review, %(waiting)s waiting for you") % {
+            "creator": creator.name, "drafts": n_drafts, "waiting": n_waiting,
+        }
+        lines = [ngettext("%(n)s new comment in the last 24 hours.", "%(n)s new comments in the last 24 hours.", n_new) % {"n": n_new}]
+        if top_drafts:
+            lines.append(_("Drafts to review:"))
+            lines += [f"- {d.comment.fan.name}: {d.comment.text[:80]}\n  {card_url(draft=d)}" for d in top_drafts]
+        if top_waiting:
+            lines.append(_("Waiting for a person:"))
+            lines += [f"- {c.fan.name}: {c.text[:80]}\n  {card_url(c)}" for c in top_waiting]
+        lines.append(_("The inbox: %(url)s") % {"url": settings.SITE_URL.rstrip("/") + reverse("inbox")})
+        return subject, "\n\n".join(lines)
+
+    return _send_once(f"digest:{creator_id}:{day.isoformat()}", creator_id, None, build)
+
+
+def digests_send(day: date | None = None) -> int:
+    sent = 0
+    for creator_id in Creator.objects.values_list("id", flat=True):
+        try:
+            sent += digest_send(creator_id=creator_id, day=day)
+        except Exception:
+            log.exception("digest for creator %s failed", creator_id)
+    return sent
