@@ -61,7 +61,7 @@ def test_a_batch_that_meets_a_concurrent_decision_falls_back_to_one_by_one(creat
 @pytest.mark.parametrize("role", ["assistant"])
 def test_the_routine_policy_still_applies_per_draft(creator, assistant, camera_faq, role):
     routine, unsure = drafted(creator, "r1"), drafted(creator, "r2")
-    Draft.objects.filter(id=unsure.id).update(confidence=0.1)
+    Draft.objects.filter(id=unsure.id).update(confidence=0.1, approval_chance=0.1)
     result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role=role, user=assistant), draft_ids=[routine.id, unsure.id])
     assert result.approved == [routine.id]
-    assert "low confidence" in result.skipped[unsure.id]
+    assert "chance of approval as is" in result.skipped[unsure.id]
