@@ -9,6 +9,7 @@ from statistics import median
 from django.db.models import Count, Min
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from replyqueue.comments.models import Category, Comment, CommentStatus, Platform
 from replyqueue.inbox.models import Decision, DecisionAction
@@ -106,7 +107,16 @@ def insights(creator_id: int, days: int = 14, today: date | None = None) -> Insi
     )
 
 
+REVIEW_LABELS = {
+    DecisionAction.APPROVE: gettext_lazy("approved as drafted"),
+    DecisionAction.EDIT_APPROVE: gettext_lazy("edited, then approved"),
+    DecisionAction.REJECT: gettext_lazy("rejected"),
+}
+
+
 def label_for(kind: str, key: str) -> str:
+    if kind == "decision" and key in REVIEW_LABELS:
+        return str(REVIEW_LABELS[key])
     choices = {"category": Category, "platform": Platform, "decision": DecisionAction}[kind]
     try:
         return str(choices(key).label)

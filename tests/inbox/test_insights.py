@@ -84,4 +84,4 @@ def test_days_follow_the_time_zone(fixture):
 def test_the_page_draws_svg_charts(client, owner, fixture):
     body = login(client, owner).get("/inbox/insights/?days=30").content.decode()
     assert body.count("<svg viewBox") >= 4 and "<script" not in body.split("<main>")[1].split("</main>")[0]
-    assert "Time to first reply" in body
+    assert "Time to first reply" in body and "approved as drafted" in body and "edited, then approved" in body
