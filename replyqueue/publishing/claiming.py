@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from replyqueue.comments.models import Channel
+from replyqueue.core.workers import current_worker, held_by_dead_q
 from replyqueue.publishing.models import RETRYABLE, ChannelSend, Publication, PublicationStatus
 
 PULL = "pull"
@@ -25,7 +26,7 @@ def _due(publications: QuerySet, now: datetime) -> QuerySet:
 def _claim(publication_id: int, now: datetime, **conditions) -> bool:
     return bool(
         _due(Publication.objects.filter(id=publication_id, **conditions), now).update(
-            status=PublicationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=PublicationStatus.SENDING, claimed_at=now, claimed_by=current_worker(), attempts=F("attempts") + 1
         )
     )
 
@@ -92,9 +93,14 @@ def publications_due(limit: int = 500) -> list[int]:
 
 def publications_release_stale() -> int:
     """A worker died mid-send: we cannot know whether the request arrived, so: unknown."""
-    stale = timezone.now() - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
-    return Publication.objects.filter(status=PublicationStatus.SENDING, claimed_at__lt=stale).update(
-        status=PublicationStatus.UNKNOWN, outcome_unknown=True, last_error="The worker stopped while sending."
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
+    held = Q(claimed_at__lt=stale)
+    if (dead := held_by_dead_q()) is not None:
+        held |= dead  # its worker stopped beating: no need to wait for STALE_CLAIM_SECONDS
+    return Publication.objects.filter(status=PublicationStatus.SENDING).filter(held).update(
+        status=PublicationStatus.UNKNOWN, outcome_unknown=True, last_error="The worker stopped while sending.",
+        next_attempt_at=now,  # reconciled by the next sweep, not after LOST_TASK_SECONDS
     )
 
 

@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
+from replyqueue.core.workers import heartbeats_prune
 from replyqueue.publishing.claiming import channel_sends_prune, publications_due, publications_release_stale
 from replyqueue.publishing.models import Publication
 from replyqueue.publishing.sending import publication_send
@@ -33,6 +34,7 @@ def sweep_once() -> dict:
     publication_ids = publications_due()
     enqueue_publish(publication_ids)
     channel_sends_prune()
+    heartbeats_prune()
     return {"publications": len(publication_ids), "released": released}
 
 
