@@ -44,7 +44,10 @@ def start_heartbeat() -> None:
     if worker in _started:
         return
     stop = _started[worker] = threading.Event()
-    beat(worker)
+    try:
+        beat(worker)
+    except Exception:  # the database is not there yet: the thread keeps trying
+        log.warning("worker heartbeat failed", exc_info=True)
     interval = settings.WORKER_HEARTBEAT_INTERVAL
 
     def run() -> None:
