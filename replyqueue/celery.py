@@ -14,5 +14,7 @@ app.autodiscover_tasks()
 def load_the_models(**kwargs) -> None:
     """Each worker child loads the embedding model when it starts, not on its first comment."""
     from replyqueue.clone.embeddings import get_embedder
+    from replyqueue.core.workers import start_heartbeat
 
+    start_heartbeat()  # first: claims this process makes can be released the moment it dies
     get_embedder().embed(["warm up"])

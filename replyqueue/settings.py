@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "accounts",
+    "replyqueue.core",
     "replyqueue.comments",
     "replyqueue.clone",
     "replyqueue.inbox",
@@ -297,6 +298,10 @@ STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
 # them at once, one thread each (docs/publishing.md, "Concurrency").
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 8)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
+# Each worker process beats every WORKER_HEARTBEAT_INTERVAL; a claim held by a worker silent for
+# WORKER_DEAD_SECONDS is released by the next sweep (core/workers.py), not after STALE_CLAIM_SECONDS.
+WORKER_HEARTBEAT_INTERVAL = env_float("WORKER_HEARTBEAT_INTERVAL", 5.0)
+WORKER_DEAD_SECONDS = env_float("WORKER_DEAD_SECONDS", 20.0)
 WEBHOOK_SECRET_GRACE_HOURS = env_float("WEBHOOK_SECRET_GRACE_HOURS", 24.0)
 # Webhook delivery (Standard Webhooks): only 2xx is success; every other answer is retried on this
 # schedule (seconds, with jitter; the last delay repeats) until WEBHOOK_MAX_ATTEMPTS or

@@ -1,7 +1,10 @@
 """The facts guard: every checkable claim in a draft must be found in its sources or the persona.
 
-A claim is a number, price, date, time, URL, @handle, capitalised name or a promise. A draft
-with a claim found nowhere in what it rests on is never shown as routine.
+A claim is a number, price, date, time, URL, @handle, capitalised name, a promise or a personal
+claim about the creator's life (a divorce, a pregnancy, an illness, a death in the family: EN
+and FR). A draft with a claim found nowhere in what it rests on is never shown as routine.
+Only what the creator wrote grounds a claim: callers pass the creator's words, never the fan's
+comment or the fan's name as given (see services.grounding_for).
 """
 
 import re
@@ -24,6 +27,19 @@ CLAIM_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("number", re.compile(r"\b\d+(?:[.,]\d+)?%?")),
     ("promise", re.compile(r"\b(?:i(?:'|’)?ll|i will|i am going to|i'm going to|we(?:'|’)?ll|we will)\s+(?:send|ship|give|gift|dm|message|call|meet|pay|refund|post|upload|release|announce|make|do|add)\b|\bi promise\b|\bje (?:vais|t'|te|vous) ?(?:t'|vous )?(?:envoie|envoyer|offrir|offre|donner|rembourser|appeler)\b|\bpromis\b", re.I)),
     ("name", re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z0-9][a-zA-Z0-9]*)*\b|\b[A-Za-z]+\d+[A-Za-z0-9]*\b")),
+]
+
+
+# Personal claims about the creator's life: (pattern, stems that must appear in the grounding for
+# the claim to be supported). Matched on the folded text (lowercase, no accents).
+_ME = r"(?:i(?:'|’)?m|i am|i have|i've|i(?:'|’)?ve|we(?:'|’)?re|we are|we have|we've|my|our|je suis|j(?:'|’)ai|on est|nous sommes|on va|nous allons|ma|mon|mes)"
+PERSONAL_PATTERNS: list[tuple[re.Pattern, tuple[str, ...]]] = [
+    (re.compile(r"\b(?:getting |got |are |is )?divorc\w*|\bdivorcer\b|\bon divorce\b|\bsplit(?:ting)? up\b|\bbroke up\b|\bseparat(?:ed|ing)\b|\bsepares?\b|\bon se separe\b"), ("divorc", "split", "broke up", "separ")),
+    (re.compile(rf"\b{_ME}\s+(?:\w+\s+)?(?:pregnant|expecting a baby|enceinte)\b|\bpregnant\b|\benceinte\b|\bexpecting a baby\b|\battend(?:s|ons)? un bebe\b"), ("pregnan", "enceinte", "bebe", "baby")),
+    (re.compile(rf"\b{_ME}\s+(?:\w+\s+)?(?:cancer|sick|ill|malade|depressed|depression|burn-?out)\b|\b(?:have|got|j'ai|j’ai) (?:a |un )?(?:cancer|tumou?r)\b"), ("cancer", "sick", "ill", "malade", "depress", "burn", "tumo")),
+    (re.compile(r"\b(?:my|our|ma|mon|mes|notre)\s+(?:\w+\s+)?(?:mom|mum|mother|dad|father|parents?|brother|sister|grand\w*|mere|pere|frere|soeur|chien|dog|cat|chat)\s+(?:\w+\s+)?(?:passed away|died|is dying|est decede\w*|est mort\w*|nous a quitte\w*)\b"), ("passed away", "died", "dying", "decede", "mort", "quitte")),
+    (re.compile(rf"\b{_ME}\s+(?:\w+\s+)?(?:getting married|engaged|fiance\w*|se marie\w*|nous marier|marier)\b|\bgot married\b|\bon se marie\b"), ("marri", "engaged", "fiance", "marie", "marier")),
+    (re.compile(rf"\b{_ME}\s+(?:\w+\s+)?(?:moving to|quitting|retiring|demenag\w*|arrete\w* (?:youtube|les videos))\b"), ("moving", "quit", "retir", "demenag", "arret")),
 ]
 
 
@@ -51,6 +67,21 @@ def _claims(text: str) -> list[Violation]:
     return sorted(found, key=lambda v: v.start)
 
 
+def _personal(text: str, grounding: str) -> list[Violation]:
+    """Personal claims of `text` that the grounding (folded) says nothing of. The folded text
+    keeps the original's length for these characters, so spans point into the original."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        folded = "".join(fold(c)[:1] or " " for c in text)
+    found = []
+    for pattern, stems in PERSONAL_PATTERNS:
+        if any(re.search(rf"\b{re.escape(stem)}", grounding) for stem in stems):
+            continue
+        for match in pattern.finditer(folded):
+            found.append(Violation("personal", match.start(), match.end(), text[match.start() : match.end()]))
+    return found
+
+
 def _supported(claim: Violation, grounding: str) -> bool:
     needle = fold(claim.text).strip(" .,!?")
     if claim.kind == "promise":
@@ -65,6 +96,9 @@ def check(draft_text: str, grounding: list[str], unsupported_names: set[str] = f
     plus every mention of `unsupported_names` (other people: no source can support those)."""
     haystack = " ".join(fold(g) for g in grounding if g)
     found = [claim for claim in _claims(draft_text) if not _supported(claim, haystack)]
+    for claim in _personal(draft_text, haystack):
+        if not any(v.start < claim.end and claim.start < v.end and v.kind == "personal" for v in found):
+            found.append(claim)
     for name in unsupported_names:
         for match in re.finditer(rf"\b{re.escape(name)}\b", draft_text):
             if not any(v.start <= match.start() < v.end for v in found):

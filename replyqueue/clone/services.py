@@ -15,6 +15,7 @@ from replyqueue.clone.learning import learned_models
 from replyqueue.clone.models import KnowledgeItem, Persona, TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.retrieval import search
 from replyqueue.clone.rules import rules_for
+from replyqueue.clone.text import fold
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.triage_pipeline import triage_comment
 from replyqueue.clone.voice import answer_only, first_name
@@ -130,11 +131,31 @@ def instruction_not_followed(instruction: str) -> list[str]:
     return drafter.instruction_not_followed(instruction) if hasattr(drafter, "instruction_not_followed") else []
 
 
+def _creator_wrote(item: KnowledgeItem) -> str:
+    """The part of a knowledge item the creator wrote. A past reply's prompt and the question
+    of an 'ask the creator' answer are a fan's comment: they never ground a claim."""
+    if item.kind == "reply" or item.origin == "creator_answer" or item.origin.startswith("approved_draft:"):
+        return item.body
+    return f"{item.prompt} {item.body}"
+
+
 def grounding_for(source_ids: list[int], persona: Persona, fan_name: str) -> list[str]:
-    """Everything a draft may state: its sources, the persona, and the fan's name."""
+    """Everything a draft may state: what the creator wrote in its sources, the persona, and the
+    fan's first name as the greeting shows it (a name field holding a link grounds nothing)."""
     sources = KnowledgeItem.objects.filter(creator_id=persona.creator_id, id__in=source_ids)
-    texts = [f"{s.prompt} {s.body}" for s in sources]
-    return texts + [persona.display_name, persona.greeting, persona.signoff, persona.favourite_emoji, fan_name]
+    texts = [_creator_wrote(s) for s in sources]
+    return texts + [persona.display_name, persona.greeting, persona.signoff, persona.favourite_emoji, first_name(fan_name)]
+
+
+def _without_fan_links(answer: str, fan_text: str) -> str:
+    """The answer without the URLs and @handles the fan wrote: a reviewer who kept the fan's link
+    in an edit did not say it, so it is not learned as the creator's words."""
+    fan_claims = {fold(m.group()).strip(" .,!?") for _kind, pattern in facts.CLAIM_PATTERNS[:2] for m in pattern.finditer(fan_text)}
+    if not fan_claims:
+        return answer
+    for _kind, pattern in facts.CLAIM_PATTERNS[:2]:  # url, handle
+        answer = pattern.sub(lambda m: "" if fold(m.group()).strip(" .,!?") in fan_claims else m.group(), answer)
+    return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([.,!?])", r"\1", answer)).strip(" ,:;-")
 
 
 def other_fans_named(text: str, creator_id: int, fan_name: str) -> set[str]:
@@ -163,8 +184,8 @@ def knowledge_learn_from_reply(*, comment: Comment, reply: str, origin: str) -> 
     provenance. Sensitive, threatening and owner-only exchanges are personal and never reused."""
     if comment.owner_only or comment.category in NEVER_LEARNED or not comment.text.strip():
         return
-    answer = answer_only(reply, persona_for(comment.creator_id), comment.fan.name)
-    if not answer:
+    answer = _without_fan_links(answer_only(reply, persona_for(comment.creator_id), comment.fan.name), comment.text)
+    if not answer.strip(" .,!?:;-"):
         return
     knowledge_add(creator=comment.creator, items=[KnowledgeInput("reply", comment.text[:2000], answer)], origin=origin)
 

@@ -6,11 +6,9 @@ safe to run twice: claims are conditional updates and the final status update le
 """
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -31,6 +29,7 @@ from replyqueue.clone.services import (
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.variants import brief_variants
 from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.core.workers import current_worker, released_claim_q
 from replyqueue.inbox.calibration import approval_chance
 from replyqueue.inbox.models import (
     Decision,
@@ -50,11 +49,10 @@ MAX_REQUEST_ATTEMPTS = 3
 def comment_claim(comment_id: int) -> bool:
     """Stamp the comment as being worked on; False if it is done or another worker holds it."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
     return bool(
         Comment.objects.filter(id=comment_id, status=CommentStatus.RECEIVED)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
+        .filter(released_claim_q(now))
+        .update(claimed_at=now, claimed_by=current_worker(), attempts=F("attempts") + 1)
     )
 
 
@@ -212,11 +210,10 @@ def comment_give_up(*, comment_id: int, error: str) -> None:
 def draft_request_claim(request_id: int) -> DraftRequest | None:
     """Take a pending request; None if it is done or another worker holds it."""
     now = timezone.now()
-    stale = now - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
     claimed = (
         DraftRequest.objects.filter(id=request_id, status=DraftRequestStatus.PENDING)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
-        .update(claimed_at=now, attempts=F("attempts") + 1)
+        .filter(released_claim_q(now))
+        .update(claimed_at=now, claimed_by=current_worker(), attempts=F("attempts") + 1)
     )
     return DraftRequest.objects.get(id=request_id) if claimed else None
 

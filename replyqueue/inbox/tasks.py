@@ -10,12 +10,13 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from replyqueue.clone.drafters import DraftingError
 from replyqueue.clone.models import BriefStatus, ContentBrief
 from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.core.workers import held_by_dead_q
 from replyqueue.inbox.drafting import (
     MAX_PROCESS_ATTEMPTS,
     MAX_REQUEST_ATTEMPTS,
@@ -40,7 +41,7 @@ def process_comment(self, comment_id: int) -> None:
             comment_give_up(comment_id=comment_id, error=str(error))
             return
         # Release the claim so the retry can take the comment again.
-        Comment.objects.filter(id=comment_id).update(claimed_at=None)
+        Comment.objects.filter(id=comment_id).update(claimed_at=None, claimed_by="")
         raise
 
 
@@ -52,7 +53,7 @@ def run_draft_request(self, request_id: int) -> None:
         if self.request.retries >= self.max_retries:
             draft_request_fail(request_id=request_id, error=str(error))
             return
-        DraftRequest.objects.filter(id=request_id).update(claimed_at=None)
+        DraftRequest.objects.filter(id=request_id).update(claimed_at=None, claimed_by="")
         raise
 
 
@@ -95,6 +96,9 @@ def _lost(queryset, limit: int) -> list[int]:
     waiting = queryset.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost))
     if hasattr(queryset.model, "claimed_at"):
         waiting = waiting.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        # Held by a worker that stopped beating, and not woken again since it claimed: now.
+        if (dead := held_by_dead_q()) is not None:
+            waiting = waiting | queryset.filter(dead).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=F("claimed_at")))
     return list(waiting.order_by("id").values_list("id", flat=True)[:limit])
 
 

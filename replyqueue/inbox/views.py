@@ -429,7 +429,9 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
     membership = membership_or_404(request)
-    SavedView.objects.filter(id=view_id, creator_id=membership.creator_id, user=request.user).delete()
+    deleted, _rows = SavedView.objects.filter(id=view_id, creator_id=membership.creator_id, user=request.user).delete()
+    if not deleted:
+        raise Http404
     return HttpResponseClientRefresh() if request.htmx else redirect("inbox")
 
 

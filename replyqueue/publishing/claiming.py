@@ -12,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from replyqueue.comments.models import Channel
+from replyqueue.core.workers import current_worker, held_by_dead_q
 from replyqueue.publishing.models import RETRYABLE, ChannelSend, Publication, PublicationStatus
 
 PULL = "pull"
@@ -68,7 +69,7 @@ def publications_claim(publication_ids: list[int], size: int | None = None) -> l
             return []
         ids = [publication.id for publication in batch]
         claimed = _due(Publication.objects.filter(id__in=ids), now).update(
-            status=PublicationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+            status=PublicationStatus.SENDING, claimed_at=now, claimed_by=current_worker(), attempts=F("attempts") + 1
         )
         if claimed != len(batch):  # only without row locks and serialised writers: keep what we got
             taken = set(Publication.objects.filter(id__in=ids, status=PublicationStatus.SENDING, claimed_at=now)
@@ -144,9 +145,14 @@ def publications_due(limit: int = 500) -> list[int]:
 
 def publications_release_stale() -> int:
     """A worker died mid-send: we cannot know whether the request arrived, so: unknown."""
-    stale = timezone.now() - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
-    return Publication.objects.filter(status=PublicationStatus.SENDING, claimed_at__lt=stale).update(
-        status=PublicationStatus.UNKNOWN, outcome_unknown=True, last_error="The worker stopped while sending."
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
+    held = Q(claimed_at__lt=stale)
+    if (dead := held_by_dead_q()) is not None:
+        held |= dead  # its worker stopped beating: no need to wait for STALE_CLAIM_SECONDS
+    return Publication.objects.filter(status=PublicationStatus.SENDING).filter(held).update(
+        status=PublicationStatus.UNKNOWN, outcome_unknown=True, last_error="The worker stopped while sending.",
+        next_attempt_at=now,  # reconciled by the next sweep, not after LOST_TASK_SECONDS
     )
 
 

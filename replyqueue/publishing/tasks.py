@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from replyqueue.core.workers import heartbeats_prune
 from replyqueue.publishing.claiming import channel_sends_prune, publications_due, publications_release_stale
 from replyqueue.publishing.models import Publication
 from replyqueue.publishing.sending import publications_send
@@ -48,6 +49,7 @@ def sweep_once() -> dict:
     publication_ids = publications_due()
     enqueue_publish(publication_ids)
     channel_sends_prune()
+    heartbeats_prune()
     return {"publications": len(publication_ids), "released": released}
 
 
