@@ -29,7 +29,7 @@ from replyqueue.clone.models import CommunityRule, ContentBrief
 from replyqueue.clone.rule_services import rule_create
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, brief_request, draft_approve
-from replyqueue.inbox.models import Draft, DraftStatus, SavedView
+from replyqueue.inbox.models import Draft, DraftStatus, SavedView, Snippet
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD
 from tests.factories import drafted
@@ -90,8 +90,8 @@ class Scene:
             draft = drafted(creator, name, f"What camera do you use? {OTHER}",
                             author={"external_id": f"fan-{name}", "name": f"Fan {name}"})
             rows[name] = draft
-        Draft.objects.filter(id=rows["routine"].id).update(confidence=0.95, flags=[])
-        Draft.objects.filter(id=rows["lowconf"].id).update(confidence=0.2, flags=[])
+        Draft.objects.filter(id=rows["routine"].id).update(confidence=0.97, approval_chance=0.97, flags=[])
+        Draft.objects.filter(id=rows["lowconf"].id).update(confidence=0.2, approval_chance=0.2, flags=[])
         for name in ("hidden", "hidden-sent"):
             Comment.objects.filter(id=rows[name].comment_id).update(owner_only=True, text=f"{SECRET} {OTHER}")
         publications = {}
@@ -119,6 +119,7 @@ class Scene:
         self.invitation = invitation_create(creator=creator, email="later@example.com", role=Role.VIEWER, invited_by=owner)[0].id
         self.token = ApiToken.issue(creator=creator, name="script")[0].id
         self.view = SavedView.objects.create(creator=creator, user=owner, name="owner view", query="tab=review").id
+        self.snippet = Snippet.objects.create(creator=creator, name="thanks", text="Thanks {fan_name}!").id
 
     def targets(self, name: str, params: list[str]) -> list[tuple[str, dict]]:
         """(label, kwargs) for every row this URL can name; [] when it names none."""
@@ -130,7 +131,7 @@ class Scene:
             "publication_id": self.publications, "item_id": {"knowledge": self.knowledge},
             "rule_id": {"rule": self.rule}, "membership_id": {"assistant": self.membership},
             "invitation_id": {"invitation": self.invitation}, "token_id": {"token": self.token},
-            "view_id": {"owner view": self.view},
+            "view_id": {"owner view": self.view}, "snippet_id": {"snippet": self.snippet},
         }
         by_api_name = {
             "api-knowledge-detail": {"knowledge": self.knowledge}, "api-rule-detail": {"rule": self.rule},
