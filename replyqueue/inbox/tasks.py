@@ -16,7 +16,7 @@ from django.utils import timezone
 from replyqueue.clone.drafters import DraftingError
 from replyqueue.clone.models import BriefStatus, ContentBrief
 from replyqueue.comments.models import Comment, CommentStatus
-from replyqueue.core.workers import held_by_dead_q
+from replyqueue.core.workers import held_by_dead_q, released_claim_q
 from replyqueue.inbox.drafting import (
     MAX_PROCESS_ATTEMPTS,
     MAX_REQUEST_ATTEMPTS,
@@ -92,10 +92,11 @@ def _lost(queryset, limit: int) -> list[int]:
     """Rows whose wake-up was never sent or got lost, and that no live worker holds."""
     now = timezone.now()
     lost = now - timedelta(seconds=settings.LOST_TASK_SECONDS)
-    stale = now - timedelta(seconds=settings.STALE_CLAIM_SECONDS)
     waiting = queryset.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lost))
     if hasattr(queryset.model, "claimed_at"):
-        waiting = waiting.filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale))
+        # No claim, a stale one, or one held by a dead worker: a wake-up sent after a dead
+        # worker's claim can itself be lost (a broker restart), and must not wait for the stale timeout.
+        waiting = waiting.filter(released_claim_q(now))
         # Held by a worker that stopped beating, and not woken again since it claimed: now.
         if (dead := held_by_dead_q()) is not None:
             waiting = waiting | queryset.filter(dead).filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=F("claimed_at")))

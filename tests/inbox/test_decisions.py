@@ -110,3 +110,24 @@ def test_the_apps_import_each_other_in_one_direction_only():
         [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_wake_up_lost_after_a_dead_workers_claim_is_sent_again(creator, settings):
+    """A worker dies holding a comment; the sweeper wakes another, and that message is lost too
+    (a broker restart): the next sweep sends it again instead of waiting for the stale timeout."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from replyqueue.core.models import WorkerHeartbeat
+    from replyqueue.inbox.tasks import comments_waiting
+    from tests.factories import ingest
+
+    settings.LOST_TASK_SECONDS, settings.WORKER_DEAD_SECONDS, settings.STALE_CLAIM_SECONDS = 3, 2, 300
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker="host:1", seen_at=now - timedelta(seconds=30), started_at=now - timedelta(hours=1))
+    comment = ingest(creator, "lost")
+    Comment.objects.filter(id=comment.id).update(
+        claimed_at=now - timedelta(seconds=20), claimed_by="host:1", enqueued_at=now - timedelta(seconds=10)
+    )
+    assert comment.id in comments_waiting()
