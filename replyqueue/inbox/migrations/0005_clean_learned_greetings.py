@@ -3,11 +3,39 @@ sign-off ("Coucou Yanis ! ... — Mia"), so later drafts greeted other fans by t
 only the answer; an item left empty or equal to another is removed."""
 
 import hashlib
+import re
 
 from django.db import migrations
 from django.db.models import F
 
-from replyqueue.clone.voice import answer_only
+
+# A frozen copy of clone.voice.answer_only as it was when this migration was written: a data
+# migration must not change meaning when the app's code moves on.
+_NAME = re.compile(r"^[^\W\d_][^\W\d_'’\-]{0,29}$", re.UNICODE)
+_OPENING = re.compile(r"^\s*([^.!?,\n]{1,40})[!,]\s*")
+
+
+def _first_name(name: str) -> str:
+    parts = name.strip().split()
+    first = parts[0] if parts else ""
+    return first if _NAME.match(first) else ""
+
+
+def answer_only(reply: str, persona, fan_name: str = "") -> str:
+    text = reply.strip()
+    signoff = persona.signoff.strip()
+    if signoff and text.endswith(signoff):
+        text = text[: -len(signoff)].rstrip()
+    name = _first_name(fan_name)
+    opening = _OPENING.match(text)
+    if opening:
+        words = opening.group(1).split()
+        greeting = persona.greeting.strip().lower()
+        if (name and name in words) or (greeting and opening.group(1).lower().startswith(greeting)) or len(words) <= 2:
+            text = text[opening.end() :]
+    if name:
+        text = re.sub(rf"(?:,\s*)?\b{re.escape(name)}\b(?:\s*,)?", "", text).strip()
+    return text.strip(" ,")
 
 
 def _hash(kind: str, prompt: str, body: str) -> str:
