@@ -6,7 +6,8 @@ loaded, and the ingest -> draft latency (p50, p95).
 
     .venv/bin/python bench/clone_throughput.py [--items 100000] [--comments 400]
 
-Uses its own scratch database and Redis database 14; both are emptied before and after.
+Uses its own scratch database and Redis database 14 (BENCH_DB, BENCH_REDIS_URL override them);
+both are emptied before and after.
 """
 
 import argparse
@@ -20,8 +21,8 @@ import time
 
 from _setup import ROOT, drop_database, percentile, scratch_database, use_database
 
-DB = "replyqueue_bench_clone"
-REDIS = "redis://127.0.0.1:6379/14"
+DB = os.getenv("BENCH_DB", "replyqueue_bench_clone")
+REDIS = os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 GEAR = ["camera", "lens", "drone", "tripod", "microphone", "backpack", "laptop", "filter", "gimbal", "light"]
 PLACES = ["Lisbon", "Kyoto", "Iceland", "Lofoten", "Patagonia", "Hanoi", "Marrakech", "Oslo", "Lima", "Cusco"]
@@ -113,7 +114,8 @@ def measure(creator, processes: int, count: int, offset: int, per_second: float 
             time.sleep(4)  # let the workers connect before the clock starts
             # One comment per process first: each loads the model and builds the creator's index.
             warm = comments(processes * 2, rng, offset + 10_000_000)
-            comments_ingest(creator=creator, items=warm)
+            for item in warm:  # one task each (a batch would be one task, warming one process)
+                comments_ingest(creator=creator, items=[item])
             warm_ids = [c["external_id"] for c in warm]
             while Comment.objects.filter(external_id__in=warm_ids, status="received").exists():
                 time.sleep(0.2)
