@@ -298,7 +298,7 @@ STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
 # them at once, one thread each (docs/publishing.md, "Concurrency").
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 8)
 # Comments drafted per task: a burst is embedded in one batch and the creator's setup read once.
-DRAFT_BATCH_SIZE = env_int("DRAFT_BATCH_SIZE", 16)
+DRAFT_BATCH_SIZE = env_int("DRAFT_BATCH_SIZE", 32)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
 # Each worker process beats every WORKER_HEARTBEAT_INTERVAL; a claim held by a worker silent for
 # WORKER_DEAD_SECONDS is released by the next sweep (core/workers.py), not after STALE_CLAIM_SECONDS.
