@@ -28,6 +28,7 @@ EXACT_UP_TO = 20_000  # items ranked exactly on every comment; larger indexes ge
 COARSE_DIMENSIONS = 64
 COARSE_CANDIDATES = 400
 LEXICAL_CANDIDATES = 50
+RANKED_TOGETHER = 8  # comments whose candidates are ranked in one pass
 EMBED_BATCH = 256
 POST_OPENING_CHARS = 300
 
@@ -167,8 +168,11 @@ def add_coarse_pass(index: _CreatorIndex) -> None:
     picked = rng.choice(len(index.vectors), size=min(len(index.vectors), 20_000), replace=False)
     sample = index.vectors[picked].astype(np.float32) * index.scales[picked, None]
     index.mean = sample.mean(axis=0)
-    _, _, components = np.linalg.svd(sample - index.mean, full_matrices=False)
-    index.projection = np.ascontiguousarray(components[:COARSE_DIMENSIONS].T)
+    sample -= index.mean
+    # The main directions are the top eigenvectors of the 512 x 512 covariance: the same as an SVD
+    # of the sample, without its 20,000-row factor in memory.
+    _, eigenvectors = np.linalg.eigh(sample.T @ sample)
+    index.projection = np.ascontiguousarray(eigenvectors[:, ::-1][:, :COARSE_DIMENSIONS])
     coarse = np.empty((len(index.vectors), COARSE_DIMENSIONS), dtype=np.float16)
     for start in range(0, len(index.vectors), 10_000):
         part = slice(start, start + 10_000)
@@ -180,10 +184,13 @@ def add_coarse_pass(index: _CreatorIndex) -> None:
 def candidate_similarities(index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each query, (row numbers, cosine similarities) of the candidates worth ranking: every
     row of a small index; for a large one, the best of the coarse pass plus the best lexical
-    matches. The coarse pass of a burst is one matrix product."""
+    matches. The queries are ranked together, a slice of the index at a time (bounded memory)."""
     if index.coarse is None:
+        exact = np.empty((len(index.ids), len(queries)), dtype=np.float32)
+        for start in range(0, len(index.ids), 4_000):
+            part = slice(start, start + 4_000)
+            exact[part] = (index.vectors[part].astype(np.float32) @ queries.T) * index.scales[part, None]
         every = np.arange(len(index.ids))
-        exact = (index.vectors.astype(np.float32) @ queries.T) * index.scales[:, None]
         return [(every, exact[:, i]) for i in range(len(queries))]
     projected = queries @ index.projection
     rough = np.empty((len(queries), len(index.ids)), dtype=np.float32)
@@ -227,8 +234,8 @@ def search(*, creator_id: int, text: str, limit: int = 5, knowledge_version: int
 
 
 def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_version: int | None = None) -> list[list[Hit]]:
-    """`search` for several comments of one creator at once: one embedding batch, one coarse
-    pass and one read of the items found."""
+    """`search` for several comments of one creator at once: one embedding batch, a ranking pass
+    per RANKED_TOGETHER comments and one read of the items found."""
     wanted = [i for i, text in enumerate(texts) if text.strip()]
     found: list[list[Hit]] = [[] for _ in texts]
     if not wanted:
@@ -236,12 +243,13 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
     index = indexes.get(creator_id, knowledge_version)
     if not len(index.ids):
         return found
-    lexical = [lexical_scores(index, texts[i]) for i in wanted]
-    queries = embed([texts[i] for i in wanted])
-    tops = [
-        [(int(index.ids[row]), score, sim, lex) for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)]
-        for (rows, similarity), lexical_row in zip(candidate_similarities(index, queries, lexical), lexical, strict=True)
-    ]
+    vectors = embed([texts[i] for i in wanted])
+    tops = []
+    for start in range(0, len(wanted), RANKED_TOGETHER):  # bounded scratch memory per group
+        group = slice(start, start + RANKED_TOGETHER)
+        lexical = [lexical_scores(index, texts[i]) for i in wanted[group]]
+        for (rows, similarity), lexical_row in zip(candidate_similarities(index, vectors[group], lexical), lexical, strict=True):
+            tops.append([(int(index.ids[row]), score, sim, lex) for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)])
     items = KnowledgeItem.objects.defer("embedding").in_bulk({item_id for top in tops for item_id, *_ in top})
     for i, top in zip(wanted, tops, strict=True):
         found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex in top if item_id in items]
