@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "replyqueue.publishing",
     "replyqueue.integrations",
     "replyqueue.health",
+    "replyqueue.privacy",
+    "replyqueue.observability",
 ]
 
 MIDDLEWARE = [
@@ -268,11 +270,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "replyqueue.inbox.tasks.send_digests",
         "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 7), minute=0),
     },
+    "apply-retention": {
+        "task": "replyqueue.privacy.tasks.apply_retention",
+        "schedule": env_float("RETENTION_INTERVAL", 3600.0),
+    },
     "poll-youtube": {
         "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
     },
 }
+
+# Privacy (replyqueue/privacy/retention.py): fan comments and decision texts older than this many days
+# are redacted by beat every RETENTION_INTERVAL seconds, work in progress excepted; 0 keeps them.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 0)
 
 # /readyz: a worker heartbeat older than this means not ready; each probe waits this long at most.
 READY_HEARTBEAT_MAX_AGE = env_float("READY_HEARTBEAT_MAX_AGE", 60.0)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("settings/", include("accounts.settings_urls")),
     path("settings/", include("replyqueue.clone.urls")),
     path("settings/", include("replyqueue.inbox.settings_urls")),
+    path("settings/", include("replyqueue.privacy.urls")),
     path("api/v1/", include("replyqueue.api_urls")),
     path("hooks/", include("replyqueue.integrations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
