@@ -7,8 +7,10 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from replyqueue.core.env import env, env_bool, env_float, env_int, env_list, local_secret_key
+from replyqueue.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and every task it enqueues, carries its id.
+    "replyqueue.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself, DEBUG on or off (behind any proxy or CDN in production).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -158,7 +162,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # SECURE_PROXY_SSL_HEADER=1 (trust X-Forwarded-Proto from that proxy only), SECURE_SSL_REDIRECT=1
 # and SECURE_HSTS_SECONDS=31536000. Health checks stay reachable over plain http.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
@@ -340,9 +344,17 @@ YOUTUBE_PROJECT = env("YOUTUBE_PROJECT", "default")  # the project channels with
 YOUTUBE_REPLY_RESERVE = env_int("YOUTUBE_REPLY_RESERVE", 1_000)  # units polling leaves for replies (20 replies)
 YOUTUBE_FIRST_POLL_PAGES = env_int("YOUTUBE_FIRST_POLL_PAGES", 3)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-}
+# Logs (replyqueue/observability/logs.py): one JSON object a line with request_id and task_id
+# (LOG_FORMAT=json, the default with DEBUG off) or plain text with the same ids (LOG_FORMAT=text).
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+# Workers log through the same handlers (and so the same format) instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus metrics at /metrics (replyqueue/observability/metrics.py): off (404) unless
+# METRICS_TOKEN is set; scrapers send "Authorization: Bearer <METRICS_TOKEN>". Latency histograms
+# cover the work finished in the last METRICS_WINDOW_SECONDS.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_WINDOW_SECONDS = env_float("METRICS_WINDOW_SECONDS", 300.0)
