@@ -12,7 +12,7 @@ import os
 import statistics
 import time
 
-from _setup import drop_database, scratch_database
+from _setup import drop_database, report, scratch_database
 
 DB = os.getenv("BENCH_DB", "replyqueue_bench_inbox")
 
@@ -108,6 +108,9 @@ def run(rows: int) -> None:
     print("queries per page: " + ", ".join(f"{url.split('?')[0]}{'(deep)' if 'after=' in url or '&p=' in url else ''} {n}"
                                            for url, n in QUERIES.items()))
 
+    report("inbox_pages", rows=rows, inbox_first_ms=inbox_first, admin_first_ms=admin_first, inbox_deep_ms=inbox_deep,
+           admin_deep_ms=admin_deep, admin_vs_inbox_first=admin_first / inbox_first,
+           admin_vs_inbox_deep=admin_deep / inbox_deep)
     bulk(creator, owner)
 
 
@@ -131,6 +134,8 @@ def bulk(creator, owner) -> None:
             f"{len(result.skipped)} skipped) in {elapsed:.2f}s ({len(result.approved) / elapsed:.0f} drafts/s), "
             f"{len(queries)} queries, {cpu:.2f}s CPU in this process; load average {os.getloadavg()[0]:.1f}"
         )
+        report(f"bulk_approve_{label}", approved=len(result.approved), seconds=elapsed,
+               drafts_per_s=len(result.approved) / elapsed)
         slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
         print("  slowest: " + "; ".join(f"{float(q['time']) * 1000:.0f} ms {q['sql'][:70]}" for q in slowest))
 
