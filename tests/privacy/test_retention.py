@@ -103,3 +103,12 @@ def test_the_beat_task_applies_the_setting(creator, owner, camera_faq, settings)
     _age(draft.comment_id)
     assert apply_retention()["comments"] == 1
     assert Comment.objects.get(id=draft.comment_id).text == ""
+
+
+def test_beat_runs_the_retention_task():
+    from django.conf import settings
+
+    from replyqueue.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["apply-retention"]
+    assert entry["task"] in app.tasks
