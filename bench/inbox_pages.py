@@ -12,9 +12,11 @@ import os
 import statistics
 import time
 
-from _setup import drop_database, report, scratch_database
+from _setup import ROOT, drop_database, report, scratch_database
 
 DB = os.getenv("BENCH_DB", "replyqueue_bench_inbox")
+# Pages render with DEBUG off, as in production: static URLs come from collectstatic's manifest.
+os.environ.setdefault("STATIC_ROOT", str(ROOT / "var" / "bench-static"))
 
 
 def fill(creator_id: int, rows: int) -> None:
@@ -30,9 +32,11 @@ def fill(creator_id: int, rows: int) -> None:
         first_fan = cursor.fetchone()[0]
         cursor.execute(
             """INSERT INTO comments_comment (creator_id, platform, external_id, fan_id, parent_external_id, text,
-                 received_at, status, reason, category, language, priority, reasons, owner_only, attempts, labels)
+                 received_at, status, reason, category, language, priority, reasons, owner_only, attempts, labels,
+                 claimed_by)
                SELECT %s, 'youtube', 'c-' || g, %s + (g %% %s), '', 'What camera do you use? #' || g,
-                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', false, 1, '[]'
+                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', false, 1, '[]',
+                 ''
                FROM generate_series(1, %s) g""",
             [creator_id, first_fan, max(rows // 10, 1), rows],
         )
@@ -148,6 +152,9 @@ def main() -> None:
     global BULK_ONLY
     BULK_ONLY = args.bulk_only
     scratch_database(DB)
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)
     try:
         for rows in args.rows:
             run(rows)

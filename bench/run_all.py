@@ -161,7 +161,12 @@ def main() -> None:
         if args.only and bench.script not in args.only:
             continue
         began = time.perf_counter()
-        results, output = run(bench, args.quick, suffix, args.timeout)
+        try:
+            results, output = run(bench, args.quick, suffix, args.timeout)
+        except (RuntimeError, subprocess.TimeoutExpired) as error:  # the others still run; the table says so
+            print(error, flush=True)
+            rows.append(Row(f"{bench.script} FAILED (see above)", None, ""))
+            continue
         if args.verbose:
             print(output)
         print(f"{bench.script}: {time.perf_counter() - began:.0f} s", flush=True)
