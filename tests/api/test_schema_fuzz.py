@@ -10,7 +10,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -63,10 +65,18 @@ schema.config.generation.update(
 
 
 @pytest.fixture
-def token(db, creator, camera_faq, settings) -> str:
+def token(db, creator, camera_faq, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/min"}}
     drafted(creator, "c1")  # rows for the list and detail endpoints to find
-    return ApiToken.issue(creator=creator, name="fuzz")[1]
+    # The raw WSGI handler closes the database connection after each request, which would end the
+    # test's transaction; Django's own test client unhooks the same signal handlers.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield ApiToken.issue(creator=creator, name="fuzz")[1]
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
