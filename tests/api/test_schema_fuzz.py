@@ -21,7 +21,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, status_co
 from accounts.models import ApiToken
 from tests.factories import drafted
 
-FUZZ_EXAMPLES = int(os.getenv("FUZZ_EXAMPLES", "20"))
+FUZZ_EXAMPLES = int(os.getenv("FUZZ_EXAMPLES", "12"))
 
 
 def _coerced_scalar(case) -> bool:

@@ -159,3 +159,10 @@ def test_the_command_erases_and_refuses_an_unknown_fan(creator, owner, camera_fa
     assert not Fan.objects.filter(creator=creator).exists()
     with pytest.raises(CommandError):
         call_command("erase_fan", "mia", "youtube", "fan-42")
+
+
+def test_the_privacy_page_speaks_the_owners_language(client, owner):
+    owner.language = "fr"
+    owner.save()
+    page = _login(client, owner).get("/settings/privacy/").content.decode()
+    assert "Effacer ce fan" in page and "Télécharger mes données" in page
