@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-from _setup import ROOT, drop_database, percentile, scratch_database
+from _setup import ROOT, drop_database, percentile, report, scratch_database
 
 # Override when several checkouts run the bench on one machine: each needs its own database and queue.
 DB = os.getenv("BENCH_DB", "replyqueue_bench_publish")
@@ -140,7 +140,7 @@ def throughput(creator, owner, receiver, count: int, workers: int, concurrency: 
     creator.undo_delay_seconds = 3600  # approved now, released together below
     creator.save()
     actor = Actor(role="owner", user=owner)
-    ids = [draft_approve(draft=d, actor=actor).id for d in drafts(creator, f"t{workers}-", count)]
+    ids = [draft_approve(draft=d, actor=actor, confirm=True).id for d in drafts(creator, f"t{workers}-", count)]
     purge_queue()  # the comments' own processing tasks: already done in-process
     processes = start_workers(workers, concurrency, f"throughput-{workers}")
     try:
@@ -167,7 +167,7 @@ def warm_up(creator, owner, receiver, prefix: str) -> None:
     before = receiver.unique_deliveries
     batch = drafts(creator, prefix, 8)
     for draft in batch:
-        draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+        draft_approve(draft=draft, actor=Actor(role="owner", user=owner), confirm=True)
     wait_until(lambda: receiver.unique_deliveries - before >= len(batch), 60, "the warm-up deliveries")
 
 
@@ -184,7 +184,7 @@ def latency(creator, owner, receiver, count: int, rate: float, workers: int, con
         approved = {}
         for n, draft in enumerate(batch):
             due = time.time() + 1 / rate if n else time.time()
-            publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+            publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner), confirm=True)
             approved[publication.idempotency_key] = publication.created_at.timestamp()
             time.sleep(max(0.0, due - time.time()))
         wait_until(lambda: all(key in receiver.arrivals for key in approved), 120, "the paced deliveries")
@@ -245,15 +245,20 @@ def run(args) -> None:
                  if bound else "")
         print(f"  {workers} worker(s): {rates[workers]:7.1f} deliveries/s{ratio}")
     print(f"  2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
+    bound_one = args.concurrency / (args.receiver_latency_ms / 1000) if args.receiver_latency_ms else 0
+    figures = {"deliveries_per_s_1": rates[1], "deliveries_per_s_2": rates[2], "two_vs_one": rates[2] / rates[1],
+               "receiver_bound_1": bound_one, "vs_receiver_bound_1": rates[1] / bound_one if bound_one else None}
 
     print(f"approval -> delivery latency: {args.paced} replies approved at {args.rate:g}/s")
     for workers in (1, 2):
         seconds = latency(creator, owner, receiver, args.paced, args.rate, workers, args.concurrency)
+        figures[f"p50_ms_{workers}"] = percentile(seconds, 0.5) * 1000
         print(f"  {workers} worker(s): p50 {percentile(seconds, 0.5) * 1000:6.0f} ms   "
               f"p95 {percentile(seconds, 0.95) * 1000:6.0f} ms")
     duplicates = sum(receiver.deliveries.values()) - receiver.unique_deliveries
     print(f"deliveries: {receiver.unique_deliveries} unique, {duplicates} repeated webhook-ids, "
           f"{receiver.rejected} rejected signatures")
+    report("publish_throughput", **figures)
     server.shutdown()
 
 
