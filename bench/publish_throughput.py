@@ -140,7 +140,7 @@ def throughput(creator, owner, receiver, count: int, workers: int, concurrency: 
     creator.undo_delay_seconds = 3600  # approved now, released together below
     creator.save()
     actor = Actor(role="owner", user=owner)
-    ids = [draft_approve(draft=d, actor=actor).id for d in drafts(creator, f"t{workers}-", count)]
+    ids = [draft_approve(draft=d, actor=actor, confirm=True).id for d in drafts(creator, f"t{workers}-", count)]
     purge_queue()  # the comments' own processing tasks: already done in-process
     processes = start_workers(workers, concurrency, f"throughput-{workers}")
     try:
@@ -167,7 +167,7 @@ def warm_up(creator, owner, receiver, prefix: str) -> None:
     before = receiver.unique_deliveries
     batch = drafts(creator, prefix, 8)
     for draft in batch:
-        draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+        draft_approve(draft=draft, actor=Actor(role="owner", user=owner), confirm=True)
     wait_until(lambda: receiver.unique_deliveries - before >= len(batch), 60, "the warm-up deliveries")
 
 
@@ -184,7 +184,7 @@ def latency(creator, owner, receiver, count: int, rate: float, workers: int, con
         approved = {}
         for n, draft in enumerate(batch):
             due = time.time() + 1 / rate if n else time.time()
-            publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+            publication = draft_approve(draft=draft, actor=Actor(role="owner", user=owner), confirm=True)
             approved[publication.idempotency_key] = publication.created_at.timestamp()
             time.sleep(max(0.0, due - time.time()))
         wait_until(lambda: all(key in receiver.arrivals for key in approved), 120, "the paced deliveries")
