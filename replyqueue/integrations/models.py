@@ -31,3 +31,19 @@ class CommentTime(models.Model):
 
     def __str__(self) -> str:
         return f"time of comment {self.comment_id} ({self.source})"
+
+
+class YouTubeThread(models.Model):
+    """How many replies a YouTube comment thread had when the poller last read them
+    (`totalReplyCount`), so a later poll re-reads the replies of a thread only when it grew."""
+
+    channel = models.ForeignKey("comments.Channel", on_delete=models.CASCADE, related_name="+")
+    thread_id = models.CharField(max_length=200)
+    reply_count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "thread_id"], name="one_count_per_thread")]
+
+    def __str__(self) -> str:
+        return f"thread {self.thread_id}: {self.reply_count} replies"
