@@ -7,8 +7,9 @@ import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from replyqueue.comments.models import Channel
@@ -98,10 +99,17 @@ def _claim_returning(rows: QuerySet, size: int, now: datetime) -> list[Publicati
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []
-    return list(
-        Publication.objects.filter(id__in=ids).select_related(*LOADED).prefetch_related(_live_secrets(now))
-        .order_by("next_attempt_at", "id")
+    # The creator's live retired secrets come in the same SELECT (an array subquery), not a second one.
+    live = RetiredWebhookSecret.objects.filter(creator_id=OuterRef("creator_id"), expires_at__gt=now)
+    rows = Publication.objects.filter(id__in=ids).select_related(*LOADED).annotate(
+        retired_secrets=ArraySubquery(live.order_by("-retired_at").values("secret"))
     )
+    batch = list(rows.order_by("next_attempt_at", "id"))
+    for publication in batch:
+        publication.creator.live_retired_secrets = [
+            RetiredWebhookSecret(secret=secret) for secret in publication.retired_secrets or []
+        ]
+    return batch
 
 
 def _live_secrets(now: datetime) -> Prefetch:

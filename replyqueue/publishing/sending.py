@@ -5,7 +5,8 @@ import os
 import random
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import timedelta
 
 from django.conf import settings
@@ -43,7 +44,8 @@ def publications_send(*, publication_ids: list[int], batch_size: int | None = No
     the first one's connector and channel) and send them at once, one thread each. Up to
     `batch_size` requests stay in flight: as sends finish, their outcomes are recorded (one UPDATE
     for all that finished together) and the freed slots are filled with other due publications of
-    the same connector and channel, until none are due or STREAM_SECONDS have passed.
+    the same connector and channel (claimed a batch's worth at a time, so a few may wait for a slot
+    for the length of one send), until none are due or STREAM_SECONDS have passed.
     Returns how many were claimed.
 
     Each publication is claimed before its request and recorded after it by a conditional UPDATE
@@ -60,36 +62,89 @@ def publications_send(*, publication_ids: list[int], batch_size: int | None = No
 
 
 def _stream(batch: list[Publication], size: int) -> int:
-    """Keep up to `size` sends in flight on the process's thread pool; this thread records and refills."""
+    """Keep up to `size` sends in flight on the process's thread pool. This thread only hands work
+    out: outcomes are recorded and the next publications claimed on pool threads too, while the
+    sends go on (each on its own connection; the rows never overlap)."""
     first = batch[0]
     connector, channel_id = first.connector, first.channel_id
     stop_refilling = time.monotonic() + STREAM_SECONDS
-    pool = _pool(size)
+    pool = _pool(size + 2)  # a thread for each send in flight, one that records, one that claims
     in_flight = {pool.submit(_send_in_thread, publication): publication for publication in batch}
+    records: list[Future] = []
+    to_record: list = []
+    # Claimed a batch's worth at a time, before the slots free up: a claim costs the same for one
+    # row or eight, so a few wait here (at most one send's time) rather than every slot waiting for
+    # a claim of its own.
+    claimed_ahead: deque[Publication] = deque()
+    claiming: Future | None = None
+    nothing_due = False
     claimed = len(batch)
     try:
-        while in_flight:
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        while in_flight or claiming is not None or claimed_ahead:
+            done, _ = wait([*in_flight, *([claiming] if claiming else [])], return_when=FIRST_COMPLETED)
             finished = []
             for future in done:
+                if future is claiming:
+                    claiming = None
+                    more = future.result()  # committed claims: sent below, or recorded in `finally`
+                    claimed_ahead.extend(more)
+                    claimed += len(more)
+                    nothing_due = not more
+                    continue
                 publication = in_flight.pop(future)
                 try:
                     finished.append((publication, *future.result()))
                 except Exception:  # left `sending`: the sweeper makes it `unknown`, reconciled before any re-send
                     log.exception("sending publication %s failed outside its connector", publication.id)
-            publications_record(finished)
-            if time.monotonic() < stop_refilling:
-                for publication in publications_claim_more(connector, channel_id, size - len(in_flight)):
-                    in_flight[pool.submit(_send_in_thread, publication)] = publication
-                    claimed += 1
+            # One record at a time: what finishes while it runs goes into the next one.
+            to_record += finished
+            if to_record and (not records or records[-1].done()):
+                records.append(pool.submit(_record_in_thread, to_record))
+                to_record = []
+            while len(in_flight) < size and claimed_ahead:
+                publication = claimed_ahead.popleft()
+                in_flight[pool.submit(_send_in_thread, publication)] = publication
+            if (claiming is None and not nothing_due and len(claimed_ahead) < size // 2 + 1
+                    and time.monotonic() < stop_refilling):
+                claiming = pool.submit(_claim_in_thread, connector, channel_id, size - len(claimed_ahead))
     finally:
-        for future in in_flight:  # only after an error above: record what was sent, as it was
-            publication = in_flight[future]
+        if to_record:
+            records.append(pool.submit(_record_in_thread, to_record))
+        if claiming is not None:
             try:
-                publication_record(publication, *future.result())
+                claimed_ahead.extend(claiming.result())
             except Exception:
-                log.exception("could not record publication %s; the sweeper will reconcile it", publication.id)
+                log.exception("claiming more publications failed")
+        for publication in claimed_ahead:  # only after an error above: claimed, never sent
+            not_sent = Outcome.defer("Not sent: the sender stopped before its turn.", 0)  # not an attempt
+            records.append(pool.submit(_record_in_thread, [(publication, not_sent, None)]))
+        for future in in_flight:  # only after an error above: record what was sent, as it was
+            try:
+                records.append(pool.submit(_record_in_thread, [(in_flight[future], *future.result())]))
+            except Exception:
+                log.exception("sending publication %s failed outside its connector", in_flight[future].id)
+        for record in records:
+            try:
+                record.result()
+            except Exception:  # the rows stay `sending`: the sweeper makes them `unknown`, reconciled
+                log.exception("could not record a batch of outcomes; the sweeper will reconcile them")
     return claimed
+
+
+def _claim_in_thread(connector: str, channel_id: int | None, size: int) -> list[Publication]:
+    close_old_connections()
+    try:
+        return publications_claim_more(connector, channel_id, size)
+    finally:
+        close_old_connections()
+
+
+def _record_in_thread(finished: list) -> None:
+    close_old_connections()
+    try:
+        publications_record(finished)
+    finally:
+        close_old_connections()
 
 
 def _send(publication: Publication) -> tuple[Outcome, RetrySchedule | None]:
