@@ -232,6 +232,7 @@ class FakeGraph(FakePlatform):
         self.token_expires_at = 0
         self.data_access_expires_at = 0
         self.comments: dict[str, dict] = {}  # fans' IG comments, by id (add_comment)
+        self.versions: Counter = Counter()  # "v24.0" -> calls made with that version in the path
 
     def usage_headers(self, code: int | None = None) -> dict:
         """The headers Graph documents for usage: X-App-Usage for app/user limits,
@@ -247,6 +248,8 @@ class FakeGraph(FakePlatform):
 
     def handle(self, method, path, query, headers, body) -> Answer:
         parts = path.strip("/").split("/")
+        with self.lock:
+            self.versions[parts[0]] += 1  # the Graph version each call named
         if len(parts) == 2 and parts[1] == "debug_token" and method == "GET":
             with self.lock:
                 self.calls[(method, "debug_token")] += 1
