@@ -44,6 +44,10 @@ SECTIONS = [
         gettext_lazy("Keys for pushing comments and knowledge over the API."), True,
     ),
     ("settings-webhook", gettext_lazy("Webhook"), gettext_lazy("Where approved replies are delivered."), True),
+    (
+        "settings-privacy", gettext_lazy("Privacy"),
+        gettext_lazy("Erase a fan on request, download all your data, retention."), True,
+    ),
 ]
 
 

@@ -1,5 +1,6 @@
 """Shared set-up for the benchmarks: a scratch PostgreSQL database of their own, migrated."""
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -46,3 +47,9 @@ def drop_database(name: str) -> None:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def report(bench: str, **figures) -> None:
+    """One machine-readable line (`BENCH {json}`) after the human-readable ones: bench/run_all.py
+    collects these into its table."""
+    print("BENCH " + json.dumps({"bench": bench, **figures}), flush=True)

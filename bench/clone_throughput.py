@@ -6,7 +6,8 @@ loaded, and the ingest -> draft latency (p50, p95).
 
     .venv/bin/python bench/clone_throughput.py [--items 100000] [--comments 400]
 
-Uses its own scratch database and Redis database 14; both are emptied before and after.
+Uses its own scratch database and Redis database 14 (BENCH_DB, BENCH_REDIS_URL override them);
+both are emptied before and after.
 """
 
 import argparse
@@ -18,10 +19,11 @@ import subprocess
 import sys
 import time
 
-from _setup import ROOT, drop_database, percentile, scratch_database, use_database
+from _setup import ROOT, drop_database, percentile, report, scratch_database, use_database
 
-DB = "replyqueue_bench_clone"
-REDIS = "redis://127.0.0.1:6379/14"
+DB = os.getenv("BENCH_DB", "replyqueue_bench_clone")
+LATENCY: dict[str, float] = {}  # ingest -> draft of the steady trickle, for report()
+REDIS = os.getenv("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 GEAR = ["camera", "lens", "drone", "tripod", "microphone", "backpack", "laptop", "filter", "gimbal", "light"]
 PLACES = ["Lisbon", "Kyoto", "Iceland", "Lofoten", "Patagonia", "Hanoi", "Marrakech", "Oslo", "Lima", "Cusco"]
@@ -113,7 +115,8 @@ def measure(creator, processes: int, count: int, offset: int, per_second: float 
             time.sleep(4)  # let the workers connect before the clock starts
             # One comment per process first: each loads the model and builds the creator's index.
             warm = comments(processes * 2, rng, offset + 10_000_000)
-            comments_ingest(creator=creator, items=warm)
+            for item in warm:  # one task each (a batch would be one task, warming one process)
+                comments_ingest(creator=creator, items=[item])
             warm_ids = [c["external_id"] for c in warm]
             while Comment.objects.filter(external_id__in=warm_ids, status="received").exists():
                 time.sleep(0.2)
@@ -140,6 +143,8 @@ def measure(creator, processes: int, count: int, offset: int, per_second: float 
     span = max(p for _, p in done).timestamp() - started
     statuses = {s: sum(1 for *_, x in rows if x == s) for s in {s for *_, s in rows}}
     mode = f"trickle of {per_second:g}/s" if per_second else "burst"
+    if per_second:
+        LATENCY.update(p50_ms=percentile(latencies, 0.5), p95_ms=percentile(latencies, 0.95))
     print(
         f"{mode}, {processes} worker process{'es' if processes > 1 else ''}: {len(done)} comments in {span:.1f}s = "
         f"{len(done) / span:.1f} drafts/s ({len(done) / span / processes:.1f} per process); "
@@ -153,6 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--comments", type=int, default=400)
+    parser.add_argument("--trickle", type=int, default=100, help="comments sent at 5/s for the latency")
     parser.add_argument("--reuse", action="store_true", help="keep the knowledge a previous run left (with --keep)")
     parser.add_argument("--keep", action="store_true", help="leave the scratch database for a later --reuse")
     args = parser.parse_args()
@@ -188,7 +194,9 @@ def main() -> None:
         print(f"drafts/s per worker process / no-op tasks/s, 1 process: {one / noop:.2f}x (target >= 0.2x)")
         two = measure(creator, 2, args.comments, args.comments)
         print(f"burst, 2 processes / 1 process: {two / one:.2f}x (the machine has {os.cpu_count()} cores)")
-        measure(creator, 1, 100, 2 * args.comments, per_second=5)
+        measure(creator, 1, args.trickle, 2 * args.comments, per_second=5)
+        report("clone_throughput", drafts_per_s=one, noop_per_s=noop, drafts_vs_noop=one / noop,
+               two_vs_one=two / one, **LATENCY)
     finally:
         import redis
 

@@ -12,9 +12,11 @@ import os
 import statistics
 import time
 
-from _setup import drop_database, scratch_database
+from _setup import ROOT, drop_database, report, scratch_database
 
 DB = os.getenv("BENCH_DB", "replyqueue_bench_inbox")
+# Pages render with DEBUG off, as in production: static URLs come from collectstatic's manifest.
+os.environ.setdefault("STATIC_ROOT", str(ROOT / "var" / "bench-static"))
 
 
 def fill(creator_id: int, rows: int) -> None:
@@ -30,9 +32,11 @@ def fill(creator_id: int, rows: int) -> None:
         first_fan = cursor.fetchone()[0]
         cursor.execute(
             """INSERT INTO comments_comment (creator_id, platform, external_id, fan_id, parent_external_id, text,
-                 received_at, status, reason, category, language, priority, reasons, owner_only, attempts, labels)
+                 received_at, status, reason, category, language, priority, reasons, owner_only, attempts, labels,
+                 claimed_by)
                SELECT %s, 'youtube', 'c-' || g, %s + (g %% %s), '', 'What camera do you use? #' || g,
-                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', false, 1, '[]'
+                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', false, 1, '[]',
+                 ''
                FROM generate_series(1, %s) g""",
             [creator_id, first_fan, max(rows // 10, 1), rows],
         )
@@ -108,6 +112,9 @@ def run(rows: int) -> None:
     print("queries per page: " + ", ".join(f"{url.split('?')[0]}{'(deep)' if 'after=' in url or '&p=' in url else ''} {n}"
                                            for url, n in QUERIES.items()))
 
+    report("inbox_pages", rows=rows, inbox_first_ms=inbox_first, admin_first_ms=admin_first, inbox_deep_ms=inbox_deep,
+           admin_deep_ms=admin_deep, admin_vs_inbox_first=admin_first / inbox_first,
+           admin_vs_inbox_deep=admin_deep / inbox_deep)
     bulk(creator, owner)
 
 
@@ -131,6 +138,8 @@ def bulk(creator, owner) -> None:
             f"{len(result.skipped)} skipped) in {elapsed:.2f}s ({len(result.approved) / elapsed:.0f} drafts/s), "
             f"{len(queries)} queries, {cpu:.2f}s CPU in this process; load average {os.getloadavg()[0]:.1f}"
         )
+        report(f"bulk_approve_{label}", approved=len(result.approved), seconds=elapsed,
+               drafts_per_s=len(result.approved) / elapsed)
         slowest = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:4]
         print("  slowest: " + "; ".join(f"{float(q['time']) * 1000:.0f} ms {q['sql'][:70]}" for q in slowest))
 
@@ -143,6 +152,9 @@ def main() -> None:
     global BULK_ONLY
     BULK_ONLY = args.bulk_only
     scratch_database(DB)
+    from django.core.management import call_command
+
+    call_command("collectstatic", "--noinput", verbosity=0)
     try:
         for rows in args.rows:
             run(rows)

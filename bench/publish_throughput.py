@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from _setup import ROOT, drop_database, percentile, scratch_database
+from _setup import ROOT, drop_database, percentile, report, scratch_database
 
 # Override when several checkouts run the bench on one machine: each needs its own database and queue.
 DB = os.getenv("BENCH_DB", "replyqueue_bench_publish")
@@ -247,15 +247,21 @@ def run(args) -> None:
                  if bound else "")
         print(f"  {workers} worker(s): {rates[workers]:7.1f} deliveries/s{ratio}")
     print(f"  2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
+    # The same bound as printed: every send that can be in flight with 1 worker.
+    bound_one = args.concurrency * batch / (args.receiver_latency_ms / 1000) if args.receiver_latency_ms else 0
+    figures = {"deliveries_per_s_1": rates[1], "deliveries_per_s_2": rates[2], "two_vs_one": rates[2] / rates[1],
+               "receiver_bound_1": bound_one, "vs_receiver_bound_1": rates[1] / bound_one if bound_one else None}
 
     print(f"approval -> delivery latency: {args.paced} replies approved at {args.rate:g}/s")
     for workers in (1, 2):
         seconds = latency(creator, owner, receiver, args.paced, args.rate, workers, args.concurrency)
+        figures[f"p50_ms_{workers}"] = percentile(seconds, 0.5) * 1000
         print(f"  {workers} worker(s): p50 {percentile(seconds, 0.5) * 1000:6.0f} ms   "
               f"p95 {percentile(seconds, 0.95) * 1000:6.0f} ms")
     duplicates = sum(receiver.deliveries.values()) - receiver.unique_deliveries
     print(f"deliveries: {receiver.unique_deliveries} unique, {duplicates} repeated webhook-ids, "
           f"{receiver.rejected} rejected signatures")
+    report("publish_throughput", **figures)
     server.shutdown()
 
 

@@ -13,9 +13,9 @@ import time
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")  # per core: no BLAS thread pool
 
-from _setup import ROOT, drop_database, scratch_database  # noqa: E402
+from _setup import ROOT, drop_database, report, scratch_database  # noqa: E402
 
-DB = "replyqueue_bench_triage"
+DB = os.getenv("BENCH_DB", "replyqueue_bench_triage")
 BATCH = 128
 
 
@@ -71,6 +71,8 @@ def main() -> None:
         print(f"triage, one at a time:  {single_rate:,.0f} comments/s on one core ({1000 / single_rate:.2f} ms each, {len(single):,} comments)")
         print(f"ingest: {ingest_rate:,.0f} comments/s stored (batches of 500, PostgreSQL)")
         print(f"triage time per comment (batched) / ingest time per comment: {ingest_rate / batch_rate:.2f}")
+        report("triage_rate", triage_per_s=batch_rate, single_per_s=single_rate, ingest_per_s=ingest_rate,
+               triage_vs_ingest=batch_rate / ingest_rate)
     finally:
         drop_database(DB)
 

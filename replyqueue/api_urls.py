@@ -10,6 +10,7 @@ from replyqueue.clone.api import (
 from replyqueue.comments.api import CommentListCreate
 from replyqueue.inbox.api import BriefCreate, BriefDetail, CommentDetail, DraftApprove, DraftList, DraftReject
 from replyqueue.integrations.webhook.api import WebhookSecretRotate
+from replyqueue.privacy.api import CreatorExport, FanErase
 from replyqueue.publishing.api import PublicationAck, PublicationList
 
 urlpatterns = [
@@ -28,4 +29,6 @@ urlpatterns = [
     path("publications/", PublicationList.as_view(), name="api-publications"),
     path("publications/<int:pk>/ack/", PublicationAck.as_view(), name="api-publication-ack"),
     path("webhook/rotate-secret/", WebhookSecretRotate.as_view(), name="api-webhook-rotate-secret"),
+    path("fans/erase/", FanErase.as_view(), name="api-fan-erase"),
+    path("export/", CreatorExport.as_view(), name="api-export"),
 ]

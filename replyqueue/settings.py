@@ -7,14 +7,19 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from replyqueue.core.env import env, env_bool, env_float, env_int, env_list, local_secret_key
+from replyqueue.observability.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env("SECRET_KEY") or local_secret_key(VAR_DIR)
+# Rotation: the previous keys, comma-separated; sessions, password-reset links and credentials
+# made with them stay valid until they are dropped from here (docs/operations.md).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -40,9 +45,13 @@ INSTALLED_APPS = [
     "replyqueue.publishing",
     "replyqueue.integrations",
     "replyqueue.health",
+    "replyqueue.privacy",
+    "replyqueue.observability",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request, and every task it enqueues, carries its id.
+    "replyqueue.observability.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files from the app itself, DEBUG on or off (behind any proxy or CDN in production).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -156,7 +165,7 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # SECURE_PROXY_SSL_HEADER=1 (trust X-Forwarded-Proto from that proxy only), SECURE_SSL_REDIRECT=1
 # and SECURE_HSTS_SECONDS=31536000. Health checks stay reachable over plain http.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SECURE_PROXY_SSL_HEADER", False) else None
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
@@ -205,7 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["accounts.authentication.HasCreatorToken"],
     "DEFAULT_PARSER_CLASSES": ["replyqueue.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "replyqueue.core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "replyqueue.core.api.errors.json_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["replyqueue.core.api.throttling.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"token": env("API_THROTTLE_RATE", "600/min")},
@@ -268,11 +277,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "replyqueue.inbox.tasks.send_digests",
         "schedule": crontab(hour=env_int("DIGEST_HOUR_UTC", 7), minute=0),
     },
+    "apply-retention": {
+        "task": "replyqueue.privacy.tasks.apply_retention",
+        "schedule": env_float("RETENTION_INTERVAL", 3600.0),
+    },
     "poll-youtube": {
         "task": "replyqueue.integrations.youtube.tasks.poll_youtube_channels",
         "schedule": env_float("YOUTUBE_POLL_INTERVAL", 120.0),
     },
 }
+
+# Privacy (replyqueue/privacy/retention.py): fan comments and decision texts older than this many days
+# are redacted by beat every RETENTION_INTERVAL seconds, work in progress excepted; 0 keeps them.
+RETENTION_DAYS = env_int("RETENTION_DAYS", 0)
 
 # /readyz: a worker heartbeat older than this means not ready; each probe waits this long at most.
 READY_HEARTBEAT_MAX_AGE = env_float("READY_HEARTBEAT_MAX_AGE", 60.0)
@@ -297,6 +314,8 @@ STALE_CLAIM_SECONDS = env_int("STALE_CLAIM_SECONDS", 300)
 # A publish task claims up to this many due publications of one connector and channel and sends
 # them at once, one thread each (docs/publishing.md, "Concurrency").
 PUBLISH_BATCH_SIZE = env_int("PUBLISH_BATCH_SIZE", 8)
+# Comments drafted per task: a burst is embedded in one batch and the creator's setup read once.
+DRAFT_BATCH_SIZE = env_int("DRAFT_BATCH_SIZE", 32)
 LOST_TASK_SECONDS = env_int("LOST_TASK_SECONDS", 60)
 # Each worker process beats every WORKER_HEARTBEAT_INTERVAL; a claim held by a worker silent for
 # WORKER_DEAD_SECONDS is released by the next sweep (core/workers.py), not after STALE_CLAIM_SECONDS.
@@ -330,9 +349,17 @@ YOUTUBE_PROJECT = env("YOUTUBE_PROJECT", "default")  # the project channels with
 YOUTUBE_REPLY_RESERVE = env_int("YOUTUBE_REPLY_RESERVE", 1_000)  # units polling leaves for replies (20 replies)
 YOUTUBE_FIRST_POLL_PAGES = env_int("YOUTUBE_FIRST_POLL_PAGES", 3)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-}
+# Logs (replyqueue/observability/logs.py): one JSON object a line with request_id and task_id
+# (LOG_FORMAT=json, the default with DEBUG off) or plain text with the same ids (LOG_FORMAT=text).
+LOG_FORMAT = env("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+# Workers log through the same handlers (and so the same format) instead of Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Prometheus metrics at /metrics (replyqueue/observability/metrics.py): off (404) unless
+# METRICS_TOKEN is set; scrapers send "Authorization: Bearer <METRICS_TOKEN>". Latency histograms
+# cover the work finished in the last METRICS_WINDOW_SECONDS.
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_WINDOW_SECONDS = env_float("METRICS_WINDOW_SECONDS", 300.0)

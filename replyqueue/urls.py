@@ -14,6 +14,7 @@ handler500 = "replyqueue.core.api.errors.handler500"
 urlpatterns = [
     path("healthz", health_views.healthz, name="healthz"),
     path("readyz", health_views.readyz, name="readyz"),
+    path("", include("replyqueue.observability.urls")),
     path("", RedirectView.as_view(pattern_name="inbox", permanent=False)),
     path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("settings/", include("accounts.settings_urls")),
     path("settings/", include("replyqueue.clone.urls")),
     path("settings/", include("replyqueue.inbox.settings_urls")),
+    path("settings/", include("replyqueue.privacy.urls")),
     path("api/v1/", include("replyqueue.api_urls")),
     path("hooks/", include("replyqueue.integrations.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -42,7 +42,7 @@ OTHER = "zebra-marker"  # in every comment of the creator: must never reach an o
 
 # Fields that move on their own (a login, a heartbeat) and say nothing about who changed what.
 VOLATILE = {"last_login", "last_used_at", "updated_at", "polled_at"}
-APPS = ("accounts", "comments", "clone", "inbox", "publishing", "integrations")
+APPS = ("accounts", "comments", "clone", "inbox", "publishing", "integrations", "privacy")
 
 WEB_FORMS = {
     "inbox-bulk-approve": lambda s: {"draft": [str(i) for i in s.all_drafts]},
@@ -66,6 +66,7 @@ WEB_FORMS = {
     "settings-rule-edit": lambda s: {"name": "r1b", "kind": "phrase", "value": "sell", "action": "no_reply",
                                      "enabled": "on", "position": "0"},
     "settings-rule-move": lambda s: {"step": "1"},
+    "settings-privacy-erase": lambda s: {"platform": "youtube", "fan_id": "fan-nobody"},
     "settings-rule-preview": lambda s: {"kind": "phrase", "value": "buy", "action": "no_reply", "name": "t"},
 }
 API_BODIES = {
@@ -78,6 +79,7 @@ API_BODIES = {
                      "author": {"external_id": "f9", "name": "Fan"}},
     "api-draft-approve": {"text": "Edited reply"},
     "api-draft-reject": {"reason": "no"},
+    "api-fan-erase": {"platform": "youtube", "fan_id": "fan-nobody"},
 }
 
 

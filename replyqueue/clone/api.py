@@ -9,6 +9,7 @@ from replyqueue.clone.rule_services import RuleError, rule_create, rule_delete, 
 from replyqueue.clone.rules import rule_preview, validate_rule
 from replyqueue.clone.serializers import (
     MAX_KNOWLEDGE_BATCH,
+    KnowledgeAddedOut,
     KnowledgeBatchIn,
     KnowledgeIn,
     KnowledgeOut,
@@ -30,7 +31,7 @@ class KnowledgeListCreate(APIView):
             items = items.filter(kind=kind)
         return paginate(request, self, items, KnowledgeOut)
 
-    @extend_schema(request=KnowledgeIn, summary="Add one item, or {\"items\": [...]} (faq, reply, post)")
+    @extend_schema(request=KnowledgeIn, responses={201: KnowledgeAddedOut}, summary="Add one item, or {\"items\": [...]} (faq, reply, post)")
     def post(self, request):
         payload = request.data
         if not isinstance(payload, dict):

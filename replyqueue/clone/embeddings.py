@@ -10,6 +10,7 @@ Vectors are L2-normalised float32 rows, so a dot product is the cosine similarit
 """
 
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Protocol
 
@@ -99,17 +100,55 @@ def get_embedder() -> Embedder:
     return _embedder(settings.EMBEDDER)
 
 
+class _RecentVectors:
+    """The vectors of the texts this process embedded last. A comment is embedded by triage,
+    then by retrieval and fan history: once is enough, and a burst is embedded in one batch."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> np.ndarray | None:
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is not None:
+                self._vectors.move_to_end(key)
+            return vector
+
+    def put(self, key: tuple[str, str], vector: np.ndarray) -> None:
+        vector.flags.writeable = False  # shared by every caller
+        with self._lock:
+            self._vectors[key] = vector
+            self._vectors.move_to_end(key)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
+
+recent_vectors = _RecentVectors(size=1024)
+CACHED_UP_TO = 256  # larger lists (an import, a training run) are embedded without the cache
+
+
 def embed(texts: list[str]) -> np.ndarray:
-    if len(texts) == 1:  # one comment is embedded by triage, then again by retrieval: once is enough
-        return _embed_one(settings.EMBEDDER, get_embedder().name, texts[0])[None, :]
-    return get_embedder().embed(texts)
-
-
-@lru_cache(maxsize=1024)
-def _embed_one(embedder: str, model: str, text: str) -> np.ndarray:
-    vector = get_embedder().embed([text])[0]
-    vector.flags.writeable = False  # shared by every caller of the cache
-    return vector
+    """Vectors of the texts, one row each; the ones embedded lately come from the cache and the
+    others are embedded together in one batch."""
+    embedder = get_embedder()
+    if len(texts) > CACHED_UP_TO:
+        return embedder.embed(texts)
+    if not texts:
+        return embedder.embed([])
+    keys = [(embedder.name, text) for text in texts]
+    found = {key: vector for key in keys if (vector := recent_vectors.get(key)) is not None}
+    missing = [key for key in dict.fromkeys(keys) if key not in found]
+    if missing:
+        for key, vector in zip(missing, embedder.embed([text for _, text in missing]), strict=True):
+            recent_vectors.put(key, vector)
+            found[key] = vector
+    return np.stack([found[key] for key in keys])
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

@@ -58,6 +58,14 @@ class RuleIn(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class KnowledgeAddedOut(serializers.Serializer):
+    class Item(serializers.Serializer):
+        id = serializers.IntegerField()
+        kind = serializers.CharField()
+
+    results = Item(many=True)
+
+
 class RuleOut(serializers.ModelSerializer):
     class Meta:
         model = CommunityRule

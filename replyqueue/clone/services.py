@@ -13,11 +13,11 @@ from replyqueue.clone.drafters import DraftContext, Proposal, get_drafter
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add, knowledge_delete
 from replyqueue.clone.learning import learned_models
 from replyqueue.clone.models import KnowledgeItem, Persona, TriageFeedback, TriageFeedbackSource
-from replyqueue.clone.retrieval import search
+from replyqueue.clone.retrieval import Hit, search
 from replyqueue.clone.rules import rules_for
 from replyqueue.clone.text import fold
 from replyqueue.clone.triage import Triage
-from replyqueue.clone.triage_pipeline import triage_comment
+from replyqueue.clone.triage_pipeline import triage_comments
 from replyqueue.clone.voice import answer_only, first_name
 from replyqueue.comments.models import Category, Comment, Fan
 
@@ -33,14 +33,13 @@ def persona_for(creator_id: int) -> Persona:
     return persona
 
 
-def comment_triage(comment: Comment, persona: Persona) -> Triage:
-    """Triage a stored comment with everything the creator set up: rules, verdicts, topics."""
-    return triage_comment(
-        comment.text,
-        fan_external_id=comment.fan.external_id,
-        fan_name=comment.fan.name,
-        rules=rules_for(comment.creator_id),
-        learned=learned_models.for_creator(comment.creator_id),
+def comments_triage(comments: list[Comment], persona: Persona) -> list[Triage]:
+    """Triage stored comments of one creator, in one batch, with everything the creator set up:
+    rules, verdicts, topics to avoid."""
+    return triage_comments(
+        [{"text": c.text, "fan_external_id": c.fan.external_id, "fan_name": c.fan.name} for c in comments],
+        rules=rules_for(persona.creator_id),
+        learned=learned_models.for_creator(persona.creator_id),
         avoid_topics=persona.avoid_topics,
     )
 
@@ -64,10 +63,13 @@ def reply_context(
     instruction: str = "",
     avoid: set[int] | None = None,
     limit: int = 5,
+    hits: list[Hit] | None = None,
 ) -> DraftContext:
     """What the drafter sees: the comment, the fan, and the knowledge retrieved for the text
-    minus the items in `avoid` (answers people rejected for similar comments)."""
-    hits = search(creator_id=persona.creator_id, text=text, limit=limit)
+    (unless `hits` were found already) minus the items in `avoid` (answers people rejected for
+    similar comments)."""
+    if hits is None:
+        hits = search(creator_id=persona.creator_id, text=text, limit=limit, knowledge_version=persona.knowledge_version)
     return DraftContext(
         comment_text=text,
         category=triage.category,
@@ -139,10 +141,15 @@ def _creator_wrote(item: KnowledgeItem) -> str:
     return f"{item.prompt} {item.body}"
 
 
-def grounding_for(source_ids: list[int], persona: Persona, fan_name: str) -> list[str]:
+def grounding_for(source_ids: list[int], persona: Persona, fan_name: str, known: dict | None = None) -> list[str]:
     """Everything a draft may state: what the creator wrote in its sources, the persona, and the
-    fan's first name as the greeting shows it (a name field holding a link grounds nothing)."""
-    sources = KnowledgeItem.objects.filter(creator_id=persona.creator_id, id__in=source_ids)
+    fan's first name as the greeting shows it (a name field holding a link grounds nothing).
+    `known`: items already loaded, by id (the retrieved ones), not read again."""
+    known = known or {}
+    if all(source_id in known for source_id in source_ids):
+        sources = [known[source_id] for source_id in source_ids]
+    else:
+        sources = KnowledgeItem.objects.filter(creator_id=persona.creator_id, id__in=source_ids)
     texts = [_creator_wrote(s) for s in sources]
     return texts + [persona.display_name, persona.greeting, persona.signoff, persona.favourite_emoji, first_name(fan_name)]
 
@@ -172,9 +179,9 @@ def other_fans_named(text: str, creator_id: int, fan_name: str) -> set[str]:
     return {first_name(n) for n in names} & candidates
 
 
-def facts_flags(text: str, source_ids: list[int], persona: Persona, fan_name: str) -> list[dict]:
+def facts_flags(text: str, source_ids: list[int], persona: Persona, fan_name: str, known: dict | None = None) -> list[dict]:
     """The facts guard's findings on a proposed text, as stored on a draft."""
-    grounding = grounding_for(source_ids, persona, fan_name)
+    grounding = grounding_for(source_ids, persona, fan_name, known)
     others = other_fans_named(text, persona.creator_id, fan_name) - {persona.display_name}
     return [v.as_dict() for v in facts.check(text, grounding, unsupported_names=others)]
 

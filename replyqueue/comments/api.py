@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,6 +7,7 @@ from replyqueue.comments.serializers import (
     MAX_BATCH,
     CommentBatchIn,
     CommentIn,
+    IngestResponseOut,
     IngestResultOut,
 )
 from replyqueue.comments.services import comments_ingest
@@ -40,7 +41,10 @@ def validate_comments(payload) -> tuple[list[dict] | None, Response | None]:
 class CommentListCreate(APIView):
     @extend_schema(
         request=CommentIn,
-        responses={201: IngestResultOut(many=True)},
+        responses={
+            201: IngestResponseOut,
+            200: OpenApiResponse(IngestResponseOut, description="Every comment was already stored (duplicates)."),
+        },
         summary="Push one comment, or a batch of up to 500 as {\"comments\": [...]}",
         examples=[
             OpenApiExample(

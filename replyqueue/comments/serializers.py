@@ -42,6 +42,10 @@ class IngestResultOut(serializers.Serializer):
     duplicate = serializers.BooleanField()
 
 
+class IngestResponseOut(serializers.Serializer):
+    results = IngestResultOut(many=True)
+
+
 class CommentOut(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     post = serializers.SerializerMethodField()

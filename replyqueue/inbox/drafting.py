@@ -6,19 +6,26 @@ safe to run twice: claims are conditional updates and the final status update le
 """
 
 import logging
+from dataclasses import dataclass
+from functools import partial
+from itertools import groupby
+from operator import attrgetter
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from replyqueue.clone.drafters import Proposal, get_drafter
+from replyqueue.clone.calibration import Calibration
+from replyqueue.clone.drafters import DraftingError, Proposal, get_drafter
 from replyqueue.clone.embeddings import embed
 from replyqueue.clone.language import stems
 from replyqueue.clone.models import BriefStatus, ContentBrief, Persona
+from replyqueue.clone.retrieval import Hit, search_many
 from replyqueue.clone.services import (
     MAX_ALTERNATIVES,
-    comment_triage,
+    comments_triage,
     drafter_name,
     facts_flags,
     persona_for,
@@ -30,7 +37,7 @@ from replyqueue.clone.triage import Triage
 from replyqueue.clone.variants import brief_variants
 from replyqueue.comments.models import Comment, CommentStatus
 from replyqueue.core.workers import current_worker, released_claim_q
-from replyqueue.inbox.calibration import approval_chance
+from replyqueue.inbox.calibration import approval_chance, calibrations
 from replyqueue.inbox.models import (
     Decision,
     DecisionAction,
@@ -44,46 +51,143 @@ from replyqueue.inbox.models import (
 log = logging.getLogger(__name__)
 MAX_PROCESS_ATTEMPTS = 5
 MAX_REQUEST_ATTEMPTS = 3
+RETRIEVED = 5  # knowledge items the drafter sees for a comment
 
 
-def comment_claim(comment_id: int) -> bool:
-    """Stamp the comment as being worked on; False if it is done or another worker holds it."""
-    now = timezone.now()
-    return bool(
-        Comment.objects.filter(id=comment_id, status=CommentStatus.RECEIVED)
-        .filter(released_claim_q(now))
-        .update(claimed_at=now, claimed_by=current_worker(), attempts=F("attempts") + 1)
+def comments_claim(comment_ids: list[int]) -> list[int]:
+    """Stamp the comments as being worked on by this process, in one statement; returns the ones
+    it got (not those done already or held by another live worker)."""
+    now, worker = timezone.now(), current_worker()
+    Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED).filter(released_claim_q(now)).update(
+        claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
+    )
+    return list(
+        Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED, claimed_at=now, claimed_by=worker)
+        .values_list("id", flat=True)
     )
 
 
 def comment_process(*, comment_id: int) -> None:
-    """Triage, then draft or route the comment. Safe to run twice: the claim and the final
-    conditional status update let only one run record an outcome."""
-    if not comment_claim(comment_id):
-        return
-    comment = Comment.objects.select_related("creator", "fan", "post").get(id=comment_id)
-    persona = persona_for(comment.creator_id)
-    triage = comment_triage(comment, persona)
+    """Triage, then draft or route one comment; raises DraftingError when drafting failed (the
+    claim is released so a retry can take it)."""
+    failed = comments_process(comment_ids=[comment_id])
+    if failed:
+        raise failed[comment_id]
+
+
+def comments_process(*, comment_ids: list[int]) -> dict[int, DraftingError]:
+    """Triage, then draft or route each comment, a burst at a time: the texts are embedded in one
+    batch and what belongs to the creator (persona, rules, verdicts, rejections, calibration) is
+    read once. Safe to run twice: the claim and the final conditional status update let only one
+    run record an outcome. Returns the comments whose drafting failed, their claims released."""
+    claimed = comments_claim(comment_ids)
+    if not claimed:
+        return {}
+    comments = list(Comment.objects.select_related("creator", "fan", "post").filter(id__in=claimed).order_by("creator_id", "id"))
+    embed([c.text for c in comments])  # one batch; triage, retrieval and fan history find them cached
+    failed, outcomes = {}, []
+    for creator_id, group in groupby(comments, key=attrgetter("creator_id")):
+        group = list(group)
+        persona = persona_for(creator_id)
+        creator = CreatorRecall.load(creator_id, group)
+        triages = comments_triage(group, persona)
+        retrieved = knowledge_for([c for c, t in zip(group, triages, strict=True) if t.outcome == "draft"], persona)
+        for comment, triage in zip(group, triages, strict=True):
+            try:
+                outcomes.append(comment_outcome(comment, persona, triage, creator, retrieved.get(comment.id)))
+            except DraftingError as error:
+                failed[comment.id] = error
+            except Exception:  # a bug met by one comment must not hold the others: the sweeper retries it
+                log.exception("drafting comment %s failed", comment.id)
+                Comment.objects.filter(id=comment.id).update(claimed_at=None, claimed_by="")
+    if failed:
+        Comment.objects.filter(id__in=list(failed)).update(claimed_at=None, claimed_by="")
+    comments_finish(outcomes)
+    return failed
+
+
+def knowledge_for(comments: list[Comment], persona: Persona) -> dict[int, list[Hit]]:
+    """The knowledge retrieved for each comment of one creator, by comment id, in one search."""
+    found = search_many(
+        creator_id=persona.creator_id, texts=[c.text for c in comments], limit=RETRIEVED,
+        knowledge_version=persona.knowledge_version,
+    )
+    return {comment.id: hits for comment, hits in zip(comments, found, strict=True)}
+
+
+@dataclass
+class Outcome:
+    """What becomes of a comment: its status and reason, and the draft if there is one."""
+
+    comment: Comment
+    triage: Triage
+    status: str
+    reason: str = ""
+    draft: Draft | None = None
+
+
+def comment_outcome(
+    comment: Comment, persona: Persona, triage: Triage, creator: "CreatorRecall", hits: list[Hit] | None = None
+) -> Outcome:
+    """What triage decided, or the draft (or the drafter's abstention) for the comment."""
     if triage.outcome != "draft":
         status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
-        comment_finish(comment, triage, status, triage.reasons[0])
-        return
-    proposal = get_drafter().propose(comment_context(comment, persona, triage))
-    if proposal.abstained:
-        comment_finish(comment, triage, CommentStatus.NEEDS_HUMAN, proposal.abstain_reason)
-        return
-    comment_finish(comment, triage, CommentStatus.DRAFTED, "", proposal=proposal, persona=persona)
-
-
-def fan_history(comment: Comment, limit: int = 3, recent: int = 20) -> list[tuple[str, str]]:
-    """What this fan asked before and was told (approved replies only), the exchanges closest in
-    meaning to this comment first: "did the lens arrive?" finds "which lens should I buy?"."""
-    earlier = list(
-        Draft.objects.filter(creator_id=comment.creator_id, comment__fan_id=comment.fan_id, status=DraftStatus.APPROVED)
-        .exclude(comment_id=comment.id)
-        .select_related("comment")
-        .order_by("-id")[:recent]
+        return Outcome(comment, triage, status, triage.reasons[0])
+    context = comment_context(
+        comment, persona, triage, rejected=creator.rejected, hits=hits, history=creator.histories.get(comment.fan_id, [])
     )
+    proposal = get_drafter().propose(context)
+    if proposal.abstained:
+        return Outcome(comment, triage, CommentStatus.NEEDS_HUMAN, proposal.abstain_reason)
+    comment.priority = triage.priority
+    known = {hit.item.id: hit.item for hit in context.hits}
+    draft = draft_build(comment, proposal, persona, calibration=creator.calibration, known=known)
+    return Outcome(comment, triage, CommentStatus.DRAFTED, draft=draft)
+
+
+@dataclass
+class CreatorRecall:
+    """What drafting needs to remember of one creator's decisions, read once per burst."""
+
+    rejected: list[tuple[set[str], list[int]]]  # (stems of the comment, sources) of rejected drafts
+    calibration: Calibration
+    histories: dict[int, list[Draft]]  # the fans' approved drafts, by fan id (fan_histories)
+
+    @classmethod
+    def load(cls, creator_id: int, comments: list[Comment]) -> "CreatorRecall":
+        return cls(
+            rejected=rejected_drafts(creator_id),
+            calibration=calibrations.for_creator(creator_id),
+            histories=fan_histories(comments),
+        )
+
+
+def fan_histories(comments: list[Comment], recent: int = 20) -> dict[int, list[Draft]]:
+    """The last approved replies to each of these comments' fans, by fan id, in one query."""
+    if not comments:
+        return {}
+    rows = (
+        Draft.objects.filter(
+            creator_id=comments[0].creator_id, comment__fan_id__in={c.fan_id for c in comments}, status=DraftStatus.APPROVED
+        )
+        .annotate(nth=Window(RowNumber(), partition_by=F("comment__fan_id"), order_by=F("id").desc()))
+        .filter(nth__lte=recent + len(comments))  # the comments themselves may be among them
+        .select_related("comment")
+        .order_by("-id")
+    )
+    by_fan: dict[int, list[Draft]] = {}
+    for draft in rows:
+        by_fan.setdefault(draft.comment.fan_id, []).append(draft)
+    return by_fan
+
+
+def fan_history(comment: Comment, limit: int = 3, recent: int = 20, earlier: list[Draft] | None = None) -> list[tuple[str, str]]:
+    """What this fan asked before and was told (approved replies only), the exchanges closest in
+    meaning to this comment first: "did the lens arrive?" finds "which lens should I buy?".
+    `earlier`: the fan's approved drafts, newest first, if already read (fan_histories)."""
+    if earlier is None:
+        earlier = fan_histories([comment], recent).get(comment.fan_id, [])
+    earlier = [d for d in earlier if d.comment_id != comment.id][:recent]
     if len(earlier) > limit:
         vectors = embed([comment.text] + [d.comment.text for d in earlier])
         relevance = vectors[1:] @ vectors[0]
@@ -91,43 +195,71 @@ def fan_history(comment: Comment, limit: int = 3, recent: int = 20) -> list[tupl
     return [(d.comment.text, d.text) for d in earlier]
 
 
-def rejected_sources_for(comment: Comment, limit: int = 300) -> set[int]:
+def rejected_drafts(creator_id: int, limit: int = 300) -> list[tuple[set[str], list[int]]]:
+    """The creator's last rejected drafts of comments: the comment's stems and the draft's sources."""
+    rejected = (
+        Decision.objects.filter(creator_id=creator_id, action=DecisionAction.REJECT, draft__comment__isnull=False)
+        .order_by("-id")
+        .values_list("draft__comment__text", "draft__sources")[:limit]
+    )
+    return [(set(stems(text)), sources) for text, sources in rejected]
+
+
+def rejected_sources_for(comment: Comment, rejected: list[tuple[set[str], list[int]]] | None = None) -> set[int]:
     """Sources of drafts people rejected for comments like this one: not to be proposed again."""
     mine = set(stems(comment.text))
     if not mine:
         return set()
-    rejected = (
-        Decision.objects.filter(creator_id=comment.creator_id, action=DecisionAction.REJECT, draft__comment__isnull=False)
-        .select_related("draft__comment")
-        .order_by("-id")[:limit]
-    )
+    if rejected is None:
+        rejected = rejected_drafts(comment.creator_id)
     avoid = set()
-    for decision in rejected:
-        theirs = set(stems(decision.draft.comment.text))
+    for theirs, sources in rejected:
         if theirs and len(mine & theirs) / len(mine | theirs) >= 0.5:
-            avoid.update(decision.draft.sources)
+            avoid.update(sources)
     return avoid
 
 
-def comment_context(comment: Comment, persona: Persona, triage: Triage, instruction: str = "", limit: int = 5):
+def comment_context(
+    comment: Comment,
+    persona: Persona,
+    triage: Triage,
+    instruction: str = "",
+    limit: int = RETRIEVED,
+    rejected: list[tuple[set[str], list[int]]] | None = None,
+    hits: list[Hit] | None = None,
+    history: list[Draft] | None = None,
+):
     """What the drafter sees for a stored comment: the fan, their history, the post, and the
-    knowledge retrieved for it minus answers people rejected for similar comments."""
+    knowledge retrieved for it (`hits`, if already found) minus answers people rejected for
+    similar comments."""
     return reply_context(
         persona=persona,
         text=comment.text,
         triage=triage,
         fan_name=comment.fan.name,
-        fan_history=fan_history(comment),
+        fan_history=fan_history(comment, earlier=history),
         post_title=comment.post.title if comment.post else "",
         instruction=instruction,
-        avoid=rejected_sources_for(comment),
+        avoid=rejected_sources_for(comment, rejected),
         limit=limit,
+        hits=hits,
     )
 
 
 def draft_build(
-    comment: Comment, proposal: Proposal, persona: Persona, generation: int = 1, rank: int = 0, instruction: str = ""
+    comment: Comment,
+    proposal: Proposal,
+    persona: Persona,
+    generation: int = 1,
+    rank: int = 0,
+    instruction: str = "",
+    *,
+    calibration: Calibration | None = None,
+    known: dict | None = None,
 ) -> Draft:
+    """The draft of a proposal. `calibration` and `known` (the retrieved items, by id) spare
+    reading again what the caller already has."""
+    chance = calibration.chance(proposal.confidence) if calibration else approval_chance(comment.creator_id, proposal.confidence)
     return Draft(
         creator_id=comment.creator_id,
         comment=comment,
@@ -135,8 +267,8 @@ def draft_build(
         drafted_text=proposal.text,
         sources=proposal.sources,
         confidence=proposal.confidence,
-        approval_chance=approval_chance(comment.creator_id, proposal.confidence),
-        flags=facts_flags(proposal.text, proposal.sources, persona, comment.fan.name),
+        approval_chance=chance,
+        flags=facts_flags(proposal.text, proposal.sources, persona, comment.fan.name, known=known),
         drafter=drafter_name(),
         usage=proposal.usage,
         priority=comment.priority,
@@ -156,40 +288,35 @@ def drafts_supersede(*, comment_id: int | None = None, brief_id: int | None = No
     return previous
 
 
-def comment_finish(
-    comment: Comment,
-    triage: Triage,
-    status: str,
-    reason: str,
-    *,
-    proposal: Proposal | None = None,
-    persona: Persona | None = None,
-) -> None:
-    """Record the outcome in one transaction; only the run that still sees `received` wins."""
-    try:
-        with transaction.atomic():
-            updated = Comment.objects.filter(id=comment.id, status=CommentStatus.RECEIVED).update(
-                status=status,
-                reason=reason[:500],
-                category=triage.category,
-                language=triage.language,
-                priority=triage.priority,
-                reasons=triage.reasons,
-                owner_only=triage.owner_only,
-                labels=triage.labels,
-                triage_rule=triage.rule,
-                processed_at=timezone.now(),
-            )
-            if not updated:
-                return
-            if status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
-                # Owner-only: the owners hear of it at once (a digest is for everything else).
-                transaction.on_commit(lambda: _enqueue_owner_alert(comment.id))
-            if proposal is not None and persona is not None:
-                comment.priority = triage.priority
-                draft_build(comment, proposal, persona).save()
-    except IntegrityError:
-        log.info("comment %s was drafted by another run", comment.id)
+OUTCOME_FIELDS = [
+    "status", "reason", "category", "language", "priority", "reasons", "owner_only", "labels", "triage_rule", "processed_at",
+]
+
+
+@transaction.atomic
+def comments_finish(outcomes: list[Outcome]) -> None:
+    """Record the outcomes in one transaction; for each comment, only the run that still sees it
+    `received` records anything (a draft another run already made stays the only one)."""
+    ids = [outcome.comment.id for outcome in outcomes]
+    still_received = set(
+        Comment.objects.select_for_update().filter(id__in=ids, status=CommentStatus.RECEIVED).values_list("id", flat=True)
+    )
+    finished, drafts, now = [], [], timezone.now()
+    for outcome in (o for o in outcomes if o.comment.id in still_received):
+        comment, triage = outcome.comment, outcome.triage
+        comment.status, comment.reason, comment.processed_at = outcome.status, outcome.reason[:500], now
+        comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
+        comment.reasons, comment.owner_only, comment.labels, comment.triage_rule = (
+            triage.reasons, triage.owner_only, triage.labels, triage.rule,
+        )
+        finished.append(comment)
+        if outcome.status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
+            # Owner-only: the owners hear of it at once (a digest is for everything else).
+            transaction.on_commit(partial(_enqueue_owner_alert, comment.id))
+        if outcome.draft is not None:
+            drafts.append(outcome.draft)
+    Comment.objects.bulk_update(finished, OUTCOME_FIELDS)
+    Draft.objects.bulk_create(drafts, ignore_conflicts=True)
 
 
 def _enqueue_owner_alert(comment_id: int) -> None:

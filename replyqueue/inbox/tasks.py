@@ -23,6 +23,7 @@ from replyqueue.inbox.drafting import (
     brief_draft,
     comment_give_up,
     comment_process,
+    comments_process,
     draft_request_fail,
     draft_request_run,
 )
@@ -45,6 +46,14 @@ def process_comment(self, comment_id: int) -> None:
         raise
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def process_comments(comment_ids: list[int]) -> None:
+    """A burst of comments in one task (see comments_process); each comment whose drafting failed
+    is retried on its own by process_comment, with its backoff and its limit."""
+    for comment_id, _error in comments_process(comment_ids=comment_ids).items():
+        process_comment.apply_async((comment_id,), countdown=5)
+
+
 @shared_task(bind=True, acks_late=True, max_retries=MAX_REQUEST_ATTEMPTS, **RETRY)
 def run_draft_request(self, request_id: int) -> None:
     try:
@@ -62,22 +71,24 @@ def draft_brief(brief_id: int) -> None:
     brief_draft(brief_id=brief_id)
 
 
-def _enqueue(task, queryset, ids: list[int]) -> None:
-    """Stamp the rows as enqueued and send one message each. Called after commit; a broker that
-    is down loses nothing: the sweeper enqueues the rows again."""
+def _enqueue(task, queryset, ids: list[int], batch_size: int = 0) -> None:
+    """Stamp the rows as enqueued and send one message each (or one per `batch_size` rows, for a
+    task that takes a list). Called after commit; a broker that is down loses nothing: the
+    sweeper enqueues the rows again."""
     if not ids:
         return
     queryset.filter(id__in=ids).update(enqueued_at=timezone.now())
-    for row_id in ids:
+    messages = [ids[i : i + batch_size] for i in range(0, len(ids), batch_size)] if batch_size else ids
+    for message in messages:
         try:
-            task.delay(row_id)
+            task.delay(message)
         except Exception:
-            log.exception("could not enqueue %s %s; the sweeper will retry", task.name, row_id)
+            log.exception("could not enqueue %s %s; the sweeper will retry", task.name, message)
             return
 
 
 def enqueue_process_comment(comment_ids: list[int]) -> None:
-    _enqueue(process_comment, Comment.objects, comment_ids)
+    _enqueue(process_comments, Comment.objects, comment_ids, batch_size=settings.DRAFT_BATCH_SIZE)
 
 
 def enqueue_draft_request(request_ids: list[int]) -> None:

@@ -83,3 +83,20 @@ def test_a_large_index_finds_what_the_exact_ranking_finds(creator, monkeypatch):
     indexes.clear()
     assert retrieval.indexes.get(creator.id).coarse is not None
     assert [search(creator_id=creator.id, text=q, limit=1)[0].item.id for q in questions] == exact
+
+
+def test_the_index_in_8_bits_ranks_items_as_their_stored_vectors_do(creator):
+    from replyqueue.clone import retrieval
+
+    items = knowledge_add(creator=creator, items=[
+        KnowledgeInput("faq", f"Which {thing} did you pack for trip {n}?", f"The {thing} of trip {n}.")
+        for thing in ("camera", "lens", "tripod", "drone") for n in range(10)
+    ])
+    query = LocalEmbedder().embed(["what drone did you pack on trip 4"])[0]
+    stored = np.stack([from_bytes(KnowledgeItem.objects.get(id=i.id).embedding) for i in items]) @ query
+    index = retrieval.indexes.get(creator.id)
+    assert index.vectors.dtype == np.int8
+    in_8_bits = index.similarity(np.arange(len(index.ids)), query)
+    order = {item.id: n for n, item in enumerate(items)}
+    assert np.allclose([in_8_bits[list(index.ids).index(i.id)] for i in items], stored, atol=0.01)
+    assert [order[i] for i in index.ids[np.argsort(-in_8_bits)[:5]]] == list(np.argsort(-stored)[:5])

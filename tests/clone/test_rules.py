@@ -98,9 +98,9 @@ def test_a_catastrophic_pattern_on_a_long_comment_finishes(creator, camera_faq):
 
     catastrophic = rule(creator, "pattern", r"^(\w+\s?)+$", "no_reply")
     text = "wow " * 2_500 + "what camera do you use!"
-    assert _bounded(2.0, lambda: rule_matches(catastrophic, text, "fan-1", "Sam")) is False
+    assert _bounded(10.0, lambda: rule_matches(catastrophic, text, "fan-1", "Sam")) is False  # minutes with a backtracking engine
     assert rule_matches(catastrophic, "just words here", "fan-1", "Sam") is True
-    comment = _bounded(2.0, lambda: processed(creator, text))
+    comment = _bounded(10.0, lambda: processed(creator, text))
     assert comment.status != "no_reply"  # the rule did not fire; the clone may answer or abstain
 
 

@@ -85,7 +85,7 @@ def approve_replies(creator, owner, count: int = REPLIES) -> None:
 
 
 def assert_each_reply_delivered_once(receiver: ReceiverState, cut_by_a_kill: int = 0) -> None:
-    wait_for(lambda: Publication.objects.filter(status="sent").count() == REPLIES, timeout=45, what="every reply sent")
+    wait_for(lambda: Publication.objects.filter(status="sent").count() == REPLIES, timeout=120, what="every reply sent")
     assert Publication.objects.exclude(status="sent").count() == 0
     assert receiver.unique_deliveries == REPLIES
     comment_ids = [payload["data"]["comment"]["external_id"] for payload in receiver.payloads.values()]

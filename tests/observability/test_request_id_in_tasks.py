@@ -1,0 +1,49 @@
+"""A task enqueued while serving a request logs with that request's id, in a real worker."""
+
+import os
+import threading
+
+import pytest
+from celery import shared_task
+from celery.contrib.testing.worker import start_worker
+from celery.signals import worker_process_init
+
+from replyqueue.celery import app, load_the_models
+from replyqueue.observability.logs import ContextFilter, request_id_var
+from tests.conftest import require_service
+
+SEEN: dict[str, str] = {}
+DONE = threading.Event()
+
+
+@shared_task(name="tests.observability.remember_request_id")
+def remember_request_id() -> None:
+    record = type("Record", (), {})()
+    ContextFilter().filter(record)
+    SEEN.update(request_id=record.request_id, task_id=record.task_id)
+    DONE.set()
+
+
+@pytest.mark.services
+def test_a_task_enqueued_during_a_request_carries_its_request_id():
+    broker = os.getenv("CELERY_BROKER_URL", "")
+    if not broker.startswith("redis://"):
+        if os.getenv("REQUIRE_SERVICES") == "1":
+            pytest.fail("REQUIRE_SERVICES=1 needs CELERY_BROKER_URL=redis://...")
+        pytest.skip("needs a Redis broker: CELERY_BROKER_URL=redis://... (scripts/test sets it)")
+    require_service("Redis", broker)
+    previous, app.conf.broker_url = app.conf.broker_url, broker
+    # An in-process worker of this test only: no heartbeat thread or embedding model left behind.
+    worker_process_init.disconnect(load_the_models)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            token = request_id_var.set("req-into-task")
+            try:
+                result = remember_request_id.delay()
+            finally:
+                request_id_var.reset(token)
+            assert DONE.wait(20), "the worker did not run the task"
+    finally:
+        app.conf.broker_url = previous
+        worker_process_init.connect(load_the_models)
+    assert SEEN == {"request_id": "req-into-task", "task_id": result.id}
