@@ -5,10 +5,11 @@ receiver: deliveries per second with 1 and 2 worker processes, and approval -> d
     .venv/bin/python bench/publish_throughput.py [--replies 400] [--paced 120] [--rate 15]
                                                  [--concurrency 1] [--receiver-latency-ms 20]
 
-Each rate is also printed as a ratio of the receiver-bound limit, concurrency / receiver latency
-(worker processes x pool processes / `--receiver-latency-ms`): 1.0 means the sender adds nothing.
-A publish task sends up to PUBLISH_BATCH_SIZE publications at once, so the ratio to that many
-requests in flight per process is printed next to it (the limit of the sender as built).
+Each rate is also printed as a ratio of the receiver-bound limit, concurrency / receiver latency,
+where concurrency is every send that can be in flight: worker processes x pool processes x
+PUBLISH_BATCH_SIZE (a publish task keeps that many requests in flight). 1.0 means the sender adds
+nothing to the receiver's latency. The ratio to one request per process (the bound before batches)
+is printed after it for comparison with older figures.
 
 Throughput: `--replies` replies approved ahead (inside their undo window), then all released at
 once; the clock runs from the release to the last delivery. Latency: `--paced` replies approved one
@@ -235,17 +236,19 @@ def run(args) -> None:
     rates = {}
     for workers in (1, 2):
         rates[workers] = throughput(creator, owner, receiver, args.replies, workers, args.concurrency)
-        # The receiver-bound limit: every pool process always waiting on the receiver. Each process
-        # now has up to PUBLISH_BATCH_SIZE requests in flight, so the limit of that is printed too.
+        # The receiver-bound limit: every send that can be in flight (PUBLISH_BATCH_SIZE per pool
+        # process) always waiting on the receiver.
         seconds = args.receiver_latency_ms / 1000
-        bound = workers * args.concurrency / seconds if seconds else 0
-        in_flight = bound * batch
+        one_each = workers * args.concurrency / seconds if seconds else 0
+        bound = one_each * batch
         ratio = (f"  {rates[workers] / bound:.2f} of the receiver-bound {bound:.0f}/s"
-                 f"  ({rates[workers] / in_flight:.2f} of {in_flight:.0f}/s with {batch} in flight per process)"
+                 f" ({workers * args.concurrency} x {batch} in flight / {args.receiver_latency_ms:g} ms)"
+                 f"  [{rates[workers] / one_each:.2f} of {one_each:.0f}/s, one request per process]"
                  if bound else "")
         print(f"  {workers} worker(s): {rates[workers]:7.1f} deliveries/s{ratio}")
     print(f"  2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
-    bound_one = args.concurrency / (args.receiver_latency_ms / 1000) if args.receiver_latency_ms else 0
+    # The same bound as printed: every send that can be in flight with 1 worker.
+    bound_one = args.concurrency * batch / (args.receiver_latency_ms / 1000) if args.receiver_latency_ms else 0
     figures = {"deliveries_per_s_1": rates[1], "deliveries_per_s_2": rates[2], "two_vs_one": rates[2] / rates[1],
                "receiver_bound_1": bound_one, "vs_receiver_bound_1": rates[1] / bound_one if bound_one else None}
 

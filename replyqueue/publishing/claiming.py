@@ -7,13 +7,14 @@ import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from replyqueue.comments.models import Channel
 from replyqueue.core.workers import current_worker, held_by_dead_q
-from replyqueue.publishing.models import RETRYABLE, ChannelSend, Publication, PublicationStatus
+from replyqueue.publishing.models import RETRYABLE, ChannelSend, Publication, PublicationStatus, RetiredWebhookSecret
 
 PULL = "pull"
 RATE_WINDOW = timedelta(seconds=60)
@@ -41,6 +42,84 @@ def publication_claim(publication_id: int) -> bool:
 
 
 def publications_claim(publication_ids: list[int], size: int | None = None) -> list[Publication]:
+    """Take those of `publication_ids` that are due and free (see `_claim_locked`). On PostgreSQL, rows
+    whose channel has no rate limit (webhooks, most channels) are claimed by one UPDATE ... RETURNING
+    and loaded by one SELECT, with no explicit transaction; the others go through `_claim_locked`."""
+    size = len(publication_ids) if size is None else size
+    if not publication_ids or size <= 0:
+        return []
+    if not connection.features.has_select_for_update_skip_locked or connection.in_atomic_block:
+        return _claim_locked(publication_ids, size)
+    now = timezone.now()
+    batch = _claim_returning(Publication.objects.filter(id__in=publication_ids), size, now)
+    if len(batch) < size and len(batch) < len(publication_ids):
+        # What is left may be due through a rate-limited channel (counted under its row lock), or
+        # taken by another worker: the locked path sorts that out.
+        rest = [id_ for id_ in publication_ids if id_ not in {p.id for p in batch}]
+        batch += _claim_locked(rest, size - len(batch), fill=not batch)
+    if batch and len(batch) < size:
+        first = batch[0]
+        batch += publications_claim_more(first.connector, first.channel_id, size - len(batch))
+    return batch
+
+
+def publications_claim_more(connector: str, channel_id: int | None, size: int) -> list[Publication]:
+    """Up to `size` other due publications of this connector and channel: a sender that has room for
+    more requests in flight takes them (PostgreSQL: one UPDATE ... RETURNING, one SELECT)."""
+    if size <= 0:
+        return []
+    now = timezone.now()
+    rows = Publication.objects.filter(connector=connector, channel_id=channel_id)
+    if not connection.features.has_select_for_update_skip_locked or connection.in_atomic_block:
+        ids = list(_due(rows, now).order_by("next_attempt_at", "id").values_list("id", flat=True)[:size])
+        return _claim_locked(ids, size, fill=False) if ids else []
+    return _claim_returning(rows, size, now)
+
+
+def _claim_returning(rows: QuerySet, size: int, now: datetime) -> list[Publication]:
+    """PostgreSQL: mark up to `size` due, unlocked `rows` `sending` with one UPDATE whose subquery
+    locks them (FOR UPDATE SKIP LOCKED, so workers claiming at once take different rows), then load
+    them. Only rows whose channel has no rate limit: a limit is counted under the channel's lock
+    (`_claim_locked`). Autocommit: the claim is durable before any request leaves."""
+    picked = (
+        _due(rows, now)
+        .filter(Q(channel__isnull=True) | Q(channel__rate_limit_per_minute=0))
+        .order_by("next_attempt_at", "id")
+        .values("id")[:size]
+    )
+    inner, params = picked.query.sql_with_params()
+    table = connection.ops.quote_name(Publication._meta.db_table)
+    # Django compiles FOR UPDATE only inside a transaction; this statement is its own transaction.
+    sql = (
+        f"UPDATE {table} SET status = %s, claimed_at = %s, claimed_by = %s, attempts = attempts + 1, "
+        f"updated_at = %s WHERE id IN ({inner} FOR UPDATE OF {table} SKIP LOCKED) RETURNING id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [PublicationStatus.SENDING, now, current_worker(), now, *params])
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    # The creator's live retired secrets come in the same SELECT (an array subquery), not a second one.
+    live = RetiredWebhookSecret.objects.filter(creator_id=OuterRef("creator_id"), expires_at__gt=now)
+    rows = Publication.objects.filter(id__in=ids).select_related(*LOADED).annotate(
+        retired_secrets=ArraySubquery(live.order_by("-retired_at").values("secret"))
+    )
+    batch = list(rows.order_by("next_attempt_at", "id"))
+    for publication in batch:
+        publication.creator.live_retired_secrets = [
+            RetiredWebhookSecret(secret=secret) for secret in publication.retired_secrets or []
+        ]
+    return batch
+
+
+def _live_secrets(now: datetime) -> Prefetch:
+    """The creator's retired signing secrets still in their grace period, loaded with the batch
+    (one query for the batch instead of one per webhook delivery)."""
+    live = RetiredWebhookSecret.objects.filter(expires_at__gt=now).order_by("-retired_at")
+    return Prefetch("creator__retired_webhook_secrets", queryset=live, to_attr="live_retired_secrets")
+
+
+def _claim_locked(publication_ids: list[int], size: int | None = None, fill: bool = True) -> list[Publication]:
     """Take those of `publication_ids` that are due and free (at most `size`, default all), loaded
     with what sending needs and marked `sending` with one more attempt. When they are fewer than
     `size`, the batch is filled with other due publications of the first one's connector and channel.
@@ -58,11 +137,13 @@ def publications_claim(publication_ids: list[int], size: int | None = None) -> l
         return []
     with transaction.atomic():
         rows = _lockable(_due(Publication.objects.filter(id__in=wanted), now).select_related(*LOADED))
+        rows = rows.prefetch_related(_live_secrets(now))
         batch = list(rows.order_by("next_attempt_at", "id"))
-        if batch and len(batch) < size:
+        if fill and batch and len(batch) < size:
             first = batch[0]
             more = _due(Publication.objects.filter(connector=first.connector, channel_id=first.channel_id), now)
             more = _lockable(more.exclude(id__in=[p.id for p in batch]).select_related(*LOADED))
+            more = more.prefetch_related(_live_secrets(now))
             batch += list(more.order_by("next_attempt_at")[: size - len(batch)])
         batch = _within_rate_limits(batch, now)
         if not batch:

@@ -333,6 +333,38 @@ def test_the_reply_listing_stops_at_the_polling_reserve(channel, youtube, settin
     assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == 2
 
 
+def test_a_reply_added_later_to_a_thread_already_read_is_ingested(channel, youtube):
+    threads(youtube, 1)
+    channel_poll(channel)
+    youtube.add_reply("Ugz0", "did you ever answer this?", "UCother", "Other fan")  # the thread is older than the cursor
+    result = channel_poll(channel)
+    reply = Comment.objects.get(parent_external_id="Ugz0")
+    assert (reply.text, result.ingested) == ("did you ever answer this?", 1)
+
+
+def test_replies_grown_past_those_included_are_listed_from_the_quota(channel, youtube):
+    threads(youtube, 1)
+    channel_poll(channel)
+    for n in range(3):  # 2 are included in the thread: the rest needs comments.list
+        youtube.add_reply("Ugz0", f"late reply {n}", f"UCr{n}", f"fan r{n}")
+    before = QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used
+    channel_poll(channel)
+    assert Comment.objects.filter(parent_external_id="Ugz0").count() == 3
+    assert youtube.calls[("GET", "comments")] == 2  # 3 replies, 2 a page
+    assert QuotaLedger.objects.get(day=quota_day(timezone.now())).units_used == before + 3  # threads + 2 pages
+
+
+def test_a_thread_whose_replies_did_not_grow_is_not_read_again(channel, youtube):
+    threads(youtube, 1)
+    for n in range(3):
+        youtube.add_reply("Ugz0", f"reply {n}", f"UCr{n}", f"fan r{n}")
+    channel_poll(channel)
+    calls = youtube.calls[("GET", "comments")]
+    result = channel_poll(channel)
+    assert youtube.calls[("GET", "comments")] == calls
+    assert (result.replies, result.pages) == (0, 1)
+
+
 def test_the_periodic_task_polls_every_enabled_youtube_channel(channel, youtube, creator):
     threads(youtube, 1)
     connect_channel(creator, "youtube", "youtube", youtube.url, "UCpaused", enabled=False)

@@ -231,6 +231,8 @@ class FakeGraph(FakePlatform):
         self.app_id = "1234567890"
         self.token_expires_at = 0
         self.data_access_expires_at = 0
+        self.comments: dict[str, dict] = {}  # fans' IG comments, by id (add_comment)
+        self.versions: Counter = Counter()  # "v24.0" -> calls made with that version in the path
 
     def usage_headers(self, code: int | None = None) -> dict:
         """The headers Graph documents for usage: X-App-Usage for app/user limits,
@@ -246,10 +248,16 @@ class FakeGraph(FakePlatform):
 
     def handle(self, method, path, query, headers, body) -> Answer:
         parts = path.strip("/").split("/")
+        with self.lock:
+            self.versions[parts[0]] += 1  # the Graph version each call named
         if len(parts) == 2 and parts[1] == "debug_token" and method == "GET":
             with self.lock:
                 self.calls[(method, "debug_token")] += 1
             return self._debug_token(query)
+        if len(parts) == 2 and method == "GET":
+            with self.lock:
+                self.calls[(method, "node")] += 1
+            return self._node(parts[1], query, headers)
         if len(parts) != 3 or parts[2] not in ("replies", "comments"):
             return graph_error(100, "Unknown path components", status=400, kind="GraphMethodException")
         _, comment_id, edge = parts
@@ -311,6 +319,50 @@ class FakeGraph(FakePlatform):
             "issued_at": 1767225600, "profile_id": self.page_id, "scopes": ["instagram_manage_comments"],
             "user_id": "10215241773831025",
         }})
+
+    def add_comment(self, comment_id: str, text: str, timestamp: str, author_id: str = "17841499999",
+                    username: str = "sam.shoots", media_id: str = "18000000001") -> None:
+        """A fan's IG comment as Graph stores it: readable with `GET /{ig-comment-id}?fields=...`."""
+        with self.lock:
+            self.comments[comment_id] = {
+                "id": comment_id, "text": text, "timestamp": timestamp, "username": username,
+                "from": {"id": author_id, "username": username}, "media": {"id": media_id},
+                "like_count": 0, "hidden": False,
+            }
+
+    def _node(self, node_id: str, query: dict, headers: dict) -> Answer:
+        """`GET /{ig-comment-id}?fields=...`: only the fields asked for (`id` when none are), the
+        timestamp in Graph's format ("2026-01-01T11:58:04+0000"); a field the IG Comment node does
+        not have is error 100, an id Graph does not know is error 100/33."""
+        action = self.next_action("GET")
+        error2 = graph_error(2, "An unexpected error has occurred. Please retry your request later.", status=500,
+                             transient=True)
+        if answer := self.common_misbehaviour(action, error2):
+            return answer
+        if action.startswith("throttle:"):
+            code = int(action.split(":")[1])
+            return graph_error(code, THROTTLE_MESSAGES[code], status=400, headers=self.usage_headers(code),
+                               transient=True)
+        token = headers.get("authorization", "").removeprefix("Bearer ") or query.get("access_token", "")
+        if action == "token" or token != self.access_token:
+            return graph_error(190, "Error validating access token: Session has expired.", subcode=463)
+        if self.app_secret and query.get("appsecret_proof") != self._proof(token):
+            return graph_error(100, "Invalid appsecret_proof provided in the API argument", kind="GraphMethodException")
+        with self.lock:
+            comment = self.comments.get(node_id)
+        if action == "deleted" or comment is None or node_id in self.deleted:
+            return graph_error(
+                100,
+                f"Unsupported get request. Object with ID '{node_id}' does not exist, cannot be loaded due to "
+                "missing permissions, or does not support this operation.",
+                subcode=33,
+                kind="GraphMethodException",
+            )
+        fields = query.get("fields") or "id"
+        if missing := unknown_field("IGComment", fields):
+            return graph_error(100, f"(#100) Tried accessing nonexisting field ({missing}) on node type (IGComment)")
+        asked = {name for name, _ in split_fields(fields)} | {"id"}  # Graph always adds the id
+        return Answer.json(200, {key: value for key, value in comment.items() if key in asked}, self.usage_headers())
 
     def reset_usage(self) -> None:
         with self.lock:

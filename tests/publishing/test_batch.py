@@ -162,3 +162,92 @@ def test_threads_of_a_batch_share_one_pinned_client_per_host():
     with ThreadPoolExecutor(16) as pool:
         clients = list(pool.map(lambda _: pinned_client("hooks.example.com"), range(64)))
     assert len({id(client) for client in clients}) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sender_fills_each_freed_slot_with_another_due_publication(creator, owner, camera_faq):
+    with webhook_receiver_for(creator, undo_delay_seconds=30, latency=0.2) as receiver:
+        ids = due_webhooks(creator, owner, 6)
+        started = time.monotonic()
+        assert publications_send(publication_ids=ids[:2], batch_size=2) == 6  # woken for two, sent all six
+        elapsed = time.monotonic() - started
+    assert elapsed >= 3 * 0.2  # never more than two in flight
+    assert Publication.objects.filter(id__in=ids, status="sent", attempts=1).count() == 6
+    assert sum(receiver.deliveries.values()) == 6
+    connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_claim_on_postgresql_is_one_update_returning_the_rows_then_one_load(creator, owner, camera_faq):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    require_postgresql()
+    with webhook_receiver_for(creator, undo_delay_seconds=30):
+        ids = due_webhooks(creator, owner, 4)
+        with CaptureQueriesContext(connection) as queries:
+            batch = publications_claim(ids, size=4)
+    assert len(batch) == 4 and all(p.status == "sending" and p.attempts == 1 for p in batch)
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert statements == ["UPDATE", "SELECT"]  # the claim, then the rows with what sending needs and the secrets
+    assert "RETURNING" in queries.captured_queries[0]["sql"]
+
+
+def test_outcomes_of_a_batch_are_recorded_with_one_update(creator, owner, receiver, django_assert_num_queries):
+    from replyqueue.publishing.connectors import Outcome
+    from replyqueue.publishing.sending import publications_record
+
+    ids = due_webhooks(creator, owner, 4)
+    batch = publications_claim(ids, size=4)
+    with django_assert_num_queries(1):
+        publications_record([(publication, Outcome.sent(), None) for publication in batch])
+    assert Publication.objects.filter(id__in=ids, status="sent").count() == 4
+
+
+def test_different_reply_ids_in_a_batch_are_each_recorded_on_their_row(creator, owner, receiver):
+    from replyqueue.publishing.connectors import Outcome
+    from replyqueue.publishing.sending import publications_record
+
+    ids = due_webhooks(creator, owner, 3)
+    batch = publications_claim(ids, size=3)
+    publications_record([(p, Outcome.sent(f"reply-{p.id}"), None) for p in batch[:2]]
+                        + [(batch[2], Outcome.retry("HTTP 500"), None)])
+    rows = dict(Publication.objects.filter(id__in=ids).values_list("id", "external_reply_id"))
+    assert [rows[p.id] for p in batch[:2]] == [f"reply-{p.id}" for p in batch[:2]]
+    assert Publication.objects.get(id=batch[2].id).status == "failed"
+
+
+def test_an_outcome_is_not_recorded_on_a_publication_no_longer_sending(creator, owner, receiver):
+    from replyqueue.publishing.connectors import Outcome
+    from replyqueue.publishing.sending import publications_record
+
+    ids = due_webhooks(creator, owner, 2)
+    batch = publications_claim(ids, size=2)
+    Publication.objects.filter(id=batch[0].id).update(status="unknown")  # the sweeper took it back
+    publications_record([(publication, Outcome.sent(), None) for publication in batch])
+    assert Publication.objects.get(id=batch[0].id).status == "unknown"
+    assert Publication.objects.get(id=batch[1].id).status == "sent"
+
+
+def test_a_batch_loads_the_signing_secrets_with_the_claim(creator, owner, receiver, django_assert_num_queries):
+    from replyqueue.integrations.webhook.secrets import signing_secrets, webhook_secret_rotate
+
+    webhook_secret_rotate(creator=creator, grace=timedelta(hours=1))
+    ids = due_webhooks(creator, owner, 2)
+    batch = publications_claim(ids, size=2)
+    with django_assert_num_queries(0):
+        assert len(signing_secrets(batch[0].creator)) == 2  # the new secret and the retired one
+
+
+def test_the_reference_receiver_keeps_the_connection_alive(creator, camera_faq):
+    import http.client
+
+    with webhook_receiver_for(creator) as _receiver:
+        port = int(creator.webhook_url.rsplit(":", 1)[1].split("/")[0])
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("POST", "/hook", body=b"{}", headers={"content-type": "application/json"})
+        response = connection.getresponse()
+        response.read()
+        connection.close()
+    assert response.status == 401  # unsigned: refused, and answered
+    assert not response.will_close  # HTTP/1.1 keep-alive, as a production server (HTTP/1.0 closed each time)

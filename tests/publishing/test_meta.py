@@ -314,3 +314,17 @@ def test_the_fake_graph_refuses_a_field_the_node_does_not_have(graph):
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == 100
     assert "nonexisting field (username)" in answer.json()["error"]["message"]
+
+
+def test_replies_use_the_graph_version_of_the_setting(publication, graph, settings):
+    settings.META_GRAPH_VERSION = "v25.0"
+    send_now(publication)
+    assert dict(graph.versions) == {"v25.0": 1}
+
+
+def test_a_channel_can_name_its_own_graph_version(publication, instagram, graph):
+    instagram.set_credentials({**instagram.credentials, "graph_version": "v23.0"})
+    instagram.save()
+    publication.refresh_from_db()
+    send_now(publication)
+    assert dict(graph.versions) == {"v23.0": 1}

@@ -14,6 +14,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -22,6 +23,7 @@ from replyqueue.comments.models import Channel, Platform
 from replyqueue.comments.serializers import CommentIn
 from replyqueue.comments.services import comments_ingest
 from replyqueue.core.api.parsers import JSONTooDeep, json_loads
+from replyqueue.integrations.meta.comment_time import comment_times_track
 
 log = logging.getLogger(__name__)
 PLATFORM_OF_OBJECT = {"instagram": Platform.INSTAGRAM, "page": Platform.FACEBOOK}
@@ -50,7 +52,26 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
         results = comments_ingest(creator=channel.creator, items=items, channel=channel) if items else []
         received += len(results)
         new += sum(not result.duplicate for result in results)
+        timeless = delivery_timed_ids(payload, channel)
+        _ask_graph_for_times([r.comment.id for r in results if not r.duplicate and r.comment.external_id in timeless])
     return JsonResponse({"received": received, "new": new})
+
+
+def _ask_graph_for_times(comment_ids: list[int]) -> None:
+    """Stored with the delivery time: a worker asks Graph for each comment's own (comment_time.py)."""
+    if not comment_ids:
+        return
+    from replyqueue.integrations.meta.tasks import fetch_comment_times
+
+    comment_times_track(comment_ids)
+
+    def wake() -> None:
+        try:
+            fetch_comment_times.delay(comment_ids)
+        except Exception:  # the broker is down: the beat task's sweep finds the rows
+            log.exception("could not enqueue the time lookups of comments %s", comment_ids)
+
+    transaction.on_commit(wake)
 
 
 def _subscription_handshake(request: HttpRequest) -> HttpResponse:
@@ -117,6 +138,22 @@ def comment_items(payload: dict, channel: Channel) -> list[dict]:
     return items
 
 
+def delivery_timed_ids(payload: dict, channel: Channel) -> set[str]:
+    """The Instagram comments in this delivery that carry no time of their own (Meta's documented
+    `comments` value has none): stored with `entry.time`, to be corrected from Graph."""
+    if channel.platform != Platform.INSTAGRAM:
+        return set()
+    ids = set()
+    for entry in payload["entry"]:
+        if not isinstance(entry, dict) or str(entry.get("id")) != channel.external_id:
+            continue
+        for change in entry.get("changes") or []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if isinstance(value, dict) and value.get("id") and not _timestamp(value.get("timestamp")):
+                ids.add(str(value["id"]))
+    return ids
+
+
 def _is_ours(value: dict, ours: set[str], username: str | None) -> bool:
     """Our own replies come back as comments too: never draft a reply to ourselves."""
     author = value.get("from") or {}
@@ -137,7 +174,8 @@ def instagram_item(field, value: dict, time) -> dict | None:
         "parent_external_id": str(value.get("parent_id") or ""),
         # The comment's own time when the delivery carries it (`timestamp`, as on the IG Comment
         # node: ISO 8601 like "2026-01-01T12:00:00+0000", or Unix seconds); Meta's documented
-        # `comments` value has none, so else the time Meta sent the notification (`entry.time`).
+        # `comments` value has none, so else the time Meta sent the notification (`entry.time`), until
+        # a worker reads the comment's `timestamp` from Graph (comment_time.py).
         "created_at": _timestamp(value.get("timestamp")) or _timestamp(time),
     }
 

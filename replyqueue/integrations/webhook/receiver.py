@@ -54,6 +54,9 @@ class ReceiverState:
 
 def make_handler(state: ReceiverState, log=None):
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as any production HTTP server: every answer carries a content-length.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             action = state.next_action()

@@ -17,10 +17,16 @@ from replyqueue.publishing.models import RetiredWebhookSecret
 
 
 def signing_secrets(creator: Creator) -> list[str]:
-    """The current secret first, then every retired one still in its grace period."""
-    retired = RetiredWebhookSecret.objects.filter(creator=creator, expires_at__gt=timezone.now()).order_by("-retired_at")
+    """The current secret first, then every retired one still in its grace period (loaded with the
+    claim as `live_retired_secrets` when a batch is sent, else read here)."""
     secrets = [creator.webhook_secret] if creator.webhook_secret else []
-    return secrets + [secret for secret in retired.values_list("secret", flat=True) if secret not in secrets]
+    loaded = getattr(creator, "live_retired_secrets", None)
+    if loaded is not None:
+        retired = [row.secret for row in loaded]
+    else:
+        live = RetiredWebhookSecret.objects.filter(creator=creator, expires_at__gt=timezone.now())
+        retired = list(live.order_by("-retired_at").values_list("secret", flat=True))
+    return secrets + [secret for secret in retired if secret not in secrets]
 
 
 @transaction.atomic

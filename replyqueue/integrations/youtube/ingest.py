@@ -10,8 +10,12 @@ thread whose `totalReplyCount` is larger than what was included has its replies 
 top-level comment as their parent, so a reply to them goes into the same thread.
 Each page of either list costs 1 quota unit of the project's day (publishing/quota.py); polling
 stops YOUTUBE_REPLY_RESERVE units short of the daily quota so replies keep theirs, and on
-`quotaExceeded` the project waits for the daily reset. Replies added later to a thread older than
-the cursor are not read (the poll reads new threads, each with all its replies at that time).
+`quotaExceeded` the project waits for the daily reset.
+Replies added later to a thread already read are read too when the thread is on a page the poll
+reads anyway (normally the first: the 100 newest threads): each thread's `totalReplyCount` is kept
+(`YouTubeThread`), and a thread whose count grew has its replies read again (the included ones, or
+comments.list when there are more), drawing from the same polling share; ingest skips those already
+stored. Replies added to an older thread, beyond the pages read, are not.
 """
 
 import json
@@ -27,6 +31,7 @@ from django.utils.dateparse import parse_datetime
 from replyqueue.comments.models import Channel, Platform
 from replyqueue.comments.serializers import CommentIn
 from replyqueue.comments.services import comments_ingest
+from replyqueue.integrations.models import YouTubeThread
 from replyqueue.integrations.youtube.connector import api_url, authorized_call, error_reason
 from replyqueue.integrations.youtube.quota import LIST_UNITS, POLL, quota_exhausted, quota_wait_until
 from replyqueue.publishing.connectors.base import Outcome
@@ -106,7 +111,9 @@ def channel_poll(channel: Channel) -> PollResult:
         newest = newest or (_position(threads[0]) if threads else None)
         fresh, reached_cursor = _unseen(threads, cursor)
         result.ingested += _ingest(channel, [thread_item(thread) for thread in fresh])
-        if not _ingest_replies(account, fresh, result):
+        # Threads already read that are on this page anyway: their replies again if there are more.
+        grown = _grown(channel, threads[len(fresh):])
+        if not _ingest_replies(account, fresh + grown, result):
             break
         page_token = body.get("nextPageToken") or ""
         if reached_cursor or not page_token or (cursor is None and result.pages >= settings.YOUTUBE_FIRST_POLL_PAGES):
@@ -188,7 +195,28 @@ def _ingest_replies(account: Account, threads: list[dict], result: PollResult) -
         items = [reply_item(reply, top_id, snippet.get("videoId")) for reply in replies if reply.get("id")]
         result.ingested += _ingest(account.channel, items)
         result.replies += len(items)
+        if top_id and isinstance(total, int):
+            _remember_replies(account.channel, top_id, total)
     return True
+
+
+def _reply_count(thread: dict) -> int:
+    total = (thread.get("snippet") or {}).get("totalReplyCount")
+    return total if isinstance(total, int) else 0
+
+
+def _grown(channel: Channel, threads: list[dict]) -> list[dict]:
+    """Of these threads (read by an earlier poll), those with more replies than when they were read."""
+    ids = [position.id for thread in threads if (position := _position(thread))]
+    known = dict(YouTubeThread.objects.filter(channel=channel, thread_id__in=ids).values_list("thread_id", "reply_count"))
+    return [thread for thread in threads if _reply_count(thread) > known.get(_position(thread).id, 0)]
+
+
+def _remember_replies(channel: Channel, thread_id: str, count: int) -> None:
+    YouTubeThread.objects.bulk_create(
+        [YouTubeThread(channel=channel, thread_id=thread_id, reply_count=count)],
+        update_conflicts=True, unique_fields=["channel", "thread_id"], update_fields=["reply_count", "updated_at"],
+    )
 
 
 def _position(thread) -> Position | None:
