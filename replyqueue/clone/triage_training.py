@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from replyqueue.clone.embeddings import embed, get_embedder
+from replyqueue.clone.learning_tuning import choose as choose_learning
 from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
@@ -130,11 +131,12 @@ def train(seed: int = SEED, log=print) -> dict:
         info[f"cv_no_reply_{name}_share_of_{name}"] = round(float(filed[categories == name].mean()), 4)
     for key, value in {**thresholds, **info}.items():
         log(f"  {key}: {value}")
+    learning, info["learning"] = choose_learning(categories, embeddings, oof_categories, flagged, thresholds, seed, log)
 
     vectorizer, category_head, safety_head, _ = _fit(texts, embeddings, categories, safeties, seed)
     for head in (category_head, safety_head):  # half the size, same decisions
         head.coef_ = head.coef_.astype(np.float32)
     return {
         "format": FORMAT, "vectorizer": vectorizer, "category_head": category_head, "safety_head": safety_head,
-        "thresholds": thresholds, "info": info,
+        "thresholds": thresholds, "info": info, "learning": learning.as_dict(),
     }
