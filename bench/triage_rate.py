@@ -15,7 +15,7 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from _setup import ROOT, drop_database, scratch_database  # noqa: E402
 
-DB = "replyqueue_bench_triage"
+DB = os.getenv("BENCH_DB", "replyqueue_bench_triage")
 BATCH = 128
 
 

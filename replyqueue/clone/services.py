@@ -17,7 +17,7 @@ from replyqueue.clone.retrieval import search
 from replyqueue.clone.rules import rules_for
 from replyqueue.clone.text import fold
 from replyqueue.clone.triage import Triage
-from replyqueue.clone.triage_pipeline import triage_comment
+from replyqueue.clone.triage_pipeline import triage_comments
 from replyqueue.clone.voice import answer_only, first_name
 from replyqueue.comments.models import Category, Comment, Fan
 
@@ -33,23 +33,24 @@ def persona_for(creator_id: int) -> Persona:
     return persona
 
 
-def comment_triage(comment: Comment, persona: Persona) -> Triage:
-    """Triage a stored comment with everything the creator set up: rules, verdicts, topics."""
-    return triage_comment(
-        comment.text,
-        fan_external_id=comment.fan.external_id,
-        fan_name=comment.fan.name,
-        rules=rules_for(comment.creator_id),
-        learned=learned_models.for_creator(comment.creator_id),
+def comments_triage(comments: list[Comment], persona: Persona) -> list[Triage]:
+    """Triage stored comments of one creator together: one embedding and one pass of the models
+    for the batch, the creator's rules, verdicts and topics loaded once."""
+    items = [{"text": c.text, "fan_external_id": c.fan.external_id, "fan_name": c.fan.name} for c in comments]
+    return triage_comments(
+        items,
+        rules=rules_for(persona.creator_id),
+        learned=learned_models.for_creator(persona.creator_id),
         avoid_topics=persona.avoid_topics,
     )
 
 
 def triage_of(comment: Comment) -> Triage:
-    """The triage already recorded on a comment (to draft it again without triaging again)."""
+    """The triage already recorded on a comment (to draft it without triaging again)."""
     return Triage(
         category=comment.category or Category.OTHER, language=comment.language, priority=comment.priority,
-        reasons=list(comment.reasons),
+        reasons=list(comment.reasons), owner_only=comment.owner_only, labels=list(comment.labels),
+        rule=comment.triage_rule if comment.triage_rule_id else None,
     )
 
 

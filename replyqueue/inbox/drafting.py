@@ -6,8 +6,9 @@ safe to run twice: claims are conditional updates and the final status update le
 """
 
 import logging
+import time
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -18,7 +19,7 @@ from replyqueue.clone.language import stems
 from replyqueue.clone.models import BriefStatus, ContentBrief, Persona
 from replyqueue.clone.services import (
     MAX_ALTERNATIVES,
-    comment_triage,
+    comments_triage,
     drafter_name,
     facts_flags,
     persona_for,
@@ -44,30 +45,129 @@ from replyqueue.inbox.models import (
 log = logging.getLogger(__name__)
 MAX_PROCESS_ATTEMPTS = 5
 MAX_REQUEST_ATTEMPTS = 3
+TRIAGE_BATCH = 128  # comments triaged together: one embedding call and one model pass
+TRIAGE_BUDGET_SECONDS = 10  # then the task stops taking batches (far below the broker's visibility timeout)
 
 
 def comment_claim(comment_id: int) -> bool:
-    """Stamp the comment as being worked on; False if it is done or another worker holds it."""
+    """Stamp a triaged comment as being drafted; False if it is done or another worker holds it."""
     now = timezone.now()
     return bool(
-        Comment.objects.filter(id=comment_id, status=CommentStatus.RECEIVED)
+        Comment.objects.filter(id=comment_id, status=CommentStatus.RECEIVED, triaged_at__isnull=False)
         .filter(released_claim_q(now))
         .update(claimed_at=now, claimed_by=current_worker(), attempts=F("attempts") + 1)
     )
 
 
+def comments_claim_for_triage(*, creator_id: int, first_id: int, limit: int = TRIAGE_BATCH) -> list[int]:
+    """Claim `first_id` and up to `limit` - 1 other untriaged comments of the same creator in one
+    conditional UPDATE; returns the ids this worker got (another worker's claim, taken first,
+    excludes a row: PostgreSQL re-checks the condition after waiting for its row lock, and SQLite
+    writes one transaction at a time)."""
+    now, worker = timezone.now(), current_worker()
+    untriaged = Comment.objects.filter(creator_id=creator_id, status=CommentStatus.RECEIVED, triaged_at__isnull=True)
+    others = untriaged.filter(released_claim_q(now)).exclude(id=first_id).order_by("id").values_list("id", flat=True)
+    wanted = [first_id, *others[: limit - 1]]
+    untriaged.filter(id__in=wanted).filter(released_claim_q(now)).update(
+        claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
+    )
+    return list(Comment.objects.filter(id__in=wanted, claimed_by=worker, claimed_at=now).order_by("id").values_list("id", flat=True))
+
+
+def comments_triage_waiting(*, creator_id: int, first_id: int) -> list[int]:
+    """Triage the creator's waiting comments in batches (one embedding and one model pass per
+    batch), `first_id` first, until none waits or the time budget is spent. Comments that are
+    not drafted (no reply, the owner, a human) get their final status here; those to draft keep
+    `received` with the triage recorded, their claim released and a wake-up sent. Returns the ids
+    left to draft."""
+    deadline = time.monotonic() + TRIAGE_BUDGET_SECONDS
+    to_draft: list[int] = []
+    while time.monotonic() < deadline:
+        ids = comments_claim_for_triage(creator_id=creator_id, first_id=first_id)
+        if not ids:
+            break
+        comments = list(Comment.objects.select_related("fan").filter(id__in=ids).order_by("id"))
+        to_draft += comments_record_triage(comments, comments_triage(comments, persona_for(creator_id)))
+    return to_draft
+
+
+TRIAGE_FIELDS = ["category", "language", "priority", "reasons", "owner_only", "labels", "triage_rule", "triaged_at"]
+FINAL_FIELDS = ["status", "reason", "processed_at"]
+RELEASE_FIELDS = ["claimed_at", "claimed_by", "attempts"]
+
+
+@transaction.atomic
+def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> list[int]:
+    """Record a batch's triage in one transaction: only rows still `received`, untriaged and
+    claimed by this worker are written (locked first on PostgreSQL; SQLite's immediate
+    transactions write one at a time), so a comment is recorded once whatever runs twice.
+    Returns the ids left to draft."""
+    now, worker = timezone.now(), current_worker()
+    mine = set(
+        Comment.objects.select_for_update()
+        .filter(id__in=[c.id for c in comments], status=CommentStatus.RECEIVED, claimed_by=worker, triaged_at__isnull=True)
+        .values_list("id", flat=True)
+    )
+    finals, drafts, alerts = [], [], []
+    for comment, triage in zip(comments, triages, strict=True):
+        if comment.id not in mine:
+            continue
+        comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
+        comment.reasons, comment.owner_only, comment.labels = triage.reasons, triage.owner_only, triage.labels
+        comment.triage_rule, comment.triaged_at = triage.rule, now
+        if triage.outcome == "draft":
+            comment.claimed_at, comment.claimed_by, comment.attempts = None, "", 0  # drafting has its own attempts
+            drafts.append(comment)
+            continue
+        comment.status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
+        comment.reason, comment.processed_at = triage.reasons[0][:500], now
+        finals.append(comment)
+        if triage.outcome == "needs_human" and (triage.owner_only or triage.category in ("threat", "sensitive")):
+            alerts.append(comment.id)
+    _save_fields(drafts, TRIAGE_FIELDS + RELEASE_FIELDS)
+    _save_fields(finals, TRIAGE_FIELDS + FINAL_FIELDS)
+    for comment_id in alerts:  # owner-only: the owners hear of it at once (a digest is for everything else)
+        transaction.on_commit(lambda comment_id=comment_id: _enqueue_owner_alert(comment_id))
+    return [c.id for c in drafts]
+
+
+def _save_fields(comments: list[Comment], names: list[str]) -> None:
+    """save(update_fields=names) for many rows in one executemany (psycopg pipelines it into one
+    round trip; Django's bulk_update builds a CASE per field and row, slower than the triage
+    itself). The caller holds the rows (locked in its transaction)."""
+    if not comments:
+        return
+    fields = [Comment._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(Comment._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [[f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.id] for c in comments]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def comment_process(*, comment_id: int) -> None:
-    """Triage, then draft or route the comment. Safe to run twice: the claim and the final
-    conditional status update let only one run record an outcome."""
+    """Move a received comment on: triage it (with the creator's other waiting comments, in
+    batches), then draft it if triage says so. Safe to run twice: claims are conditional updates
+    and the final conditional status update lets only one run record an outcome."""
+    row = Comment.objects.filter(id=comment_id, status=CommentStatus.RECEIVED).values("creator_id", "triaged_at").first()
+    if row is None:
+        return
+    if row["triaged_at"] is None:
+        to_draft = comments_triage_waiting(creator_id=row["creator_id"], first_id=comment_id)
+        others = [i for i in to_draft if i != comment_id]
+        if others:  # their own wake-up may have been taken while this worker held their claim
+            transaction.on_commit(lambda: _enqueue_process_comment(others))
+    comment_draft(comment_id=comment_id)
+
+
+def comment_draft(*, comment_id: int) -> None:
+    """Draft a triaged comment, or route it to a human when the clone abstains."""
     if not comment_claim(comment_id):
         return
-    comment = Comment.objects.select_related("creator", "fan", "post").get(id=comment_id)
+    comment = Comment.objects.select_related("creator", "fan", "post", "triage_rule").get(id=comment_id)
     persona = persona_for(comment.creator_id)
-    triage = comment_triage(comment, persona)
-    if triage.outcome != "draft":
-        status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
-        comment_finish(comment, triage, status, triage.reasons[0])
-        return
+    triage = triage_of(comment)
     proposal = get_drafter().propose(comment_context(comment, persona, triage))
     if proposal.abstained:
         comment_finish(comment, triage, CommentStatus.NEEDS_HUMAN, proposal.abstain_reason)
@@ -190,6 +290,12 @@ def comment_finish(
                 draft_build(comment, proposal, persona).save()
     except IntegrityError:
         log.info("comment %s was drafted by another run", comment.id)
+
+
+def _enqueue_process_comment(comment_ids: list[int]) -> None:
+    from replyqueue.inbox.tasks import enqueue_process_comment  # tasks imports this module
+
+    enqueue_process_comment(comment_ids)
 
 
 def _enqueue_owner_alert(comment_id: int) -> None:
