@@ -20,17 +20,9 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/12")
 os.environ["CELERY_TASK_DEFAULT_QUEUE"] = f"bench-triage-live-{os.getpid()}"
 
-from _setup import ROOT, drop_database, scratch_database  # noqa: E402
+from _setup import ROOT, drop_database, scratch_database, wait_until  # noqa: E402
 
 DB = os.getenv("BENCH_DB", "replyqueue_bench_triage_live")
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def main() -> None:
@@ -69,17 +61,17 @@ def main() -> None:
 
         # Warm-up: the worker loads the embedding and triage models at its first comment.
         comments_ingest(creator=creator, items=[item(-1, "warm-up: what camera do you use?")])
-        wait_for(lambda: not Comment.objects.filter(status=CommentStatus.RECEIVED).exists(), 120, "the warm-up comment")
+        wait_until(lambda: not Comment.objects.filter(status=CommentStatus.RECEIVED).exists(), 120, "the warm-up comment")
 
         burst = [item(i, text) for i, text in enumerate(texts[: options.comments])]
         started = time.perf_counter()
         comments_ingest(creator=creator, items=burst)  # commits, then sends one wake-up per comment
         stored, committed_wall = time.perf_counter() - started, time.time()
         burst_rows = Comment.objects.exclude(external_id="b-1")
-        wait_for(lambda: not burst_rows.filter(triaged_at__isnull=True).exists(), 600, "triage of the burst")
+        wait_until(lambda: not burst_rows.filter(triaged_at__isnull=True).exists(), 600, "triage of the burst")
         stamps = sorted(t.timestamp() for t in burst_rows.values_list("triaged_at", flat=True))
         triaged = stamps[-1] - committed_wall
-        wait_for(lambda: not burst_rows.filter(status=CommentStatus.RECEIVED).exists(), 900, "every comment's final status")
+        wait_until(lambda: not burst_rows.filter(status=CommentStatus.RECEIVED).exists(), 900, "every comment's final status")
         done = max(burst_rows.values_list("processed_at", flat=True)).timestamp() - committed_wall
         counts = dict(burst_rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
         n = len(burst)
