@@ -18,7 +18,7 @@ from replyqueue.clone.learning_tuning import choose as choose_learning
 from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
-TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl")
+TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl", "triage_train_hard_negatives.jsonl")
 SEED = 20260501
 FOLDS = 5
 SAFETY_RECALL = 0.97  # share of safety cases (threats, self-harm, crisis...) the head must catch in CV
