@@ -82,3 +82,16 @@ def test_a_marked_comment_far_in_meaning_does_not_vote():
 def test_the_trained_artifact_says_how_far_verdicts_move_the_model():
     params = trained_params()
     assert 0.0 <= params.max_weight <= 1.0 and 0.0 <= params.knn_weight <= 1.0 and params.near_duplicate >= 0.9
+
+
+def test_blending_moves_spam_and_keeps_the_legit_categories_in_proportion():
+    import numpy as np
+
+    from replyqueue.clone.learning import blend
+    from replyqueue.clone.triage_model import CATEGORIES
+
+    trained = np.zeros((1, len(CATEGORIES)))
+    trained[0, CATEGORIES.index("spam")], trained[0, CATEGORIES.index("question")], trained[0, CATEGORIES.index("praise")] = 0.2, 0.6, 0.2
+    moved = blend(trained, np.array([[1.0, 0.0, 0.0]]), np.array([0.5]))[0]
+    assert round(moved[CATEGORIES.index("spam")], 6) == 0.6 and round(moved.sum(), 6) == 1.0
+    assert round(moved[CATEGORIES.index("question")] / moved[CATEGORIES.index("praise")], 6) == 3.0
