@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_PROCESS_ATTEMPTS = 5
 MAX_REQUEST_ATTEMPTS = 3
 TRIAGE_BATCH = 128  # comments triaged together: one embedding call and one model pass
-TRIAGE_BUDGET_SECONDS = 10  # then the task stops taking batches (far below the broker's visibility timeout)
+TRIAGE_BUDGET_SECONDS = 60  # then the task stops taking batches (below the 120 s soft time limit); the next task goes on
 
 
 def comment_claim(comment_id: int) -> bool:
@@ -59,22 +59,25 @@ def comment_claim(comment_id: int) -> bool:
     )
 
 
-def comments_claim_for_triage(*, creator_id: int, first_id: int, limit: int = TRIAGE_BATCH) -> list[int]:
-    """Claim `first_id` and up to `limit` - 1 other untriaged comments of the same creator in one
-    conditional UPDATE; returns the ids this worker got (another worker's claim, taken first,
+def comments_claim_for_triage(*, creator_id: int, first_id: int | None = None, limit: int = TRIAGE_BATCH) -> list[int]:
+    """Claim `first_id` (if given) and the creator's other untriaged comments, `limit` in all, in
+    one conditional UPDATE; returns the ids this worker got (another worker's claim, taken first,
     excludes a row: PostgreSQL re-checks the condition after waiting for its row lock, and SQLite
     writes one transaction at a time)."""
     now, worker = timezone.now(), current_worker()
     untriaged = Comment.objects.filter(creator_id=creator_id, status=CommentStatus.RECEIVED, triaged_at__isnull=True)
     others = untriaged.filter(released_claim_q(now)).exclude(id=first_id).order_by("id").values_list("id", flat=True)
-    wanted = [first_id, *others[: limit - 1]]
+    wanted = [first_id] if first_id is not None else []
+    wanted += others[: limit - len(wanted)]
+    if not wanted:
+        return []
     untriaged.filter(id__in=wanted).filter(released_claim_q(now)).update(
         claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
     )
     return list(Comment.objects.filter(id__in=wanted, claimed_by=worker, claimed_at=now).order_by("id").values_list("id", flat=True))
 
 
-def comments_triage_waiting(*, creator_id: int, first_id: int) -> list[int]:
+def comments_triage_waiting(*, creator_id: int, first_id: int | None = None) -> list[int]:
     """Triage the creator's waiting comments in batches (one embedding and one model pass per
     batch), `first_id` first, until none waits or the time budget is spent. Comments that are
     not drafted (no reply, the owner, a human) get their final status here; those to draft keep
@@ -84,6 +87,7 @@ def comments_triage_waiting(*, creator_id: int, first_id: int) -> list[int]:
     to_draft: list[int] = []
     while time.monotonic() < deadline:
         ids = comments_claim_for_triage(creator_id=creator_id, first_id=first_id)
+        first_id = None  # triaged (or held elsewhere) after the first batch
         if not ids:
             break
         comments = list(Comment.objects.select_related("fan").filter(id__in=ids).order_by("id"))
@@ -147,17 +151,19 @@ def _save_fields(comments: list[Comment], names: list[str]) -> None:
 
 
 def comment_process(*, comment_id: int) -> None:
-    """Move a received comment on: triage it (with the creator's other waiting comments, in
-    batches), then draft it if triage says so. Safe to run twice: claims are conditional updates
-    and the final conditional status update lets only one run record an outcome."""
+    """Move a received comment on. Triage comes first, in batches: whatever wakes the worker,
+    the creator's waiting comments are triaged (this one first) before anything is drafted, so a
+    burst is sorted (spam filed, threats and distress sent to the owner) before the first draft.
+    Then this comment is drafted if triage says so. Safe to run twice: claims are conditional
+    updates and the final conditional status update lets only one run record an outcome."""
     row = Comment.objects.filter(id=comment_id, status=CommentStatus.RECEIVED).values("creator_id", "triaged_at").first()
     if row is None:
         return
-    if row["triaged_at"] is None:
-        to_draft = comments_triage_waiting(creator_id=row["creator_id"], first_id=comment_id)
-        others = [i for i in to_draft if i != comment_id]
-        if others:  # their own wake-up may have been taken while this worker held their claim
-            transaction.on_commit(lambda: _enqueue_process_comment(others))
+    first = comment_id if row["triaged_at"] is None else None
+    to_draft = comments_triage_waiting(creator_id=row["creator_id"], first_id=first)
+    others = [i for i in to_draft if i != comment_id]
+    if others:  # their own wake-up may have been taken while this worker held their claim
+        transaction.on_commit(lambda: _enqueue_process_comment(others))
     comment_draft(comment_id=comment_id)
 
 

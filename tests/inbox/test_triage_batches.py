@@ -70,3 +70,12 @@ def test_other_creators_comments_are_not_in_the_batch(creator, other_creator, ca
     theirs = ingest(other_creator, "o1", "What camera do you use?")
     comment_process(comment_id=mine.id)
     assert Comment.objects.get(id=theirs.id).triaged_at is None
+
+
+def test_a_drafting_task_first_triages_comments_that_arrived_since(creator, camera_faq):
+    first, second = ingest(creator, "q1", BURST[0][1]), ingest(creator, "q2", BURST[3][1])
+    comment_process(comment_id=first.id)  # triages both, drafts the first; the second waits to be drafted
+    spam = ingest(creator, "s1", BURST[1][1])
+    comment_process(comment_id=second.id)
+    assert Comment.objects.get(id=spam.id).status == "no_reply"
+    assert Comment.objects.get(id=second.id).status == "drafted"
