@@ -25,6 +25,16 @@ from _setup import ROOT, drop_database, scratch_database, wait_until  # noqa: E4
 DB = os.getenv("BENCH_DB", "replyqueue_bench_triage_live")
 
 
+def cpu_seconds(parent: int) -> float:
+    """User + system CPU time of the worker's pool processes (its children), from /proc."""
+    total = 0.0
+    for task in os.listdir(f"/proc/{parent}/task"):
+        for child in open(f"/proc/{parent}/task/{task}/children").read().split():
+            fields = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=2000)
@@ -64,11 +74,13 @@ def main() -> None:
         wait_until(lambda: not Comment.objects.filter(status=CommentStatus.RECEIVED).exists(), 120, "the warm-up comment")
 
         burst = [item(i, text) for i, text in enumerate(texts[: options.comments])]
+        cpu_before = cpu_seconds(worker.pid)
         started = time.perf_counter()
         comments_ingest(creator=creator, items=burst)  # commits, then sends one wake-up per comment
         stored, committed_wall = time.perf_counter() - started, time.time()
         burst_rows = Comment.objects.exclude(external_id="b-1")
         wait_until(lambda: not burst_rows.filter(triaged_at__isnull=True).exists(), 600, "triage of the burst")
+        cpu = cpu_seconds(worker.pid) - cpu_before  # the worker triages the whole burst before drafting any of it
         stamps = sorted(t.timestamp() for t in burst_rows.values_list("triaged_at", flat=True))
         triaged = stamps[-1] - committed_wall
         wait_until(lambda: not burst_rows.filter(status=CommentStatus.RECEIVED).exists(), 900, "every comment's final status")
@@ -77,7 +89,8 @@ def main() -> None:
         n = len(burst)
         print(f"ingest of {n:,} comments (one call, PostgreSQL, wake-ups sent): {stored:.2f} s")
         print(f"live triage, 1 worker process: all {n:,} triaged {triaged:.2f} s after the ingest returned: {n / triaged:,.0f} comments/s")
-        print(f"  first to last batch recorded by the worker: {stamps[-1] - stamps[0]:.2f} s")
+        print(f"  first to last batch recorded by the worker: {stamps[-1] - stamps[0]:.2f} s; "
+              f"worker CPU time until the burst was triaged: {cpu:.2f} s, {n / cpu:,.0f} comments per CPU-second")
         print(f"every comment final (drafted / no_reply / needs_human): {done:.2f} s; {counts}")
     finally:
         if worker is not None:

@@ -81,8 +81,8 @@ def comments_triage_waiting(*, creator_id: int, first_id: int | None = None) -> 
     """Triage the creator's waiting comments in batches (one embedding and one model pass per
     batch), `first_id` first, until none waits or the time budget is spent. Comments that are
     not drafted (no reply, the owner, a human) get their final status here; those to draft keep
-    `received` with the triage recorded, their claim released and a wake-up sent. Returns the ids
-    left to draft."""
+    `received` with the triage recorded and their claim released: their own wake-up drafts them.
+    Returns the ids left to draft."""
     deadline = time.monotonic() + TRIAGE_BUDGET_SECONDS
     to_draft: list[int] = []
     while time.monotonic() < deadline:
@@ -160,17 +160,20 @@ def comment_process(*, comment_id: int) -> None:
     if row is None:
         return
     first = comment_id if row["triaged_at"] is None else None
-    to_draft = comments_triage_waiting(creator_id=row["creator_id"], first_id=first)
-    others = [i for i in to_draft if i != comment_id]
-    if others:  # their own wake-up may have been taken while this worker held their claim
-        transaction.on_commit(lambda: _enqueue_process_comment(others))
-    comment_draft(comment_id=comment_id)
+    comments_triage_waiting(creator_id=row["creator_id"], first_id=first)
+    if not comment_draft(comment_id=comment_id) and Comment.objects.filter(
+        id=comment_id, status=CommentStatus.RECEIVED, triaged_at__isnull=True
+    ).exclude(claimed_by="").exists():
+        # Another worker's triage batch holds this comment, and this was its wake-up: come back
+        # shortly rather than leave it to the sweeper (a dead worker's claim is released then).
+        transaction.on_commit(lambda: _enqueue_process_comment_soon(comment_id))
 
 
-def comment_draft(*, comment_id: int) -> None:
-    """Draft a triaged comment, or route it to a human when the clone abstains."""
+def comment_draft(*, comment_id: int) -> bool:
+    """Draft a triaged comment, or route it to a human when the clone abstains. False if it was
+    not this run's to draft (not triaged yet, done, or held by another worker)."""
     if not comment_claim(comment_id):
-        return
+        return False
     comment = Comment.objects.select_related("creator", "fan", "post", "triage_rule").get(id=comment_id)
     persona = persona_for(comment.creator_id)
     triage = triage_of(comment)
@@ -298,10 +301,10 @@ def comment_finish(
         log.info("comment %s was drafted by another run", comment.id)
 
 
-def _enqueue_process_comment(comment_ids: list[int]) -> None:
-    from replyqueue.inbox.tasks import enqueue_process_comment  # tasks imports this module
+def _enqueue_process_comment_soon(comment_id: int) -> None:
+    from replyqueue.inbox.tasks import enqueue_process_comment_soon  # tasks imports this module
 
-    enqueue_process_comment(comment_ids)
+    enqueue_process_comment_soon(comment_id)
 
 
 def _enqueue_owner_alert(comment_id: int) -> None:

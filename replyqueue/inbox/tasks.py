@@ -80,6 +80,14 @@ def enqueue_process_comment(comment_ids: list[int]) -> None:
     _enqueue(process_comment, Comment.objects, comment_ids)
 
 
+def enqueue_process_comment_soon(comment_id: int, seconds: int = 1) -> None:
+    """A wake-up that met another worker's triage claim, sent again a moment later."""
+    try:
+        process_comment.apply_async((comment_id,), countdown=seconds)
+    except Exception:
+        log.exception("could not enqueue process_comment %s; the sweeper will retry", comment_id)
+
+
 def enqueue_draft_request(request_ids: list[int]) -> None:
     _enqueue(run_draft_request, DraftRequest.objects, request_ids)
 

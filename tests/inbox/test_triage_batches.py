@@ -48,13 +48,21 @@ def test_the_woken_comment_is_drafted_by_the_same_task(creator, camera_faq):
     assert Draft.objects.filter(comment_id=comments[0].id).count() == 1
 
 
-def test_comments_left_to_draft_are_woken_and_every_comment_ends_once(creator, camera_faq, django_capture_on_commit_callbacks):
+def test_each_comments_own_wake_up_ends_it_exactly_once(creator, camera_faq):
     comments = _burst(creator)
-    with django_capture_on_commit_callbacks(execute=True):
-        comment_process(comment_id=comments[0].id)
+    for comment in comments:  # the wake-ups ingest sent, in order, as the worker takes them
+        comment_process(comment_id=comment.id)
     statuses = dict(Comment.objects.filter(creator=creator).values_list("external_id", "status"))
     assert statuses == {"q1": "drafted", "s1": "no_reply", "t1": "needs_human", "q2": "drafted"}
     assert all(Draft.objects.filter(comment_id=c.id).count() <= 1 for c in comments)
+
+
+def test_a_wake_up_that_meets_another_workers_triage_claim_is_sent_again(creator, camera_faq, django_capture_on_commit_callbacks):
+    comment = ingest(creator, "q1", BURST[0][1])
+    Comment.objects.filter(id=comment.id).update(claimed_at=timezone.now(), claimed_by="elsewhere:1")
+    with django_capture_on_commit_callbacks() as callbacks:
+        comment_process(comment_id=comment.id)
+    assert len(callbacks) == 1
 
 
 def test_a_comment_another_worker_holds_is_left_to_it(creator, camera_faq):
