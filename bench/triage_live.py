@@ -94,8 +94,12 @@ def main() -> None:
         print(f"every comment final (drafted / no_reply / needs_human): {done:.2f} s; {counts}")
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(30)
+            worker.terminate()  # warm shutdown: the task in hand finishes first
+            try:
+                worker.wait(120)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
             from replyqueue.celery import app
 
             app.control.purge()  # this run's own queue: wake-ups left for comments already done
