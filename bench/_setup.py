@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -53,3 +54,11 @@ def report(bench: str, **figures) -> None:
     """One machine-readable line (`BENCH {json}`) after the human-readable ones: bench/run_all.py
     collects these into its table."""
     print("BENCH " + json.dumps({"bench": bench, **figures}), flush=True)
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(0.01)

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from _setup import ROOT, drop_database, percentile, report, scratch_database
+from _setup import ROOT, drop_database, percentile, report, scratch_database, wait_until
 
 # Override when several checkouts run the bench on one machine: each needs its own database and queue.
 DB = os.getenv("BENCH_DB", "replyqueue_bench_publish")
@@ -95,14 +95,6 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
-
-
-def wait_until(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.01)
 
 
 def drafts(creator, prefix: str, count: int) -> list:

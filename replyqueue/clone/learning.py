@@ -2,19 +2,26 @@
 
 TriageFeedback rows (written by the inbox's actions) say what a comment was: an explicit mark
 (spam, abuse, or "not spam" = another category) or an approval (the comment deserved a reply).
-For each creator a small scikit-learn model learns spam / abuse / legit from those comments'
-sentence embeddings (the same vectors the trained triage uses):
+For each creator a small model learns spam / abuse / legit from those comments' sentence
+embeddings (the same vectors the trained triage uses):
 
-- nearest neighbour: a near-copy of a marked comment takes its verdict (spam campaigns paste
-  the same text again and again; a "not spam" clears the copies of a false alarm);
-- a logistic regression once both sides have a few examples, blended into the trained model's
-  spam / abuse / legit probabilities with a weight that grows with the number of verdicts.
+- near-copies: a near-copy (cosine >= `near_duplicate`) of a marked comment takes its verdict
+  (spam campaigns paste the same text again and again; a "not spam" clears the copies);
+- exemplars: marked comments within `knn_similarity` of a new one vote (weighted by similarity)
+  on spam / abuse / legit, blended into the trained model's probabilities with `knn_weight`;
+- a logistic regression on the marks once each side has `min_per_side` examples, blended with a
+  weight that grows with the number of verdicts up to `max_weight`.
+
+How much to trust each part (`LearningParams`) is not guessed: `manage.py train_triage` simulates
+creators on out-of-fold predictions of the TRAINING data and keeps the settings that raise spam F1
+the most without being worse than the trained model alone at any number of marks
+(learning_tuning.py); they are stored in the artifact with the figures that chose them.
 
 Safety cases are never learned: the safety head and patterns decide before any verdict counts.
 """
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 from django.db.models import Count, Max
@@ -22,19 +29,100 @@ from sklearn.linear_model import LogisticRegression
 
 from replyqueue.clone.embeddings import embed
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
-from replyqueue.comments.models import Category
+from replyqueue.clone.triage_model import CATEGORIES, get_model
 
 FILED = ("spam", "abuse")
 LEGIT = "legit"  # internal only: never stored as a category
-NEAR_DUPLICATE = 0.9  # cosine similarity from which a comment counts as a copy of a marked one
-MIN_PER_SIDE = 2  # verdicts needed on each side (filed / legit) before the regression counts
-FULL_WEIGHT_AT = 40  # verdicts at which the creator's model weighs as much as the trained one
-MAX_WEIGHT = 0.75
+SIDES = (*FILED, LEGIT)  # column order of every local (per-creator) distribution
+FILED_COLUMNS = [CATEGORIES.index(c) for c in FILED]
+LEGIT_COLUMNS = [i for i, c in enumerate(CATEGORIES) if c not in FILED]
 APPROVED_AS_LEGIT = 300
 
 
 def side(category: str) -> str:
     return category if category in FILED else LEGIT
+
+
+@dataclass(frozen=True)
+class LearningParams:
+    """How far a creator's verdicts move the trained model (chosen by train_triage, see above)."""
+
+    near_duplicate: float = 0.9  # cosine from which a comment is a copy of a marked one
+    knn_similarity: float = 0.0  # cosine from which a marked comment votes (0: exemplars off)
+    knn_weight: float = 0.0  # weight of the exemplars' vote when one is that close
+    min_per_side: int = 2  # verdicts needed on each side (filed / legit) before the regression counts
+    full_weight_at: int = 40  # verdicts at which the regression reaches max_weight
+    max_weight: float = 0.0  # the regression's weight at most (0: regression off)
+    regularisation: float = 1.0  # C of the regression
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "LearningParams":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (values or {}).items() if k in known})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def trained_params() -> LearningParams:
+    """The settings stored in the triage artifact by train_triage."""
+    return LearningParams.from_dict(get_model().learning)
+
+
+def one_hot_sides(categories: list[str]) -> np.ndarray:
+    matrix = np.zeros((len(categories), len(SIDES)), np.float32)
+    for i, category in enumerate(categories):
+        matrix[i, SIDES.index(side(category))] = 1.0
+    return matrix
+
+
+def blend(probabilities: np.ndarray, local: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Move the trained category probabilities (rows, CATEGORIES order) towards a local
+    spam / abuse / legit view (rows, SIDES order) by `weight` per row; the legit categories keep
+    their trained proportions."""
+    out = np.array(probabilities, dtype=np.float64, copy=True)
+    w = np.asarray(weight, dtype=np.float64)[:, None]
+    legit_before = np.clip(out[:, LEGIT_COLUMNS].sum(1, keepdims=True), 1e-9, None)
+    legit_after = (1 - w) * legit_before + w * local[:, 2:3]
+    out[:, FILED_COLUMNS] = (1 - w) * out[:, FILED_COLUMNS] + w * local[:, :2]
+    out[:, LEGIT_COLUMNS] *= legit_after / legit_before
+    return out
+
+
+def local_view(similarities: np.ndarray, mark_sides: np.ndarray, regression_view: np.ndarray | None, n_marks: int,
+               params: LearningParams) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the local spam / abuse / legit distribution and its weight. Exemplars (marks at
+    least knn_similarity close) decide when there are any; the regression otherwise."""
+    rows = similarities.shape[0]
+    local = np.zeros((rows, len(SIDES)))
+    weight = np.zeros(rows)
+    if regression_view is not None and params.max_weight > 0:
+        local[:] = regression_view
+        weight[:] = min(params.max_weight, n_marks / max(params.full_weight_at, 1))
+    if params.knn_similarity > 0 and params.knn_weight > 0 and similarities.shape[1]:
+        close = np.where(similarities >= params.knn_similarity, similarities, 0.0)
+        votes = close @ mark_sides
+        has = votes.sum(1) > 0
+        local[has] = votes[has] / votes[has].sum(1, keepdims=True)
+        weight[has] = params.knn_weight
+    return local, weight
+
+
+def fit_regression(embeddings: np.ndarray, sides: list[str], params: LearningParams) -> LogisticRegression | None:
+    filed = sum(s in FILED for s in sides)
+    legit = len(sides) - filed
+    if params.max_weight <= 0 or legit < params.min_per_side or filed < params.min_per_side:
+        return None
+    return LogisticRegression(C=params.regularisation, class_weight="balanced", max_iter=500).fit(embeddings, sides)
+
+
+def regression_view(regression: LogisticRegression, embeddings: np.ndarray) -> np.ndarray:
+    """The regression's probabilities in SIDES order (a side it never saw gets 0)."""
+    raw = regression.predict_proba(embeddings)
+    view = np.zeros((len(embeddings), len(SIDES)))
+    for j, name in enumerate(regression.classes_):
+        view[:, SIDES.index(name)] = raw[:, j]
+    return view
 
 
 @dataclass
@@ -43,76 +131,101 @@ class Verdict:
     similarity: float
 
 
-class CreatorModel:
-    """What one creator's verdicts teach: near-copies and a small regression on embeddings."""
+@dataclass
+class Learned:
+    """What a creator's verdicts do to one comment."""
 
-    def __init__(self, embeddings: np.ndarray, categories: list[str]) -> None:
+    probabilities: dict[str, float]
+    verdict: str = ""  # the category of a marked comment this one copies, or ""
+    reason: str = ""
+
+
+class CreatorModel:
+    """What one creator's verdicts teach: near-copies, exemplars and a small regression."""
+
+    def __init__(self, embeddings: np.ndarray, categories: list[str], params: LearningParams | None = None) -> None:
+        self.params = params if params is not None else trained_params()
         self.embeddings = np.asarray(embeddings, dtype=np.float32).reshape(len(categories), -1) if categories else np.zeros((0, 512), np.float32)
         self.categories = list(categories)
         self.sides = [side(c) for c in categories]
-        self.regression: LogisticRegression | None = None
-        counts = {s: self.sides.count(s) for s in set(self.sides)}
-        filed = sum(counts.get(s, 0) for s in FILED)
-        if counts.get(LEGIT, 0) >= MIN_PER_SIDE and filed >= MIN_PER_SIDE:
-            self.regression = LogisticRegression(C=1.0, class_weight="balanced", max_iter=500).fit(self.embeddings, self.sides)
+        self.mark_sides = one_hot_sides(self.categories)
+        self.regression = fit_regression(self.embeddings, self.sides, self.params) if categories else None
 
     @classmethod
-    def fit(cls, labelled: list[tuple[str, str]]) -> "CreatorModel":
+    def fit(cls, labelled: list[tuple[str, str]], params: LearningParams | None = None) -> "CreatorModel":
         texts = [t for t, _ in labelled]
-        return cls(embed(texts) if texts else np.zeros((0, 512), np.float32), [c for _, c in labelled])
+        return cls(embed(texts) if texts else np.zeros((0, 512), np.float32), [c for _, c in labelled], params)
 
     def __len__(self) -> int:
         return len(self.categories)
 
     @property
     def weight(self) -> float:
-        return min(MAX_WEIGHT, len(self) / FULL_WEIGHT_AT) if self.regression is not None else 0.0
+        """The regression's weight in the blend (0 until it is trusted)."""
+        if self.regression is None:
+            return 0.0
+        return min(self.params.max_weight, len(self) / max(self.params.full_weight_at, 1))
 
     def near_duplicate(self, embedding: np.ndarray) -> Verdict | None:
         if not len(self):
             return None
         similarities = self.embeddings @ np.asarray(embedding, dtype=np.float32).ravel()
         best = int(np.argmax(similarities))
-        if similarities[best] >= NEAR_DUPLICATE:
+        if similarities[best] >= self.params.near_duplicate:
             return Verdict(self.categories[best], float(similarities[best]))
         return None
 
-    def local_probabilities(self, embeddings: np.ndarray) -> list[dict[str, float] | None]:
-        """The regression's spam / abuse / legit view of a batch (None per row without one)."""
-        if self.regression is None:
-            return [None] * len(embeddings)
-        rows = self.regression.predict_proba(np.asarray(embeddings).reshape(len(embeddings), -1))
-        return [dict(zip(self.regression.classes_, row.tolist(), strict=True)) for row in rows]
+    def adjust_many(self, probabilities: np.ndarray, embeddings: np.ndarray) -> list[Learned]:
+        """The trained probabilities of a batch (rows in CATEGORIES order) moved by this
+        creator's verdicts, one `Learned` per row."""
+        embeddings = np.asarray(embeddings, dtype=np.float32).reshape(len(probabilities), -1)
+        if not len(self):
+            return [Learned(dict(zip(CATEGORIES, row.tolist(), strict=True))) for row in probabilities]
+        similarities = embeddings @ self.embeddings.T
+        view = regression_view(self.regression, embeddings) if self.regression is not None else None
+        local, weight = local_view(similarities, self.mark_sides, view, len(self), self.params)
+        moved = blend(probabilities, local, weight)
+        out = []
+        for i, row in enumerate(moved):
+            best = int(np.argmax(similarities[i]))
+            if similarities[i, best] >= self.params.near_duplicate:
+                out.append(self._copy_of(probabilities[i], self.categories[best], float(similarities[i, best])))
+                continue
+            trained = dict(zip(CATEGORIES, probabilities[i].tolist(), strict=True))
+            result = dict(zip(CATEGORIES, row.tolist(), strict=True))
+            changed = max(result, key=result.get) != max(trained, key=trained.get)
+            reason = ""
+            if changed:
+                reason = (f"your {len(self)} verdicts weigh {weight[i]:.0%}" if not self._by_exemplars(similarities[i])
+                          else "close to comments you marked")
+            out.append(Learned(result, "", reason))
+        return out
 
-    def adjust(self, probabilities: dict[str, float], embedding: np.ndarray, local: dict | None = None) -> tuple[dict[str, float], str, str]:
-        """The trained model's category probabilities moved by this creator's verdicts, the
-        category of a marked comment this one copies (or ""), and a reason (or "")."""
-        if copy := self.near_duplicate(embedding):
-            moved = dict.fromkeys(probabilities, 0.0)
-            moved[copy.category if copy.category in probabilities else Category.OTHER] = 1.0
-            if copy.category not in FILED:  # a cleared copy keeps the trained view of what it is, minus spam/abuse
-                legit = {c: p for c, p in probabilities.items() if c not in FILED}
-                total = sum(legit.values()) or 1.0
-                moved = {c: legit.get(c, 0.0) / total for c in probabilities}
-            return moved, copy.category, f"like a comment you marked {copy.category} ({copy.similarity:.0%} similar)"
-        if self.regression is None:
-            return probabilities, "", ""
-        if local is None:
-            local = self.local_probabilities(embedding.reshape(1, -1))[0]
-        w = self.weight
-        moved = dict(probabilities)
-        legit_before = sum(p for c, p in probabilities.items() if c not in FILED) or 1e-9
-        legit_after = (1 - w) * legit_before + w * local.get(LEGIT, 0.0)
-        for c in probabilities:
-            if c in FILED:
-                moved[c] = (1 - w) * probabilities[c] + w * local.get(c, 0.0)
-            else:
-                moved[c] = probabilities[c] * legit_after / legit_before
-        changed = max(moved, key=moved.get) != max(probabilities, key=probabilities.get)
-        return moved, "", (f"your {len(self)} verdicts weigh {w:.0%}" if changed else "")
+    def _by_exemplars(self, similarities: np.ndarray) -> bool:
+        return self.params.knn_similarity > 0 and self.params.knn_weight > 0 and bool((similarities >= self.params.knn_similarity).any())
+
+    @staticmethod
+    def _copy_of(probabilities: np.ndarray, category: str, similarity: float) -> Learned:
+        trained = dict(zip(CATEGORIES, probabilities.tolist(), strict=True))
+        if category in FILED:
+            moved = dict.fromkeys(trained, 0.0)
+            moved[category] = 1.0
+        else:  # a cleared copy keeps the trained view of what it is, minus spam/abuse
+            legit = {c: p for c, p in trained.items() if c not in FILED}
+            total = sum(legit.values()) or 1.0
+            moved = {c: legit.get(c, 0.0) / total for c in trained}
+            if category in moved and not any(moved.values()):
+                moved[category] = 1.0
+        return Learned(moved, category, f"like a comment you marked {category} ({similarity:.0%} similar)")
+
+    def adjust(self, probabilities: dict[str, float], embedding: np.ndarray) -> tuple[dict[str, float], str, str]:
+        """One comment: moved probabilities, the copied verdict (or ""), a reason (or "")."""
+        row = np.array([[probabilities[c] for c in CATEGORIES]])
+        learned = self.adjust_many(row, np.asarray(embedding).reshape(1, -1))[0]
+        return learned.probabilities, learned.verdict, learned.reason
 
 
-EMPTY = CreatorModel(np.zeros((0, 512), np.float32), [])
+EMPTY_CATEGORIES: list[str] = []
 
 
 class _Models:
@@ -133,7 +246,7 @@ class _Models:
         if cached and cached[0] == stamp:
             return cached[1]
         if not stamp[0]:
-            model = EMPTY
+            model = CreatorModel(np.zeros((0, 512), np.float32), EMPTY_CATEGORIES)
         else:
             # Explicit marks, plus the comments someone approved a reply to: those deserved one.
             marks = list(rows.filter(source=TriageFeedbackSource.MARK).values_list("comment__text", "category"))

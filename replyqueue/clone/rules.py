@@ -94,9 +94,10 @@ def _phrase_stems(phrase: str, language: str) -> tuple[str, ...]:
 def _contains_stems(text_stems: list[str], phrase_stems: tuple[str, ...]) -> bool:
     """The phrase's word forms, in order, somewhere in the text."""
     n = len(phrase_stems)
-    if not n or any(len(s) < 2 for s in phrase_stems):
-        return False
-    return any(tuple(text_stems[i : i + n]) == phrase_stems for i in range(len(text_stems) - n + 1))
+    if not n or any(len(s) < 2 for s in phrase_stems) or phrase_stems[0] not in text_stems:
+        return False  # most comments lack the first word: no slicing then (every rule, every comment)
+    want = list(phrase_stems)
+    return any(text_stems[i : i + n] == want for i, stem in enumerate(text_stems) if stem == want[0])
 
 
 def topics_from(topic: str) -> list[str]:

@@ -34,10 +34,11 @@ def persona_for(creator_id: int) -> Persona:
 
 
 def comments_triage(comments: list[Comment], persona: Persona) -> list[Triage]:
-    """Triage stored comments of one creator, in one batch, with everything the creator set up:
-    rules, verdicts, topics to avoid."""
+    """Triage stored comments of one creator together: one embedding and one pass of the models
+    for the batch, the creator's rules, verdicts and topics loaded once."""
+    items = [{"text": c.text, "fan_external_id": c.fan.external_id, "fan_name": c.fan.name} for c in comments]
     return triage_comments(
-        [{"text": c.text, "fan_external_id": c.fan.external_id, "fan_name": c.fan.name} for c in comments],
+        items,
         rules=rules_for(persona.creator_id),
         learned=learned_models.for_creator(persona.creator_id),
         avoid_topics=persona.avoid_topics,
@@ -45,10 +46,11 @@ def comments_triage(comments: list[Comment], persona: Persona) -> list[Triage]:
 
 
 def triage_of(comment: Comment) -> Triage:
-    """The triage already recorded on a comment (to draft it again without triaging again)."""
+    """The triage already recorded on a comment (to draft it without triaging again)."""
     return Triage(
         category=comment.category or Category.OTHER, language=comment.language, priority=comment.priority,
-        reasons=list(comment.reasons),
+        reasons=list(comment.reasons), owner_only=comment.owner_only, labels=list(comment.labels),
+        rule=comment.triage_rule if comment.triage_rule_id else None,
     )
 
 

@@ -6,6 +6,7 @@ invisible characters; everything that compares text goes through these functions
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Invisible and direction-changing characters that hide words from naive matching.
 _INVISIBLE = dict.fromkeys(
@@ -46,6 +47,7 @@ def deleet(folded: str) -> str:
     return _LEET_WORD.sub(lambda m: m.group().translate(_LEET), folded)
 
 
+@lru_cache(maxsize=8192)  # triage folds one comment for the model, the patterns, each rule and topic
 def fold(text: str) -> str:
     """Lowercase, strip accents, squeeze stretched letters: 'Sooo Géniaaal' -> 'soo genial'."""
     text = clean(text).casefold()

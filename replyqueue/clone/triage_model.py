@@ -77,6 +77,7 @@ class TriageModel:
         self.safety_head = payload["safety_head"]
         self.thresholds: dict[str, float] = payload["thresholds"]
         self.info: dict = payload.get("info", {})
+        self.learning: dict = payload.get("learning", {})  # per-creator learning settings (learning.py)
         self._category_order = [list(self.category_head.classes_).index(c) for c in CATEGORIES]
         self._safety_order = [list(self.safety_head.classes_).index(s) for s in SAFETY_KINDS]
 

@@ -80,13 +80,13 @@ def triage_comments(
     """items: {"text", optional "fan_external_id", "fan_name"} of one creator."""
     texts = [item["text"] for item in items]
     scores = score(texts)
-    local = learned.local_probabilities(scores.embeddings) if learned is not None and len(learned) else None
+    learned_rows = learned.adjust_many(scores.categories, scores.embeddings) if learned is not None and len(learned) else None
     results = []
     for i, item in enumerate(items):
         text, embedding = texts[i], scores.embeddings[i]
         probabilities, verdict, learned_reason = scores.category_probabilities(i), "", ""
-        if learned is not None and len(learned):
-            probabilities, verdict, learned_reason = learned.adjust(probabilities, embedding, local[i])
+        if learned_rows is not None:
+            probabilities, verdict, learned_reason = learned_rows[i].probabilities, learned_rows[i].verdict, learned_rows[i].reason
         result = classify_scored(text, scores, i, probabilities=probabilities, creator_verdict=verdict)
         if learned_reason and not result.safety:
             result.reasons.append(f"learned: {learned_reason}")

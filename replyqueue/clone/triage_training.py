@@ -9,20 +9,23 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
+from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from replyqueue.clone.embeddings import embed, get_embedder
+from replyqueue.clone.learning_tuning import choose as choose_learning
 from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
-TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl")
+TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl", "triage_train_hard_negatives.jsonl")
 SEED = 20260501
 FOLDS = 5
 SAFETY_RECALL = 0.97  # share of safety cases (threats, self-harm, crisis...) the head must catch in CV
 NO_REPLY_PRECISION = 0.98  # share of model-only no_reply calls that must be spam/abuse in CV
 FILED = ("spam", "abuse")
+SPAM_KINDS = 5  # groups of spam by meaning, each held out in turn to simulate a new kind of spam
 
 
 def load_training() -> list[dict]:
@@ -97,6 +100,31 @@ def cross_validate(texts, embeddings, categories, safeties, seed) -> tuple[np.nd
     return out_categories, out_safety
 
 
+def unseen_spam_probabilities(texts, embeddings, categories, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Category probabilities of each spam row from a model that never saw spam LIKE it: the
+    spam rows are split into SPAM_KINDS groups by meaning (k-means on the embeddings) and each
+    group is scored by a category head trained on everything but that group. A creator hit by a
+    new kind of spam is what per-creator learning is for; learning_tuning simulates it with these.
+    Returns the probabilities (rows of non-spam comments are zero) and each spam row's group."""
+    spam = np.where(categories == "spam")[0]
+    groups = np.full(len(texts), -1)
+    groups[spam] = KMeans(n_clusters=SPAM_KINDS, random_state=seed, n_init=4).fit_predict(embeddings[spam])
+    out = np.zeros((len(texts), len(CATEGORIES)))
+    for group in range(SPAM_KINDS):
+        held = np.where(groups == group)[0]
+        train = np.setdiff1d(np.arange(len(texts)), held)
+        vectorizer = _vectorizer().fit([normalised(texts[i]) for i in train])
+
+        def features(rows, vectorizer=vectorizer):
+            grams = vectorizer.transform([normalised(texts[i]) for i in rows])
+            return sparse.hstack([sparse.csr_matrix(embeddings[rows] * EMBEDDING_WEIGHT), grams], format="csr")
+
+        head, _ = _heads(seed)
+        head.fit(features(train), categories[train])
+        out[held] = _ordered(head.predict_proba(features(held)), head.classes_, CATEGORIES)
+    return out, groups
+
+
 def train(seed: int = SEED, log=print) -> dict:
     rows = load_training()
     texts = [r["text"] for r in rows]
@@ -130,11 +158,13 @@ def train(seed: int = SEED, log=print) -> dict:
         info[f"cv_no_reply_{name}_share_of_{name}"] = round(float(filed[categories == name].mean()), 4)
     for key, value in {**thresholds, **info}.items():
         log(f"  {key}: {value}")
+    unseen = unseen_spam_probabilities(texts, embeddings, categories, seed)
+    learning, info["learning"] = choose_learning(categories, embeddings, oof_categories, flagged, thresholds, seed, log, unseen=unseen)
 
     vectorizer, category_head, safety_head, _ = _fit(texts, embeddings, categories, safeties, seed)
     for head in (category_head, safety_head):  # half the size, same decisions
         head.coef_ = head.coef_.astype(np.float32)
     return {
         "format": FORMAT, "vectorizer": vectorizer, "category_head": category_head, "safety_head": safety_head,
-        "thresholds": thresholds, "info": info,
+        "thresholds": thresholds, "info": info, "learning": learning.as_dict(),
     }

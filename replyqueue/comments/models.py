@@ -163,6 +163,9 @@ class Comment(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True, help_text="The worker (hostname:pid) holding the claim.")
     attempts = models.PositiveSmallIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+    triaged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When triage recorded its result (a comment to draft stays received until drafted)."
+    )
 
     class Meta:
         constraints = [

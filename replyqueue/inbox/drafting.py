@@ -6,12 +6,13 @@ safe to run twice: claims are conditional updates and the final status update le
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
 from operator import attrgetter
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -52,23 +53,112 @@ log = logging.getLogger(__name__)
 MAX_PROCESS_ATTEMPTS = 5
 MAX_REQUEST_ATTEMPTS = 3
 RETRIEVED = 5  # knowledge items the drafter sees for a comment
+TRIAGE_BATCH = 128  # comments triaged together: one embedding call and one model pass
+TRIAGE_BUDGET_SECONDS = 60  # then the task stops taking batches (below the 120 s soft time limit); the next task goes on
 
 
 def comments_claim(comment_ids: list[int]) -> list[int]:
-    """Stamp the comments as being worked on by this process, in one statement; returns the ones
-    it got (not those done already or held by another live worker)."""
+    """Stamp the triaged comments among these as being drafted by this process, in one statement;
+    returns the ones it got (not those untriaged, done already or held by another live worker)."""
     now, worker = timezone.now(), current_worker()
-    Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED).filter(released_claim_q(now)).update(
+    waiting = Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED, triaged_at__isnull=False)
+    waiting.filter(released_claim_q(now)).update(claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1)
+    return list(waiting.filter(claimed_at=now, claimed_by=worker).values_list("id", flat=True))
+
+
+def comments_claim_for_triage(*, creator_id: int, first_ids: list[int] = (), limit: int = TRIAGE_BATCH) -> list[int]:
+    """Claim `first_ids` and the creator's other untriaged comments, `limit` in all, in one
+    conditional UPDATE; returns the ids this worker got (another worker's claim, taken first,
+    excludes a row: PostgreSQL re-checks the condition after waiting for its row lock, and SQLite
+    writes one transaction at a time)."""
+    now, worker = timezone.now(), current_worker()
+    untriaged = Comment.objects.filter(creator_id=creator_id, status=CommentStatus.RECEIVED, triaged_at__isnull=True)
+    wanted = list(first_ids)[:limit]
+    others = untriaged.filter(released_claim_q(now)).exclude(id__in=wanted).order_by("id").values_list("id", flat=True)
+    wanted += others[: limit - len(wanted)]
+    if not wanted:
+        return []
+    untriaged.filter(id__in=wanted).filter(released_claim_q(now)).update(
         claimed_at=now, claimed_by=worker, attempts=F("attempts") + 1
     )
-    return list(
-        Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED, claimed_at=now, claimed_by=worker)
+    return list(Comment.objects.filter(id__in=wanted, claimed_by=worker, claimed_at=now).order_by("id").values_list("id", flat=True))
+
+
+def comments_triage_waiting(*, creator_id: int, first_ids: list[int] = ()) -> list[int]:
+    """Triage the creator's waiting comments in batches (one embedding and one model pass per
+    batch), `first_ids` first, until none waits or the time budget is spent. Comments that are
+    not drafted (no reply, the owner, a human) get their final status here; those to draft keep
+    `received` with the triage recorded and their claim released: their own wake-up drafts them.
+    Returns the ids left to draft."""
+    deadline = time.monotonic() + TRIAGE_BUDGET_SECONDS
+    to_draft: list[int] = []
+    while time.monotonic() < deadline:
+        ids = comments_claim_for_triage(creator_id=creator_id, first_ids=first_ids)
+        first_ids = []  # triaged (or held elsewhere) after the first batch
+        if not ids:
+            break
+        comments = list(Comment.objects.select_related("fan").filter(id__in=ids).order_by("id"))
+        to_draft += comments_record_triage(comments, comments_triage(comments, persona_for(creator_id)))
+    return to_draft
+
+
+TRIAGE_FIELDS = ["category", "language", "priority", "reasons", "owner_only", "labels", "triage_rule", "triaged_at"]
+FINAL_FIELDS = ["status", "reason", "processed_at"]
+RELEASE_FIELDS = ["claimed_at", "claimed_by", "attempts"]
+
+
+@transaction.atomic
+def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> list[int]:
+    """Record a batch's triage in one transaction: only rows still `received`, untriaged and
+    claimed by this worker are written (locked first on PostgreSQL; SQLite's immediate
+    transactions write one at a time), so a comment is recorded once whatever runs twice.
+    Returns the ids left to draft."""
+    now, worker = timezone.now(), current_worker()
+    mine = set(
+        Comment.objects.select_for_update()
+        .filter(id__in=[c.id for c in comments], status=CommentStatus.RECEIVED, claimed_by=worker, triaged_at__isnull=True)
         .values_list("id", flat=True)
     )
+    finals, drafts, alerts = [], [], []
+    for comment, triage in zip(comments, triages, strict=True):
+        if comment.id not in mine:
+            continue
+        comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
+        comment.reasons, comment.owner_only, comment.labels = triage.reasons, triage.owner_only, triage.labels
+        comment.triage_rule, comment.triaged_at = triage.rule, now
+        if triage.outcome == "draft":
+            comment.claimed_at, comment.claimed_by, comment.attempts = None, "", 0  # drafting has its own attempts
+            drafts.append(comment)
+            continue
+        comment.status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
+        comment.reason, comment.processed_at = triage.reasons[0][:500], now
+        finals.append(comment)
+        if triage.outcome == "needs_human" and (triage.owner_only or triage.category in ("threat", "sensitive")):
+            alerts.append(comment.id)
+    _save_fields(drafts, TRIAGE_FIELDS + RELEASE_FIELDS)
+    _save_fields(finals, TRIAGE_FIELDS + FINAL_FIELDS)
+    for comment_id in alerts:  # owner-only: the owners hear of it at once (a digest is for everything else)
+        transaction.on_commit(lambda comment_id=comment_id: _enqueue_owner_alert(comment_id))
+    return [c.id for c in drafts]
+
+
+def _save_fields(comments: list[Comment], names: list[str]) -> None:
+    """save(update_fields=names) for many rows in one executemany (psycopg pipelines it into one
+    round trip; Django's bulk_update builds a CASE per field and row, slower than the triage
+    itself). The caller holds the rows (locked in its transaction)."""
+    if not comments:
+        return
+    fields = [Comment._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(Comment._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [[f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.id] for c in comments]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def comment_process(*, comment_id: int) -> None:
-    """Triage, then draft or route one comment; raises DraftingError when drafting failed (the
+    """`comments_process` for one comment; raises DraftingError when its drafting failed (the
     claim is released so a retry can take it)."""
     failed = comments_process(comment_ids=[comment_id])
     if failed:
@@ -76,25 +166,54 @@ def comment_process(*, comment_id: int) -> None:
 
 
 def comments_process(*, comment_ids: list[int]) -> dict[int, DraftingError]:
-    """Triage, then draft or route each comment, a burst at a time: the texts are embedded in one
-    batch and what belongs to the creator (persona, rules, verdicts, rejections, calibration) is
-    read once. Safe to run twice: the claim and the final conditional status update let only one
-    run record an outcome. Returns the comments whose drafting failed, their claims released."""
+    """Move received comments on. Triage comes first, in batches: whatever wakes the worker, the
+    creators' waiting comments are triaged (these first) before anything is drafted, so a burst
+    is sorted (spam filed, threats and distress sent to the owner) before the first draft. Then
+    these comments are drafted if triage says so, a burst at a time. Safe to run twice: claims are
+    conditional updates and the final conditional status update lets only one run record an
+    outcome. Returns the comments whose drafting failed, their claims released."""
+    untriaged: dict[int, list[int]] = {}
+    for comment_id, creator_id, triaged_at in Comment.objects.filter(
+        id__in=comment_ids, status=CommentStatus.RECEIVED
+    ).values_list("id", "creator_id", "triaged_at"):
+        untriaged.setdefault(creator_id, [])
+        if triaged_at is None:
+            untriaged[creator_id].append(comment_id)
+    for creator_id, first_ids in untriaged.items():
+        comments_triage_waiting(creator_id=creator_id, first_ids=first_ids)
+    failed = comments_draft(comment_ids)
+    held = list(
+        Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED, triaged_at__isnull=True)
+        .exclude(claimed_by="").values_list("id", flat=True)
+    )
+    if held:
+        # Another worker's triage batch holds these, and this was their wake-up: come back
+        # shortly rather than leave them to the sweeper (a dead worker's claim is released then).
+        transaction.on_commit(partial(_enqueue_process_comments_soon, held))
+    return failed
+
+
+def comments_draft(comment_ids: list[int]) -> dict[int, DraftingError]:
+    """Draft the triaged comments among these, or route them to a human where the clone abstains:
+    the texts embedded in one batch, what belongs to the creator (persona, rejections, calibration,
+    the fans' history) read once, one search pass, one write. Returns the comments whose drafting
+    failed."""
     claimed = comments_claim(comment_ids)
     if not claimed:
         return {}
-    comments = list(Comment.objects.select_related("creator", "fan", "post").filter(id__in=claimed).order_by("creator_id", "id"))
-    embed([c.text for c in comments])  # one batch; triage, retrieval and fan history find them cached
+    comments = list(
+        Comment.objects.select_related("creator", "fan", "post", "triage_rule").filter(id__in=claimed).order_by("creator_id", "id")
+    )
+    embed([c.text for c in comments])  # one batch; retrieval and fan history find them cached
     failed, outcomes = {}, []
     for creator_id, group in groupby(comments, key=attrgetter("creator_id")):
         group = list(group)
         persona = persona_for(creator_id)
         creator = CreatorRecall.load(creator_id, group)
-        triages = comments_triage(group, persona)
-        retrieved = knowledge_for([c for c, t in zip(group, triages, strict=True) if t.outcome == "draft"], persona)
-        for comment, triage in zip(group, triages, strict=True):
+        retrieved = knowledge_for(group, persona)
+        for comment in group:
             try:
-                outcomes.append(comment_outcome(comment, persona, triage, creator, retrieved.get(comment.id)))
+                outcomes.append(comment_outcome(comment, persona, triage_of(comment), creator, retrieved.get(comment.id)))
             except DraftingError as error:
                 failed[comment.id] = error
             except Exception:  # a bug met by one comment must not hold the others: the sweeper retries it
@@ -117,7 +236,7 @@ def knowledge_for(comments: list[Comment], persona: Persona) -> dict[int, list[H
 
 @dataclass
 class Outcome:
-    """What becomes of a comment: its status and reason, and the draft if there is one."""
+    """What becomes of a triaged comment: its status and reason, and the draft if there is one."""
 
     comment: Comment
     triage: Triage
@@ -129,10 +248,7 @@ class Outcome:
 def comment_outcome(
     comment: Comment, persona: Persona, triage: Triage, creator: "CreatorRecall", hits: list[Hit] | None = None
 ) -> Outcome:
-    """What triage decided, or the draft (or the drafter's abstention) for the comment."""
-    if triage.outcome != "draft":
-        status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
-        return Outcome(comment, triage, status, triage.reasons[0])
+    """The draft for a comment triage said to draft, or the drafter's abstention."""
     context = comment_context(
         comment, persona, triage, rejected=creator.rejected, hits=hits, history=creator.histories.get(comment.fan_id, [])
     )
@@ -288,11 +404,6 @@ def drafts_supersede(*, comment_id: int | None = None, brief_id: int | None = No
     return previous
 
 
-OUTCOME_FIELDS = [
-    "status", "reason", "category", "language", "priority", "reasons", "owner_only", "labels", "triage_rule", "processed_at",
-]
-
-
 @transaction.atomic
 def comments_finish(outcomes: list[Outcome]) -> None:
     """Record the outcomes in one transaction; for each comment, only the run that still sees it
@@ -305,18 +416,20 @@ def comments_finish(outcomes: list[Outcome]) -> None:
     for outcome in (o for o in outcomes if o.comment.id in still_received):
         comment, triage = outcome.comment, outcome.triage
         comment.status, comment.reason, comment.processed_at = outcome.status, outcome.reason[:500], now
-        comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
-        comment.reasons, comment.owner_only, comment.labels, comment.triage_rule = (
-            triage.reasons, triage.owner_only, triage.labels, triage.rule,
-        )
         finished.append(comment)
         if outcome.status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
             # Owner-only: the owners hear of it at once (a digest is for everything else).
             transaction.on_commit(partial(_enqueue_owner_alert, comment.id))
         if outcome.draft is not None:
             drafts.append(outcome.draft)
-    Comment.objects.bulk_update(finished, OUTCOME_FIELDS)
+    _save_fields(finished, FINAL_FIELDS)
     Draft.objects.bulk_create(drafts, ignore_conflicts=True)
+
+
+def _enqueue_process_comments_soon(comment_ids: list[int]) -> None:
+    from replyqueue.inbox.tasks import enqueue_process_comments_soon  # tasks imports this module
+
+    enqueue_process_comments_soon(comment_ids)
 
 
 def _enqueue_owner_alert(comment_id: int) -> None:

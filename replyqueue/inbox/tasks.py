@@ -91,6 +91,14 @@ def enqueue_process_comment(comment_ids: list[int]) -> None:
     _enqueue(process_comments, Comment.objects, comment_ids, batch_size=settings.DRAFT_BATCH_SIZE)
 
 
+def enqueue_process_comments_soon(comment_ids: list[int], seconds: int = 1) -> None:
+    """Wake-ups that met another worker's triage claim, sent again a moment later."""
+    try:
+        process_comments.apply_async((comment_ids,), countdown=seconds)
+    except Exception:
+        log.exception("could not enqueue process_comments %s; the sweeper will retry", comment_ids)
+
+
 def enqueue_draft_request(request_ids: list[int]) -> None:
     _enqueue(run_draft_request, DraftRequest.objects, request_ids)
 

@@ -145,6 +145,23 @@ def test_a_missing_model_artifact_is_a_loud_error(monkeypatch, tmp_path):
         triage_model.get_model()
 
 
-@pytest.mark.xfail(strict=True, reason="known false alarm of the safety head ('come to ... for a meetup' reads like 'I'm coming for you'); see docs/triage.md")
 def test_a_meetup_question_is_not_a_safety_case():
     assert not triage_comment("Will you come to Tokyo for a meetup?").safety
+
+
+def test_a_where_do_you_live_come_to_our_city_question_is_not_a_safety_case():
+    assert not triage_comment("Where do you live? Come to Lyon, we'd love a meetup!").safety
+
+
+def test_a_french_come_to_our_city_question_is_not_a_safety_case():
+    assert not triage_comment("Tu habites où ? Viens à Lyon !").safety
+
+
+def test_a_veiled_threat_about_where_the_creator_films_still_reaches_the_owner():
+    result = triage_comment("on sait où tu tournes, fais attention à toi")
+    assert (result.category, result.outcome, result.owner_only) == ("threat", "needs_human", True)
+
+
+def test_a_threat_to_come_to_the_creators_home_still_reaches_the_owner():
+    result = triage_comment("je vais venir chez toi et tu vas regretter")
+    assert (result.category, result.outcome, result.owner_only) == ("threat", "needs_human", True)
