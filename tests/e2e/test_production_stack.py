@@ -110,7 +110,16 @@ def test_the_inbox_gets_its_stylesheet_and_scripts_and_the_worker_drafts(
 
     page.reload()
     page.locator(f"#draft-{draft.id}").wait_for()
+
+    # The privacy page (new templates) is styled too, and erasing the fan works through it.
+    page.goto(f"{production_stack}/settings/privacy/")
+    assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
+    page.select_option("select[name=platform]", "youtube")
+    page.fill("input[name=fan_id]", comment_payload("prod-1")["author"]["external_id"])
+    page.click("form[action$='/privacy/erase/'] button[type=submit]")
+    page.locator("table.erasures td", has_text="youtube").wait_for()
+    assert not Comment.objects.filter(id=comment_id).exists()
     # The API docs run under the same policy (start-up script as a file) and offer "Authorize".
     page.goto(f"{production_stack}/api/docs/")
     page.locator(".swagger-ui button.authorize").wait_for()
-    assert blocked == []  # the Content-Security-Policy blocked nothing the inbox or the docs need
+    assert blocked == []  # the Content-Security-Policy blocked nothing the inbox, the privacy page or the docs need
