@@ -205,7 +205,7 @@ def comments_draft(comment_ids: list[int]) -> dict[int, DraftingError]:
         Comment.objects.select_related("creator", "fan", "post", "triage_rule").filter(id__in=claimed).order_by("creator_id", "id")
     )
     embed([c.text for c in comments])  # one batch; retrieval and fan history find them cached
-    failed, outcomes = {}, []
+    failed, crashed, outcomes = {}, [], []
     for creator_id, group in groupby(comments, key=attrgetter("creator_id")):
         group = list(group)
         persona = persona_for(creator_id)
@@ -218,9 +218,9 @@ def comments_draft(comment_ids: list[int]) -> dict[int, DraftingError]:
                 failed[comment.id] = error
             except Exception:  # a bug met by one comment must not hold the others: the sweeper retries it
                 log.exception("drafting comment %s failed", comment.id)
-                Comment.objects.filter(id=comment.id).update(claimed_at=None, claimed_by="")
-    if failed:
-        Comment.objects.filter(id__in=list(failed)).update(claimed_at=None, claimed_by="")
+                crashed.append(comment.id)
+    if failed or crashed:  # released: a retry (or the sweeper) takes them again
+        Comment.objects.filter(id__in=[*failed, *crashed]).update(claimed_at=None, claimed_by="")
     comments_finish(outcomes)
     return failed
 

@@ -59,7 +59,10 @@ def test_a_comment_that_fails_to_draft_does_not_hold_back_the_rest_of_its_batch(
 
 
 def test_the_task_retries_a_failed_comment_on_its_own(creator, camera_faq, monkeypatch):
-    monkeypatch.setattr(GroundedDrafter, "propose", lambda self, context: (_ for _ in ()).throw(DraftingError("down")))
+    def always_down(self, context):
+        raise DraftingError("down")
+
+    monkeypatch.setattr(GroundedDrafter, "propose", always_down)
     retried = []
     monkeypatch.setattr(tasks.process_comment, "apply_async", lambda args, countdown: retried.append(args))
     comment = ingest(creator)
