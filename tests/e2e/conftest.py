@@ -6,6 +6,8 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -103,6 +105,39 @@ def purge_broker() -> None:
 
     with app.connection_for_write() as connection:
         app.control.purge(connection=connection)
+
+
+@contextmanager
+def workers_on_their_own_queue(tmp_path: Path, name: str, concurrency: int, beat: bool, **env: str):
+    """Start workers (`start(worker_name, beat=..., **more_env)`) on a queue of their own, which
+    this process enqueues to as well, so no other test's worker takes these tasks; stop them and
+    drop the queue after."""
+    from django.db import connection
+
+    from replyqueue.celery import app as celery_app
+
+    require_real_stack()
+    queue = f"test-{name}-{uuid.uuid4().hex[:8]}"
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    started = []
+
+    def start(worker_name: str, beat: bool = beat, **more_env: str):
+        process = start_worker(
+            connection.settings_dict["NAME"], tmp_path / f"{worker_name}.log", concurrency=concurrency, beat=beat,
+            CELERY_TASK_DEFAULT_QUEUE=queue, **{**env, **more_env},
+        )
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            stop_worker(process)
+        celery_app.conf.task_default_queue = default_queue
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.client.delete(queue, f"_kombu.binding.{queue}")
 
 
 @pytest.fixture

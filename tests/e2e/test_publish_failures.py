@@ -3,13 +3,10 @@ that fails a third of its requests: 500s, 429s with Retry-After, and hangs past 
 Then the same with the worker's process group SIGKILLed mid-send and a new worker taking over."""
 
 import signal
-import uuid
 
 import pytest
-from django.db import connection
 
 from accounts.services import webhook_set
-from replyqueue.celery import app as celery_app
 from replyqueue.comments.services import comments_ingest
 from replyqueue.inbox.actions import Actor, draft_approve
 from replyqueue.inbox.drafting import comment_process
@@ -17,7 +14,7 @@ from replyqueue.inbox.models import Draft
 from replyqueue.integrations.webhook.receiver import ReceiverState, start_receiver
 from replyqueue.publishing.models import Publication
 from tests.conftest import comment_payload
-from tests.e2e.conftest import require_real_stack, start_worker, stop_worker, wait_for
+from tests.e2e.conftest import stop_worker, wait_for, workers_on_their_own_queue
 
 pytestmark = pytest.mark.services
 
@@ -38,27 +35,9 @@ WORKER_ENV = {
 
 @pytest.fixture
 def workers(transactional_db, tmp_path):
-    """Start workers on a queue of their own, so no other test's worker takes our tasks."""
-    require_real_stack()
-    queue = f"test-publish-failures-{uuid.uuid4().hex[:8]}"
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue  # what this process enqueues goes there too
-    started = []
-
-    def start(name: str):
-        process = start_worker(
-            connection.settings_dict["NAME"], tmp_path / f"{name}.log", concurrency=4, beat=True,
-            CELERY_TASK_DEFAULT_QUEUE=queue, **WORKER_ENV,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        stop_worker(process)
-    celery_app.conf.task_default_queue = default_queue
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.client.delete(queue, f"_kombu.binding.{queue}")
+    """Workers with beat on a queue of their own, so no other test's worker takes our tasks."""
+    with workers_on_their_own_queue(tmp_path, "publish-failures", concurrency=4, beat=True, **WORKER_ENV) as start:
+        yield start
 
 
 @pytest.fixture

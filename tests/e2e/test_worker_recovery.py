@@ -7,13 +7,10 @@ waiting STALE_CLAIM_SECONDS (300 s, left at its default here on purpose).
 
 import signal
 import time
-import uuid
 
 import pytest
-from django.db import connection
 
 from accounts.services import webhook_set
-from replyqueue.celery import app as celery_app
 from replyqueue.comments.models import Comment
 from replyqueue.comments.services import comments_ingest
 from replyqueue.inbox.actions import Actor, draft_approve
@@ -23,7 +20,7 @@ from replyqueue.integrations.webhook.receiver import ReceiverState, start_receiv
 from replyqueue.publishing.models import Publication
 from tests.clone.fake_openai import FakeOpenAI
 from tests.conftest import comment_payload
-from tests.e2e.conftest import require_real_stack, start_worker, stop_worker, wait_for
+from tests.e2e.conftest import stop_worker, wait_for, workers_on_their_own_queue
 
 pytestmark = pytest.mark.services
 
@@ -33,26 +30,8 @@ ENV = {"SWEEP_INTERVAL": "2", "WORKER_HEARTBEAT_INTERVAL": "5", "WORKER_DEAD_SEC
 
 @pytest.fixture
 def workers(transactional_db, tmp_path):
-    require_real_stack()
-    queue = f"test-recovery-{uuid.uuid4().hex[:8]}"
-    default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
-    started = []
-
-    def start(name: str, beat: bool, **env):
-        process = start_worker(
-            connection.settings_dict["NAME"], tmp_path / f"{name}.log", concurrency=1, beat=beat,
-            CELERY_TASK_DEFAULT_QUEUE=queue, **ENV, **env,
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        stop_worker(process)
-    celery_app.conf.task_default_queue = default_queue
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.client.delete(queue, f"_kombu.binding.{queue}")
+    with workers_on_their_own_queue(tmp_path, "recovery", concurrency=1, beat=False, **ENV) as start:
+        yield start
 
 
 def test_a_draft_held_by_a_killed_worker_is_finished_by_another_within_60s(workers, creator, camera_faq):
