@@ -2,6 +2,7 @@ import os
 
 from celery import Celery
 from celery.signals import worker_process_init
+from threadpoolctl import threadpool_limits
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "replyqueue.settings")
 
@@ -17,4 +18,7 @@ def load_the_models(**kwargs) -> None:
     from replyqueue.core.workers import start_heartbeat
 
     start_heartbeat()  # first: claims this process makes can be released the moment it dies
+    # One core per pool process: BLAS threads of their own would spin on the cores the other
+    # processes use (at 100,000 items they tripled the CPU a search costs).
+    threadpool_limits(1)
     get_embedder().embed(["warm up"])

@@ -181,24 +181,25 @@ def comments_process(*, comment_ids: list[int]) -> dict[int, DraftingError]:
             untriaged[creator_id].append(comment_id)
     for creator_id, first_ids in untriaged.items():
         comments_triage_waiting(creator_id=creator_id, first_ids=first_ids)
-    failed = comments_draft(comment_ids)
-    held = list(
-        Comment.objects.filter(id__in=comment_ids, status=CommentStatus.RECEIVED, triaged_at__isnull=True)
-        .exclude(claimed_by="").values_list("id", flat=True)
+    claimed = comments_claim(comment_ids)
+    failed = comments_draft(claimed)
+    waiting = list(
+        Comment.objects.filter(id__in=set(comment_ids) - set(claimed), status=CommentStatus.RECEIVED)
+        .values_list("id", flat=True)
     )
-    if held:
-        # Another worker's triage batch holds these, and this was their wake-up: come back
-        # shortly rather than leave them to the sweeper (a dead worker's claim is released then).
-        transaction.on_commit(partial(_enqueue_process_comments_soon, held))
+    if waiting:
+        # Another worker held these when this, their wake-up, came: its triage batch (their
+        # draft is then up to a wake-up, and theirs may have passed) or its drafting. Come back
+        # shortly rather than leave them to the sweeper; a run that finds them done does nothing.
+        transaction.on_commit(partial(_enqueue_process_comments_soon, waiting))
     return failed
 
 
-def comments_draft(comment_ids: list[int]) -> dict[int, DraftingError]:
-    """Draft the triaged comments among these, or route them to a human where the clone abstains:
-    the texts embedded in one batch, what belongs to the creator (persona, rejections, calibration,
-    the fans' history) read once, one search pass, one write. Returns the comments whose drafting
-    failed."""
-    claimed = comments_claim(comment_ids)
+def comments_draft(claimed: list[int]) -> dict[int, DraftingError]:
+    """Draft these claimed comments, or route them to a human where the clone abstains: the texts
+    embedded in one batch, what belongs to the creator (persona, rejections, calibration, the
+    fans' history) read once, one search pass, one write. Returns the comments whose drafting
+    failed (their claims released)."""
     if not claimed:
         return {}
     comments = list(

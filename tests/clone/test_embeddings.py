@@ -68,7 +68,7 @@ def test_a_vector_is_stored_in_half_the_space_and_comes_back_the_same():
     assert np.allclose(from_bytes(to_bytes(vector)), vector, atol=1e-3)
 
 
-def test_a_large_index_finds_what_the_exact_ranking_finds(creator, monkeypatch):
+def test_a_large_index_searching_its_nearest_clusters_finds_what_the_exact_ranking_finds(creator, monkeypatch):
     from replyqueue.clone import retrieval
 
     topics = ["camera", "lens", "tripod", "drone", "microphone", "laptop", "backpack", "filter", "gimbal", "light"]
@@ -80,8 +80,10 @@ def test_a_large_index_finds_what_the_exact_ranking_finds(creator, monkeypatch):
     exact = [search(creator_id=creator.id, text=q, limit=1)[0].item.id for q in questions]
     monkeypatch.setattr(retrieval, "EXACT_UP_TO", 50)
     monkeypatch.setattr(retrieval, "COARSE_CANDIDATES", 30)
+    monkeypatch.setattr(retrieval, "COARSE_PROBES", 3)  # of 10 clusters
     indexes.clear()
-    assert retrieval.indexes.get(creator.id).coarse is not None
+    index = retrieval.indexes.get(creator.id)
+    assert index.coarse is not None and len(index.centroids) == 10 and index.cluster_starts[-1] == len(index.ids)
     assert [search(creator_id=creator.id, text=q, limit=1)[0].item.id for q in questions] == exact
 
 

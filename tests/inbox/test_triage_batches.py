@@ -65,6 +65,26 @@ def test_a_wake_up_that_meets_another_workers_triage_claim_is_sent_again(creator
     assert len(callbacks) == 1
 
 
+def test_a_wake_up_whose_comment_another_worker_triages_meanwhile_is_sent_again(
+    creator, camera_faq, monkeypatch, django_capture_on_commit_callbacks
+):
+    from replyqueue.inbox import drafting
+
+    comment = ingest(creator, "q1", BURST[0][1])
+    Comment.objects.filter(id=comment.id).update(claimed_at=timezone.now(), claimed_by="elsewhere:1")
+    claim = drafting.comments_claim
+
+    def claim_then_the_other_worker_finishes_triage(ids):
+        got = claim(ids)
+        Comment.objects.filter(id=comment.id).update(triaged_at=timezone.now(), claimed_at=None, claimed_by="")
+        return got
+
+    monkeypatch.setattr(drafting, "comments_claim", claim_then_the_other_worker_finishes_triage)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment_process(comment_id=comment.id)
+    assert Comment.objects.get(id=comment.id).status == "drafted"
+
+
 def test_a_comment_another_worker_holds_is_left_to_it(creator, camera_faq):
     comments = _burst(creator)
     Comment.objects.filter(id=comments[3].id).update(claimed_at=timezone.now(), claimed_by="elsewhere:1")
