@@ -14,7 +14,9 @@ rare word (a product or a city) breaks near ties.
 import ctypes
 import gc
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import chain
+from operator import itemgetter
 
 import bm25s
 import numpy as np
@@ -33,6 +35,9 @@ LEXICAL_CANDIDATES = 50
 # In a large index a word found in more than this share of the items adds little (an IDF of at
 # most 2.3, against 11.5 for a word in one item of 100,000) and costs the most: it is left out.
 COMMON_WORD_SHARE = 0.1
+# New knowledge goes to a small segment ranked exactly instead of a rebuild of the index; past this
+# many new items a rebuild is cheaper to search.
+ADDED_UP_TO = 2_000
 RANKED_TOGETHER = 8  # comments whose candidates are ranked in one pass
 EMBED_BATCH = 256
 POST_OPENING_CHARS = 300
@@ -82,6 +87,12 @@ class _CreatorIndex:
     coarse_scales: np.ndarray | None = None
     centroids: np.ndarray | None = None  # one row per cluster, in the projected space
     cluster_starts: np.ndarray | None = None  # cluster c holds rows cluster_starts[c]:cluster_starts[c + 1]
+    added: "_CreatorIndex | None" = None  # items added since the build, ranked exactly
+
+    @property
+    def item_ids(self) -> np.ndarray:
+        """Every item this index can find."""
+        return self.ids if self.added is None else np.concatenate([self.ids, self.added.ids])
 
     def similarity(self, rows: np.ndarray | slice, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query and the items of these rows."""
@@ -115,7 +126,8 @@ class _Indexes:
         cached = self._by_creator.get(creator_id)
         if cached and cached.version == version and cached.model == model:
             return cached
-        index = build_index(creator_id, version, model)
+        index = cached and cached.model == model and updated_index(cached, creator_id, version)
+        index = index or build_index(creator_id, version, model)
         with self._lock:
             self._by_creator[creator_id] = index
         return index
@@ -129,9 +141,31 @@ def _refresh_stale_vectors(creator_id: int, model: str) -> None:
         KnowledgeItem.objects.bulk_update(stale, ["embedding", "embedding_model", "language"], batch_size=1000)
 
 
-def build_index(creator_id: int, version: int, model: str) -> _CreatorIndex:
-    _refresh_stale_vectors(creator_id, model)
+def updated_index(index: _CreatorIndex, creator_id: int, version: int) -> _CreatorIndex | None:
+    """The index at a newer version of the creator's knowledge without rebuilding it: the items
+    added since its build in a segment of their own. None when a rebuild is due: an item was
+    deleted (an erased fan's words leave every index at once), too many were added, or a vector
+    is from another model."""
+    present = np.fromiter(
+        KnowledgeItem.objects.filter(creator_id=creator_id).values_list("id", flat=True).iterator(chunk_size=20_000),
+        dtype=np.int64,
+    )
+    added = present[~np.isin(present, index.ids)]
+    if len(present) - len(added) < len(index.ids) or len(added) > ADDED_UP_TO:
+        return None
+    if KnowledgeItem.objects.filter(id__in=added.tolist()).exclude(embedding_model=index.model).exists():
+        return None
+    segment = build_index(creator_id, version, index.model, only=added.tolist()) if len(added) else None
+    return replace(index, version=version, added=segment)
+
+
+def build_index(creator_id: int, version: int, model: str, only: list[int] | None = None) -> _CreatorIndex:
+    """The creator's whole index (or, given `only`, the index of these items, ranked exactly)."""
     rows = KnowledgeItem.objects.filter(creator_id=creator_id).order_by("id")
+    if only is None:
+        _refresh_stale_vectors(creator_id, model)
+    else:
+        rows = rows.filter(id__in=only)
     count = rows.count()
     ids, scales = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.float32)
     vectors: np.ndarray | None = None
@@ -153,13 +187,14 @@ def build_index(creator_id: int, version: int, model: str) -> _CreatorIndex:
     if vectors is None:
         return _CreatorIndex(version, model, ids, np.zeros((0, 1), np.int8), np.zeros(0, np.float32), None)
     index = _CreatorIndex(version, model, ids, vectors[: n + 1], scales[: n + 1], None)
-    if len(ids) > EXACT_UP_TO:
+    if len(ids) > EXACT_UP_TO and only is None:
         order = add_coarse_pass(index)
         tokens = [tokens[i] for i in order]
     index.lexical = bm25s.BM25()
     index.lexical.index(tokens, show_progress=False)
     del tokens
-    release_freed_memory()
+    if only is None:
+        release_freed_memory()
     return index
 
 
@@ -240,14 +275,13 @@ def candidate_similarities(index: _CreatorIndex, queries: np.ndarray, lexical: l
     return found
 
 
-def lexical_scores(index: _CreatorIndex, text: str) -> np.ndarray:
-    """BM25 of each item for the text's stems, relative to the best one (0..1)."""
+def lexical_scores(index: _CreatorIndex, words: list[str]) -> np.ndarray:
+    """BM25 of each item for these stems (bm25s's own scores)."""
     lexical = np.zeros(len(index.ids), dtype=np.float32)
-    words = stems(text)
     if index.lexical is None or not words:
         return lexical
-    # bm25s's own BM25 scores, added up per word with plain indexing: a word's documents are
-    # distinct, so this is what its np.add.at does, several times faster.
+    # Added up per word with plain indexing: a word's documents are distinct, so this is what
+    # bm25s's np.add.at does, several times faster.
     scores = index.lexical.scores
     data, documents, starts = scores["data"], scores["indices"], scores["indptr"]
     most = len(index.ids) if index.coarse is None else int(COMMON_WORD_SHARE * len(index.ids))
@@ -255,8 +289,14 @@ def lexical_scores(index: _CreatorIndex, text: str) -> np.ndarray:
         part = slice(starts[word], starts[word + 1])
         if part.stop - part.start <= most:
             lexical[documents[part]] += data[part]
-    best = lexical.max()
-    return lexical / best if best > 0 else lexical
+    return lexical
+
+
+def relative_lexical_scores(segments: list[_CreatorIndex], words: list[str]) -> list[np.ndarray]:
+    """BM25 in each segment of the index, relative to the best item of all (0..1)."""
+    scores = [lexical_scores(segment, words) for segment in segments]
+    best = max(s.max(initial=0) for s in scores)
+    return [s / best for s in scores] if best > 0 else scores
 
 
 def best_rows(rows: np.ndarray, similarity: np.ndarray, lexical: np.ndarray, limit: int) -> list[tuple[int, float, float, float]]:
@@ -283,16 +323,24 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
     if not wanted:
         return found
     index = indexes.get(creator_id, knowledge_version)
-    if not len(index.ids):
-        return found
+    segments = [index, index.added] if index.added else [index]
     vectors = embed([texts[i] for i in wanted])
     tops = []
     for start in range(0, len(wanted), RANKED_TOGETHER):  # bounded scratch memory per group
         group = slice(start, start + RANKED_TOGETHER)
-        lexical = [lexical_scores(index, texts[i]) for i in wanted[group]]
-        for (rows, similarity), lexical_row in zip(candidate_similarities(index, vectors[group], lexical), lexical, strict=True):
-            tops.append([(int(index.ids[row]), score, sim, lex) for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)])
+        lexical = list(zip(*(relative_lexical_scores(segments, stems(texts[i])) for i in wanted[group]), strict=True))
+        best = [ranked(segment, vectors[group], list(rows), limit) for segment, rows in zip(segments, lexical, strict=True)]
+        tops += [sorted(chain(*found_by_segment), key=itemgetter(1), reverse=True)[:limit] for found_by_segment in zip(*best, strict=True)]
     items = KnowledgeItem.objects.defer("embedding").in_bulk({item_id for top in tops for item_id, *_ in top})
     for i, top in zip(wanted, tops, strict=True):
         found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex in top if item_id in items]
     return found
+
+
+def ranked(index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray], limit: int) -> list[list[tuple[int, float, float, float]]]:
+    """For each query, (item id, score, similarity, lexical) of the `limit` best items of this
+    index, best first."""
+    return [
+        [(int(index.ids[row]), score, sim, lex) for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)]
+        for (rows, similarity), lexical_row in zip(candidate_similarities(index, queries, lexical), lexical, strict=True)
+    ]

@@ -69,11 +69,11 @@ def test_it_removes_what_the_creator_answered_to_the_fan_as_knowledge(creator, o
 def test_it_bumps_the_knowledge_version_so_every_retrieval_index_is_rebuilt(creator, owner, camera_faq):
     draft = _approved_exchange(creator, owner)
     learned = KnowledgeItem.objects.get(origin=f"approved_draft:{draft.id}")
-    assert learned.id in indexes.get(creator.id).ids
+    assert learned.id in indexes.get(creator.id).item_ids
     version = Persona.objects.get(creator=creator).knowledge_version
     fan_erase(creator=creator, platform="youtube", fan_id="fan-42", requester=Requester(via="command"))
     assert Persona.objects.get(creator=creator).knowledge_version > version
-    assert learned.id not in indexes.get(creator.id).ids
+    assert learned.id not in indexes.get(creator.id).item_ids
 
 
 def test_it_never_touches_another_creators_fan_with_the_same_platform_id(creator, other_creator, owner, camera_faq):
