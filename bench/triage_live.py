@@ -5,7 +5,7 @@ Reports how long after the ingest returned (committed, wake-ups sent) the whole 
 and how long until every comment had its final status (the creator has no knowledge, so the
 grounded drafter abstains quickly: drafting speed is bench/clone_throughput.py's subject).
 
-    CELERY_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/triage_live.py [--comments 2000]
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/triage_live.py [--comments 2000] [--unique]
 """
 
 import argparse
@@ -38,6 +38,11 @@ def cpu_seconds(parent: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=2000)
+    parser.add_argument(
+        "--unique", action="store_true",
+        help="make every text distinct (' (n)' appended), as real traffic is: the evaluation texts repeat, and the "
+             "worker's embedding cache would embed each only once",
+    )
     options = parser.parse_args()
     url = scratch_database(DB)
     worker = None
@@ -57,6 +62,8 @@ def main() -> None:
         Persona.objects.update_or_create(creator=creator, defaults={"avoid_topics": ["enceinte / bébé / pregnant", "salaire / how much do you earn"]})
         cases = [json.loads(line) for line in (ROOT / "datasets" / "triage_fresh.jsonl").read_text().splitlines()]
         texts = [c["text"] for c in cases] * (options.comments // len(cases) + 1)
+        if options.unique:
+            texts = [f"{text} ({i})" for i, text in enumerate(texts)]
 
         env = dict(os.environ, DATABASE_URL=url.replace("postgresql://", "postgres://"), PYTHONUNBUFFERED="1")
         log = open(ROOT / "var" / "bench_triage_live.log", "w")  # noqa: SIM115 (closed with the worker)
