@@ -115,11 +115,17 @@ def build_cases(categories: np.ndarray, embeddings: np.ndarray, oof: np.ndarray,
             probabilities[spam] = unseen[0][spam]
         else:
             chosen = rng.permutation(len(categories))[:CREATOR_SIZE]
-        pool, scored = chosen[:POOL], chosen[POOL:]
-        if protocol == "corrective":
-            pool = np.concatenate([pool[wrong[pool]], pool[~wrong[pool]]])
-        cases += _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged)
+        cases += _creator(protocol, chosen, wrong, categories, embeddings, probabilities, flagged)
     return cases
+
+
+def _creator(protocol, chosen, wrong, categories, embeddings, probabilities, flagged) -> list[Case]:
+    """One simulated creator's comments: the first POOL can be marked (corrective marks take the
+    trained model's spam mistakes first), the rest are scored."""
+    pool, scored = chosen[:POOL], chosen[POOL:]
+    if protocol == "corrective":
+        pool = np.concatenate([pool[wrong[pool]], pool[~wrong[pool]]])
+    return _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged)
 
 
 def _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged) -> list[Case]:
@@ -224,10 +230,7 @@ def _world_cases(categories, embeddings, probabilities, flagged, clusters, seed,
             chosen = rng.permutation(np.where(np.isin(clusters, rng.choice(clusters.max() + 1, 4, replace=False)))[0])[:CREATOR_SIZE]
         else:
             chosen = rng.permutation(len(categories))[:CREATOR_SIZE]
-        pool, scored = chosen[:POOL], chosen[POOL:]
-        if protocol == "corrective":
-            pool = np.concatenate([pool[wrong[pool]], pool[~wrong[pool]]])
-        cases += _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged)
+        cases += _creator(protocol, chosen, wrong, categories, embeddings, probabilities, flagged)
     return cases
 
 
