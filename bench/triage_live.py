@@ -5,7 +5,7 @@ Reports how long after the ingest returned (committed, wake-ups sent) the whole 
 and how long until every comment had its final status (the creator has no knowledge, so the
 grounded drafter abstains quickly: drafting speed is bench/clone_throughput.py's subject).
 
-    CELERY_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/triage_live.py [--comments 2000]
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/12 .venv/bin/python bench/triage_live.py [--comments 2000] [--unique]
 """
 
 import argparse
@@ -38,6 +38,11 @@ def cpu_seconds(parent: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=2000)
+    parser.add_argument(
+        "--unique", action="store_true",
+        help="make every text distinct (' (n)' appended), as real traffic is: the evaluation texts repeat, and the "
+             "worker's embedding cache would embed each only once",
+    )
     options = parser.parse_args()
     url = scratch_database(DB)
     worker = None
@@ -57,6 +62,8 @@ def main() -> None:
         Persona.objects.update_or_create(creator=creator, defaults={"avoid_topics": ["enceinte / bébé / pregnant", "salaire / how much do you earn"]})
         cases = [json.loads(line) for line in (ROOT / "datasets" / "triage_fresh.jsonl").read_text().splitlines()]
         texts = [c["text"] for c in cases] * (options.comments // len(cases) + 1)
+        if options.unique:
+            texts = [f"{text} ({i})" for i, text in enumerate(texts)]
 
         env = dict(os.environ, DATABASE_URL=url.replace("postgresql://", "postgres://"), PYTHONUNBUFFERED="1")
         log = open(ROOT / "var" / "bench_triage_live.log", "w")  # noqa: SIM115 (closed with the worker)
@@ -74,6 +81,7 @@ def main() -> None:
         wait_until(lambda: not Comment.objects.filter(status=CommentStatus.RECEIVED).exists(), 120, "the warm-up comment")
 
         burst = [item(i, text) for i, text in enumerate(texts[: options.comments])]
+        load_before = os.getloadavg()[0]
         cpu_before = cpu_seconds(worker.pid)
         started = time.perf_counter()
         comments_ingest(creator=creator, items=burst)  # commits, then sends one wake-up per comment
@@ -81,6 +89,7 @@ def main() -> None:
         burst_rows = Comment.objects.exclude(external_id="b-1")
         wait_until(lambda: not burst_rows.filter(triaged_at__isnull=True).exists(), 600, "triage of the burst")
         cpu = cpu_seconds(worker.pid) - cpu_before  # the worker triages the whole burst before drafting any of it
+        load_after = os.getloadavg()[0]
         stamps = sorted(t.timestamp() for t in burst_rows.values_list("triaged_at", flat=True))
         triaged = stamps[-1] - committed_wall
         wait_until(lambda: not burst_rows.filter(status=CommentStatus.RECEIVED).exists(), 900, "every comment's final status")
@@ -92,6 +101,8 @@ def main() -> None:
         print(f"  first to last batch recorded by the worker: {stamps[-1] - stamps[0]:.2f} s; "
               f"worker CPU time until the burst was triaged: {cpu:.2f} s, {n / cpu:,.0f} comments per CPU-second")
         print(f"every comment final (drafted / no_reply / needs_human): {done:.2f} s; {counts}")
+        print(f"load average (1 min) when the burst was stored / triaged: {load_before:.2f} / {load_after:.2f} "
+              f"on {os.cpu_count()} CPUs (CPU time per comment grows with the load on shared cores)")
     finally:
         if worker is not None:
             worker.terminate()  # warm shutdown: the task in hand finishes first

@@ -10,7 +10,14 @@ embeddings (the same vectors the trained triage uses):
 - exemplars: marked comments within `knn_similarity` of a new one vote (weighted by similarity)
   on spam / abuse / legit, blended into the trained model's probabilities with `knn_weight`;
 - a logistic regression on the marks once each side has `min_per_side` examples, blended with a
-  weight that grows with the number of verdicts up to `max_weight`.
+  weight that grows with the number of verdicts up to `max_weight`;
+- the neighbour layer: with the trained model as the prior, the log-odds of spam move by how much
+  closer a comment is to the nearest comment marked spam than to the nearest comment marked legit
+  (`neighbour_gain` per unit of cosine when it is closer to spam, `neighbour_loss` when closer to
+  legit). Its two coefficients are fitted by train_triage on simulated creators whose comments the
+  trained model never saw the like of (learning_tuning.choose_neighbour_layer). On its own it never
+  files a comment: it may make one "possibly spam" (or clear one), but no_reply still needs the
+  trained model's confidence or a near-copy of a marked comment.
 
 How much to trust each part (`LearningParams`) is not guessed: `manage.py train_triage` simulates
 creators on out-of-fold predictions of the TRAINING data and keeps the settings that raise spam F1
@@ -36,6 +43,8 @@ LEGIT = "legit"  # internal only: never stored as a category
 SIDES = (*FILED, LEGIT)  # column order of every local (per-creator) distribution
 FILED_COLUMNS = [CATEGORIES.index(c) for c in FILED]
 LEGIT_COLUMNS = [i for i, c in enumerate(CATEGORIES) if c not in FILED]
+SPAM_COLUMN = CATEGORIES.index("spam")
+CEILING_MARGIN = 0.01  # the neighbour layer raises P(spam) to at most this far below the no_reply threshold
 APPROVED_AS_LEGIT = 300
 
 
@@ -54,6 +63,8 @@ class LearningParams:
     full_weight_at: int = 40  # verdicts at which the regression reaches max_weight
     max_weight: float = 0.0  # the regression's weight at most (0: regression off)
     regularisation: float = 1.0  # C of the regression
+    neighbour_gain: float = 0.0  # log-odds of spam per unit of (cosine to marked spam - to marked legit) > 0
+    neighbour_loss: float = 0.0  # the same for < 0 (closer to marked legit): moves towards legit
 
     @classmethod
     def from_dict(cls, values: dict | None) -> "LearningParams":
@@ -86,6 +97,41 @@ def blend(probabilities: np.ndarray, local: np.ndarray, weight: np.ndarray) -> n
     legit_after = (1 - w) * legit_before + w * local[:, 2:3]
     out[:, FILED_COLUMNS] = (1 - w) * out[:, FILED_COLUMNS] + w * local[:, :2]
     out[:, LEGIT_COLUMNS] *= legit_after / legit_before
+    return out
+
+
+def spam_margin(similarities: np.ndarray, mark_categories: list[str]) -> np.ndarray | None:
+    """Per row: cosine to the nearest comment marked spam minus cosine to the nearest comment marked
+    legit (neither spam nor abuse); None until both kinds of marks exist."""
+    marks = np.asarray(mark_categories)
+    spam, legit = marks == "spam", ~np.isin(marks, FILED)
+    if not spam.any() or not legit.any():
+        return None
+    return similarities[:, spam].max(1) - similarities[:, legit].max(1)
+
+
+def neighbour_shift(probabilities: np.ndarray, similarities: np.ndarray, mark_categories: list[str], params: LearningParams,
+                    no_reply_at: float) -> np.ndarray:
+    """The neighbour layer (see the module docstring): P(spam) moved in log-odds by the spam margin;
+    the probability it gains or loses is taken from or given to the legit categories in proportion
+    (abuse keeps its own). A rise stops below `no_reply_at` (the trained threshold for filing spam)
+    unless the trained model was above it already: the layer alone never sends a comment to
+    no_reply."""
+    if not (params.neighbour_gain or params.neighbour_loss) or not len(probabilities):
+        return probabilities
+    margin = spam_margin(similarities, mark_categories)
+    if margin is None:
+        return probabilities
+    out = np.array(probabilities, dtype=np.float64, copy=True)
+    before = np.clip(out[:, SPAM_COLUMN], 1e-6, 1 - 1e-6)
+    legit = out[:, LEGIT_COLUMNS].sum(1)
+    shift = params.neighbour_gain * np.maximum(margin, 0.0) + params.neighbour_loss * np.minimum(margin, 0.0)
+    after = 1.0 / (1.0 + np.exp(-(np.log(before / (1 - before)) + shift)))
+    ceiling = np.minimum(np.maximum(before, no_reply_at - CEILING_MARGIN), before + legit)
+    after = np.where(after > before, np.minimum(after, ceiling), after)
+    moved = after - before
+    out[:, LEGIT_COLUMNS] *= (np.clip(legit - moved, 0.0, None) / np.clip(legit, 1e-12, None))[:, None]
+    out[:, SPAM_COLUMN] = after
     return out
 
 
@@ -184,7 +230,8 @@ class CreatorModel:
         similarities = embeddings @ self.embeddings.T
         view = regression_view(self.regression, embeddings) if self.regression is not None else None
         local, weight = local_view(similarities, self.mark_sides, view, len(self), self.params)
-        moved = blend(probabilities, local, weight)
+        blended = blend(probabilities, local, weight)
+        moved = neighbour_shift(blended, similarities, self.categories, self.params, get_model().thresholds["no_reply_spam"])
         out = []
         for i, row in enumerate(moved):
             best = int(np.argmax(similarities[i]))
@@ -193,11 +240,15 @@ class CreatorModel:
                 continue
             trained = dict(zip(CATEGORIES, probabilities[i].tolist(), strict=True))
             result = dict(zip(CATEGORIES, row.tolist(), strict=True))
-            changed = max(result, key=result.get) != max(trained, key=trained.get)
             reason = ""
-            if changed:
-                reason = (f"your {len(self)} verdicts weigh {weight[i]:.0%}" if not self._by_exemplars(similarities[i])
-                          else "close to comments you marked")
+            if max(result, key=result.get) != max(trained, key=trained.get):
+                if self._by_exemplars(similarities[i]):
+                    reason = "close to comments you marked"
+                elif int(np.argmax(blended[i])) != int(np.argmax(row)):
+                    reason = ("nearer to comments you marked spam than to those you did not" if row[SPAM_COLUMN] > blended[i, SPAM_COLUMN]
+                              else "nearer to comments you marked not spam than to those you marked spam")
+                else:
+                    reason = f"your {len(self)} verdicts weigh {weight[i]:.0%}"
             out.append(Learned(result, "", reason))
         return out
 

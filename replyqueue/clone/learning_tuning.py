@@ -23,13 +23,16 @@ import numpy as np
 
 from replyqueue.clone.learning import (
     FILED,
+    SPAM_COLUMN,
     LearningParams,
     blend,
     fit_regression,
     local_view,
+    neighbour_shift,
     one_hot_sides,
     regression_view,
     side,
+    spam_margin,
 )
 from replyqueue.clone.triage_model import CATEGORIES
 
@@ -112,11 +115,17 @@ def build_cases(categories: np.ndarray, embeddings: np.ndarray, oof: np.ndarray,
             probabilities[spam] = unseen[0][spam]
         else:
             chosen = rng.permutation(len(categories))[:CREATOR_SIZE]
-        pool, scored = chosen[:POOL], chosen[POOL:]
-        if protocol == "corrective":
-            pool = np.concatenate([pool[wrong[pool]], pool[~wrong[pool]]])
-        cases += _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged)
+        cases += _creator(protocol, chosen, wrong, categories, embeddings, probabilities, flagged)
     return cases
+
+
+def _creator(protocol, chosen, wrong, categories, embeddings, probabilities, flagged) -> list[Case]:
+    """One simulated creator's comments: the first POOL can be marked (corrective marks take the
+    trained model's spam mistakes first), the rest are scored."""
+    pool, scored = chosen[:POOL], chosen[POOL:]
+    if protocol == "corrective":
+        pool = np.concatenate([pool[wrong[pool]], pool[~wrong[pool]]])
+    return _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged)
 
 
 def _cases_for(protocol, pool, scored, categories, embeddings, probabilities, flagged) -> list[Case]:
@@ -146,6 +155,7 @@ def score_setting(cases: list[Case], params: LearningParams, thresholds: dict) -
             view = case.views.get((params.min_per_side, params.regularisation))
             local, weight = local_view(case.similarities, case.mark_sides, view, case.marks, params)
             probabilities = blend(case.probabilities, local, weight)
+            probabilities = neighbour_shift(probabilities, case.similarities, case.mark_categories, params, thresholds["no_reply_spam"])
         else:
             probabilities = case.probabilities
         predicted, filed = _outcome(case, probabilities, thresholds, params.near_duplicate if case.marks else 2.0)
@@ -194,4 +204,117 @@ def choose(categories: np.ndarray, embeddings: np.ndarray, oof: np.ndarray, flag
     }
     log(f"  per-creator learning: {best.as_dict()}")
     log(f"  simulated spam F1 by marks (trained model alone {base}): {best_scores['spam_f1']}, no_reply precision {best_scores['no_reply_precision']}")
+    return best, info
+
+
+# The neighbour layer (learning.neighbour_shift) is fitted and checked on simulated creators of two
+# kinds of world. In the "standard" world the trained model's probabilities are out-of-fold
+# (5 random folds): a creator's marks then tell it almost nothing new, since comments like them were
+# in its training folds. In the "new content" world they come from folds split by MEANING (k-means
+# clusters of the training comments, whole clusters held out), so the trained model never saw
+# comments like the creator's, and their marks are new information, as a real creator's are.
+# Creators are random draws of 400 comments, or "topical" ones drawn from 4 clusters.
+NEIGHBOUR_CREATORS = 80  # per world and kind of creator, half random marks, half corrective
+NEIGHBOUR_L2 = (10.0, 30.0, 100.0, 300.0, 1000.0)  # ridge penalty of the fit: the candidates
+NEIGHBOUR_TOLERANCE = 0.01  # spam F1 a point may lose to the simulation's noise (80 creators)
+WORLD_CLUSTERS = 20
+
+
+def _world_cases(categories, embeddings, probabilities, flagged, clusters, seed, topical) -> list[Case]:
+    rng = np.random.default_rng(seed)
+    wrong = (probabilities.argmax(1) == SPAM) != (categories == "spam")
+    cases = []
+    for c in range(NEIGHBOUR_CREATORS):
+        protocol = PROTOCOLS[c % len(PROTOCOLS)]
+        if topical:
+            chosen = rng.permutation(np.where(np.isin(clusters, rng.choice(clusters.max() + 1, 4, replace=False)))[0])[:CREATOR_SIZE]
+        else:
+            chosen = rng.permutation(len(categories))[:CREATOR_SIZE]
+        cases += _creator(protocol, chosen, wrong, categories, embeddings, probabilities, flagged)
+    return cases
+
+
+def _layer_features(case: Case) -> np.ndarray | None:
+    margin = spam_margin(case.similarities, case.mark_categories)
+    return None if margin is None else np.stack([np.maximum(margin, 0.0), np.minimum(margin, 0.0)], 1)
+
+
+def _base_probabilities(case: Case, params: LearningParams) -> np.ndarray:
+    view = case.views.get((params.min_per_side, params.regularisation))
+    local, weight = local_view(case.similarities, case.mark_sides, view, case.marks, params)
+    return blend(case.probabilities, local, weight)
+
+
+def fit_layer(cases: list[Case], params: LearningParams, l2: float) -> tuple[float, float]:
+    """Ridge logistic regression of "is spam" on the two margin features, with the log-odds of the
+    probabilities before the layer as a fixed offset (Newton's method; two coefficients)."""
+    features, offsets, targets = [], [], []
+    for case in cases:
+        x = _layer_features(case) if case.marks else None
+        if x is None:
+            continue
+        before = np.clip(_base_probabilities(case, params)[:, SPAM_COLUMN], 1e-6, 1 - 1e-6)
+        features.append(x)
+        offsets.append(np.log(before / (1 - before)))
+        targets.append((case.gold == "spam").astype(float))
+    if not features:
+        return 0.0, 0.0
+    x, offset, y = np.concatenate(features), np.concatenate(offsets), np.concatenate(targets)
+    beta = np.zeros(2)
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(offset + x @ beta)))
+        gradient = x.T @ (p - y) + l2 * beta
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(2)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return float(beta[0]), float(beta[1])
+
+
+def choose_neighbour_layer(categories: np.ndarray, embeddings: np.ndarray, oof: np.ndarray, new_content: np.ndarray,
+                           clusters: np.ndarray, flagged: np.ndarray, thresholds: dict, base: LearningParams, seed: int,
+                           log=print) -> tuple[LearningParams, dict]:
+    """Fit the neighbour layer on creators of the "new content" world (one seed), for each ridge
+    penalty in NEIGHBOUR_L2, and check it on OTHER simulated creators (another seed) of both worlds,
+    random and topical, random and corrective marks, at every number of marks, against `base` (the
+    settings chosen by `choose`). A fit qualifies if no point loses more than NEIGHBOUR_TOLERANCE of
+    spam F1 and no_reply precision does not fall (below 0.98, or below the settings without the layer
+    if they are lower in that world); the one with the best mean gain in the new-content
+    world wins. If none qualifies (or none gains), the layer stays off."""
+    worlds = {
+        f"{name}-{kind}": (probabilities, kind == "topical")
+        for name, probabilities in (("new_content", new_content), ("standard", oof)) for kind in ("random", "topical")
+    }
+    fitting = [case for name, (probabilities, topical) in worlds.items() if name.startswith("new_content")
+               for case in _world_cases(categories, embeddings, probabilities, flagged, clusters, seed, topical)]
+    checking = {name: _world_cases(categories, embeddings, probabilities, flagged, clusters, seed + 1, topical)
+                for name, (probabilities, topical) in worlds.items()}
+    before = {name: score_setting(cases, base, thresholds) for name, cases in checking.items()}
+    best, best_gain, report = base, 0.0, {}
+    for l2 in NEIGHBOUR_L2:
+        gain, loss = fit_layer(fitting, base, l2)
+        params = LearningParams.from_dict({**base.as_dict(), "neighbour_gain": round(gain, 4), "neighbour_loss": round(loss, 4)})
+        deltas, precision_ok = {}, True
+        for name, cases in checking.items():
+            after = score_setting(cases, params, thresholds)
+            precision_ok &= after["no_reply_precision"] >= min(NO_REPLY_PRECISION, before[name]["no_reply_precision"])
+            deltas[name] = {k: round(v - before[name]["spam_f1"][k], 4) for k, v in after["spam_f1"].items() if not k.endswith(":0")}
+        worst = min(d for world in deltas.values() for d in world.values())
+        mean_new = float(np.mean([d for name, world in deltas.items() if name.startswith("new_content") for d in world.values()]))
+        qualifies = precision_ok and worst >= -NEIGHBOUR_TOLERANCE
+        report[str(l2)] = {"gain": params.neighbour_gain, "loss": params.neighbour_loss, "worst": worst,
+                           "mean_gain_new_content": round(mean_new, 4), "qualifies": qualifies, "spam_f1_change": deltas}
+        log(f"  neighbour layer l2={l2}: coefficients ({gain:.2f}, {loss:.2f}), worst point {worst:+.3f}, "
+            f"mean gain on new content {mean_new:+.4f}, precision kept: {precision_ok}")
+        if qualifies and mean_new > best_gain:
+            best, best_gain = params, mean_new
+    info = {
+        "creators_per_world": NEIGHBOUR_CREATORS, "clusters": WORLD_CLUSTERS, "tolerance": NEIGHBOUR_TOLERANCE,
+        "spam_f1_before": {name: result["spam_f1"] for name, result in before.items()},
+        "no_reply_precision_before": {name: result["no_reply_precision"] for name, result in before.items()},
+        "candidates": report,
+        "chosen": {"neighbour_gain": best.neighbour_gain, "neighbour_loss": best.neighbour_loss},
+    }
+    log(f"  neighbour layer chosen: gain {best.neighbour_gain}, loss {best.neighbour_loss}")
     return best, info

@@ -70,20 +70,32 @@ def _lines(value: str) -> list[str]:
 
 
 def _contains_phrase(folded_text: str, phrase: str) -> bool:
-    if re.search(rf"(?<!\w){re.escape(_folded(phrase))}(?!\w)", folded_text) is not None:
+    if _phrase_pattern(phrase).search(folded_text) is not None:
         return True
-    return any(_contains_stems(_text_stems(folded_text, language), _phrase_stems(phrase, language)) for language in SUPPORTED)
+    for language in SUPPORTED:  # a plain loop: this runs for every rule and topic word on every comment
+        phrase_stems = _phrase_stems(phrase, language)
+        if phrase_stems and phrase_stems[0] in _text_stem_set(folded_text, language) and _contains_stems(
+            _text_stems(folded_text, language), phrase_stems
+        ):
+            return True
+    return False
 
 
 @lru_cache(maxsize=4096)
-def _folded(phrase: str) -> str:
-    return fold(phrase)
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    """The phrase folded, as a whole-word pattern (compiled once per phrase)."""
+    return re.compile(rf"(?<!\w){re.escape(fold(phrase))}(?!\w)")
 
 
 @lru_cache(maxsize=2048)
 def _text_stems(folded_text: str, language: str) -> list[str]:
     """Stems of a comment, kept while the same comment is checked against every rule and topic."""
     return stems(folded_text, language)
+
+
+@lru_cache(maxsize=2048)
+def _text_stem_set(folded_text: str, language: str) -> frozenset[str]:
+    return frozenset(_text_stems(folded_text, language))
 
 
 @lru_cache(maxsize=4096)

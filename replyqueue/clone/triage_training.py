@@ -12,9 +12,10 @@ from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import GroupKFold, StratifiedKFold
 
 from replyqueue.clone.embeddings import embed, get_embedder
+from replyqueue.clone.learning_tuning import WORLD_CLUSTERS, choose_neighbour_layer
 from replyqueue.clone.learning_tuning import choose as choose_learning
 from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
 
@@ -125,6 +126,19 @@ def unseen_spam_probabilities(texts, embeddings, categories, seed) -> tuple[np.n
     return out, groups
 
 
+def new_content_probabilities(texts, embeddings, categories, safeties, seed) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold category probabilities where the folds are split by MEANING: the training
+    comments are put in WORLD_CLUSTERS groups (k-means on the embeddings) and whole groups are held
+    out, so each row is scored by a model that never saw comments like it. Returns the probabilities
+    and each row's group (learning_tuning's "new content" world)."""
+    clusters = KMeans(n_clusters=WORLD_CLUSTERS, random_state=seed, n_init=4).fit_predict(embeddings)
+    out = np.zeros((len(texts), len(CATEGORIES)))
+    for train, held in GroupKFold(n_splits=FOLDS).split(texts, categories, clusters):
+        _, category_head, _, features = _fit([texts[i] for i in train], embeddings[train], categories[train], safeties[train], seed)
+        out[held] = _ordered(category_head.predict_proba(features([texts[i] for i in held], embeddings[held])), category_head.classes_, CATEGORIES)
+    return out, clusters
+
+
 def train(seed: int = SEED, log=print) -> dict:
     rows = load_training()
     texts = [r["text"] for r in rows]
@@ -160,6 +174,10 @@ def train(seed: int = SEED, log=print) -> dict:
         log(f"  {key}: {value}")
     unseen = unseen_spam_probabilities(texts, embeddings, categories, seed)
     learning, info["learning"] = choose_learning(categories, embeddings, oof_categories, flagged, thresholds, seed, log, unseen=unseen)
+    new_content, clusters = new_content_probabilities(texts, embeddings, categories, safeties, seed)
+    learning, info["learning"]["neighbour_layer"] = choose_neighbour_layer(
+        categories, embeddings, oof_categories, new_content, clusters, flagged, thresholds, learning, seed, log
+    )
 
     vectorizer, category_head, safety_head, _ = _fit(texts, embeddings, categories, safeties, seed)
     for head in (category_head, safety_head):  # half the size, same decisions

@@ -137,8 +137,8 @@ def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> li
             alerts.append(comment.id)
     _save_fields(drafts, TRIAGE_FIELDS + RELEASE_FIELDS)
     _save_fields(finals, TRIAGE_FIELDS + FINAL_FIELDS)
-    for comment_id in alerts:  # owner-only: the owners hear of it at once (a digest is for everything else)
-        transaction.on_commit(lambda comment_id=comment_id: _enqueue_owner_alert(comment_id))
+    if alerts:  # owner-only: the owners hear of it at once, one email for the batch (a digest is for everything else)
+        transaction.on_commit(partial(_enqueue_owner_alerts, alerts))
     return [c.id for c in drafts]
 
 
@@ -413,18 +413,19 @@ def comments_finish(outcomes: list[Outcome]) -> None:
     still_received = set(
         Comment.objects.select_for_update().filter(id__in=ids, status=CommentStatus.RECEIVED).values_list("id", flat=True)
     )
-    finished, drafts, now = [], [], timezone.now()
+    finished, drafts, alerts, now = [], [], [], timezone.now()
     for outcome in (o for o in outcomes if o.comment.id in still_received):
         comment, triage = outcome.comment, outcome.triage
         comment.status, comment.reason, comment.processed_at = outcome.status, outcome.reason[:500], now
         finished.append(comment)
         if outcome.status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
-            # Owner-only: the owners hear of it at once (a digest is for everything else).
-            transaction.on_commit(partial(_enqueue_owner_alert, comment.id))
+            alerts.append(comment.id)  # owner-only: the owners hear of it at once (a digest is for everything else)
         if outcome.draft is not None:
             drafts.append(outcome.draft)
     _save_fields(finished, FINAL_FIELDS)
     Draft.objects.bulk_create(drafts, ignore_conflicts=True)
+    if alerts:
+        transaction.on_commit(partial(_enqueue_owner_alerts, alerts))
 
 
 def _enqueue_process_comments_soon(comment_ids: list[int]) -> None:
@@ -433,10 +434,10 @@ def _enqueue_process_comments_soon(comment_ids: list[int]) -> None:
     enqueue_process_comments_soon(comment_ids)
 
 
-def _enqueue_owner_alert(comment_id: int) -> None:
-    from replyqueue.inbox.tasks import enqueue_owner_alert  # tasks imports this module
+def _enqueue_owner_alerts(comment_ids: list[int]) -> None:
+    from replyqueue.inbox.tasks import enqueue_owner_alerts  # tasks imports this module
 
-    enqueue_owner_alert(comment_id)
+    enqueue_owner_alerts(comment_ids)
 
 
 def comment_give_up(*, comment_id: int, error: str) -> None:

@@ -20,6 +20,7 @@ from replyqueue.inbox.models import Draft, DraftStatus, Notification
 log = logging.getLogger(__name__)
 ALERT_CATEGORIES = (Category.THREAT, Category.SENSITIVE)
 DIGEST_ITEMS = 10
+ALERT_ITEMS = 20  # comments shown in full in one alert email; the rest are counted
 
 
 def needs_alert(comment: Comment) -> bool:
@@ -52,36 +53,122 @@ def _send_once(key: str, creator_id: int, comment_id: int | None, build) -> bool
             )
     except IntegrityError:
         return False  # already sent
+    _send_to(owners, build, on_failure=notification.delete)
+    return True
+
+
+def _send_to(owners: list, build, on_failure) -> None:
     try:
         for user in owners:
             with translation.override(user.language or settings.LANGUAGE_CODE):
                 subject, body = build()
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     except Exception:
-        notification.delete()
+        on_failure()
         raise
-    return True
 
 
-def owner_alert_send(*, comment_id: int) -> bool:
-    comment = Comment.objects.select_related("fan", "creator").filter(id=comment_id).first()
-    if comment is None or not needs_alert(comment):
-        return False
+def _claim_alerts(creator_id: int, comments: list[Comment], recipients: list[str]) -> list[Comment]:
+    """Claim `alert:<id>` for each comment in one insert; returns the comments this run claimed
+    (those another run alerted already are left out). A concurrent run that claimed some of them
+    between the read and the insert makes the insert fail: then each is claimed on its own."""
+    keys = {f"alert:{c.id}": c for c in comments}
+    taken = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True))
+    rows = [Notification(creator_id=creator_id, comment_id=c.id, key=k, recipients=recipients) for k, c in keys.items() if k not in taken]
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create(rows)
+        return [keys[row.key] for row in rows]
+    except IntegrityError:
+        claimed = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    row.save(force_insert=True)
+                claimed.append(keys[row.key])
+            except IntegrityError:
+                continue
+        return claimed
 
+
+def _who(comment: Comment) -> str:
+    return comment.fan.name or comment.fan.external_id
+
+
+def _category(comment: Comment) -> str:
+    return Category(comment.category).label if comment.category else _("owner only")
+
+
+def _alert_one(comment: Comment):
     def build():
-        category = Category(comment.category).label if comment.category else _("owner only")
         subject = _("[%(creator)s] Needs you now: a %(category)s comment from %(fan)s") % {
-            "creator": comment.creator.name, "category": category, "fan": comment.fan.name or comment.fan.external_id,
+            "creator": comment.creator.name, "category": _category(comment), "fan": _who(comment),
         }
         body = "\n\n".join([
-            _("%(fan)s wrote on %(platform)s:") % {"fan": comment.fan.name or comment.fan.external_id, "platform": comment.platform},
+            _("%(fan)s wrote on %(platform)s:") % {"fan": _who(comment), "platform": comment.platform},
             comment.text[:1000],
-            _("Why it came to you: %(reason)s") % {"reason": comment.reason or category},
+            _("Why it came to you: %(reason)s") % {"reason": comment.reason or _category(comment)},
             _("Open it: %(url)s") % {"url": card_url(comment)},
         ])
         return subject, body
 
-    return _send_once(f"alert:{comment.id}", comment.creator_id, comment.id, build)
+    return build
+
+
+def _alert_many(comments: list[Comment]):
+    """One email for several owner-only comments that arrived together (a raid of threats is one
+    message, not one per comment): each with its fan, text, reason and link, the first
+    ALERT_ITEMS in full, then how many more wait in the inbox."""
+
+    def build():
+        subject = ngettext(
+            "[%(creator)s] Needs you now: %(n)s comment", "[%(creator)s] Needs you now: %(n)s comments", len(comments)
+        ) % {"creator": comments[0].creator.name, "n": len(comments)}
+        parts = []
+        for comment in comments[:ALERT_ITEMS]:
+            parts.append("\n".join([
+                _("%(fan)s wrote on %(platform)s (%(category)s):") % {
+                    "fan": _who(comment), "platform": comment.platform, "category": _category(comment),
+                },
+                comment.text[:500],
+                _("Why it came to you: %(reason)s") % {"reason": comment.reason or _category(comment)},
+                _("Open it: %(url)s") % {"url": card_url(comment)},
+            ]))
+        if len(comments) > ALERT_ITEMS:
+            more = len(comments) - ALERT_ITEMS
+            parts.append(ngettext("%(n)s more waits for you: %(url)s", "%(n)s more wait for you: %(url)s", more) % {
+                "n": more, "url": settings.SITE_URL.rstrip("/") + reverse("inbox") + "?tab=you",
+            })
+        return subject, "\n\n".join(parts)
+
+    return build
+
+
+def owner_alerts_send(*, comment_ids: list[int]) -> int:
+    """Alert the owners about owner-only comments at once: one email per creator for the comments
+    that arrived together (a triage batch), never one per comment. Each comment is alerted once
+    whatever runs twice (its `alert:<id>` Notification row). Returns the number of comments the
+    emails carried."""
+    comments = [
+        c for c in Comment.objects.select_related("fan", "creator").filter(id__in=comment_ids).order_by("-priority", "id")
+        if needs_alert(c)
+    ]
+    sent = 0
+    for creator_id in dict.fromkeys(c.creator_id for c in comments):
+        owners = _owners(creator_id)
+        if not owners:
+            continue
+        mine = _claim_alerts(creator_id, [c for c in comments if c.creator_id == creator_id], [u.email for u in owners])
+        if not mine:
+            continue
+        build = _alert_one(mine[0]) if len(mine) == 1 else _alert_many(mine)
+        _send_to(owners, build, on_failure=lambda mine=mine: Notification.objects.filter(key__in=[f"alert:{c.id}" for c in mine]).delete())
+        sent += len(mine)
+    return sent
+
+
+def owner_alert_send(*, comment_id: int) -> bool:
+    return owner_alerts_send(comment_ids=[comment_id]) > 0
 
 
 def digest_send(*, creator_id: int, day: date | None = None) -> bool:

@@ -155,6 +155,14 @@ def notify_owner(self, comment_id: int) -> None:
     owner_alert_send(comment_id=comment_id)
 
 
+@shared_task(bind=True, acks_late=True, max_retries=5, retry_backoff=10, retry_jitter=True, autoretry_for=(OSError,))
+def notify_owners(self, comment_ids: list[int]) -> int:
+    """Email the owners about owner-only comments that arrived together: one email per creator."""
+    from replyqueue.inbox.notifications import owner_alerts_send
+
+    return owner_alerts_send(comment_ids=comment_ids)
+
+
 @shared_task(acks_late=True)
 def send_digests() -> int:
     """Beat, once a day: each creator's owners get what waits for them."""
@@ -163,8 +171,11 @@ def send_digests() -> int:
     return digests_send()
 
 
-def enqueue_owner_alert(comment_id: int) -> None:
+def enqueue_owner_alerts(comment_ids: list[int]) -> None:
+    """One message for the comments a batch sent to the owner (one email, one broker round trip)."""
+    if not comment_ids:
+        return
     try:
-        notify_owner.delay(comment_id)
+        notify_owners.delay(list(comment_ids))
     except Exception:
-        log.exception("could not enqueue the owner alert for comment %s", comment_id)
+        log.exception("could not enqueue the owner alert for comments %s", comment_ids)

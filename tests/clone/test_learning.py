@@ -95,3 +95,58 @@ def test_blending_moves_spam_and_keeps_the_legit_categories_in_proportion():
     moved = blend(trained, np.array([[1.0, 0.0, 0.0]]), np.array([0.5]))[0]
     assert round(moved[CATEGORIES.index("spam")], 6) == 0.6 and round(moved.sum(), 6) == 1.0
     assert round(moved[CATEGORIES.index("question")] / moved[CATEGORIES.index("praise")], 6) == 3.0
+
+
+def _row(**values):
+    import numpy as np
+
+    from replyqueue.clone.triage_model import CATEGORIES
+
+    row = np.zeros((1, len(CATEGORIES)))
+    for name, value in values.items():
+        row[0, CATEGORIES.index(name)] = value
+    return row
+
+
+def test_the_neighbour_layer_raises_spam_nearer_marked_spam_but_never_files_on_its_own():
+    import numpy as np
+
+    from replyqueue.clone.learning import neighbour_shift
+    from replyqueue.clone.triage_model import CATEGORIES
+
+    params = LearningParams(neighbour_gain=20.0, neighbour_loss=20.0)
+    trained = _row(spam=0.3, question=0.45, praise=0.15, abuse=0.1)
+    near_spam = np.array([[0.8, 0.3]])  # cosine to the one spam mark, to the one legit mark
+    moved = neighbour_shift(trained, near_spam, ["spam", "question"], params, no_reply_at=0.56)[0]
+    spam, abuse = moved[CATEGORIES.index("spam")], moved[CATEGORIES.index("abuse")]
+    assert 0.3 < spam < 0.56  # "possibly spam" at most: no_reply needs the trained model's confidence
+    assert int(np.argmax(moved)) == CATEGORIES.index("spam") and round(moved.sum(), 6) == 1.0
+    assert abuse == 0.1  # what spam gains comes from the legit categories, in proportion
+    assert round(moved[CATEGORIES.index("question")] / moved[CATEGORIES.index("praise")], 6) == 3.0
+    near_legit = neighbour_shift(trained, np.array([[0.3, 0.8]]), ["spam", "question"], params, no_reply_at=0.56)[0]
+    assert near_legit[CATEGORIES.index("spam")] < 0.3 and near_legit[CATEGORIES.index("abuse")] == 0.1
+
+
+def test_the_neighbour_layer_waits_for_marks_on_both_sides_and_is_off_at_zero():
+    import numpy as np
+
+    from replyqueue.clone.learning import neighbour_shift
+
+    trained = _row(spam=0.3, question=0.7)
+    on = LearningParams(neighbour_gain=20.0, neighbour_loss=20.0)
+    assert neighbour_shift(trained, np.array([[0.9, 0.8]]), ["spam", "abuse"], on, 0.56) is trained  # no legit mark yet
+    assert neighbour_shift(trained, np.array([[0.9, 0.1]]), ["spam", "other"], LearningParams(), 0.56) is trained
+
+
+def test_a_comment_nearer_the_creators_spam_marks_becomes_possibly_spam_with_its_reason():
+    params = LearningParams(neighbour_gain=30.0, neighbour_loss=30.0)
+    marks = [("Promote your channel to 10k real subscribers, message me for prices", "spam"),
+             ("What microphone do you use for the voice over?", "question")]
+    model = CreatorModel.fit(marks, params)
+    probe = "Loved it! btw I edit thumbnails for creators"
+    before, after = triage_comment(probe), triage_comment(probe, learned=model)
+    assert (before.category, before.outcome) == ("praise", "draft")
+    assert (after.category, after.outcome, after.labels) == ("spam", "draft", ["possibly spam"])
+    assert "learned: nearer to comments you marked spam than to those you did not" in after.reasons
+    cleared = CreatorModel.fit([*marks, (probe, "praise")], params)  # the creator said it is not spam
+    assert triage_comment(probe, learned=cleared).category == "praise"
