@@ -1,6 +1,8 @@
-"""The intent benchmark behind `evaluate_clone --intents`, on a small made-up set."""
+"""The intent benchmark behind `evaluate_clone --intents`, on a small made-up set and on the committed
+MASSIVE copy (datasets/massive/)."""
 
 import json
+from pathlib import Path
 
 from django.core.management import call_command
 
@@ -60,3 +62,17 @@ def test_the_command_reports_each_language_and_writes_the_reliability_diagram(tm
     for setting in ("English", "French", "French questions, English knowledge"):
         assert setting in out
     assert svg.read_text().startswith("<svg")
+
+
+def test_the_committed_massive_copy_loads_into_the_documented_benchmark():
+    """datasets/massive/ (MASSIVE 1.1 en-US + fr-FR, datasets/massive/README.md) stays readable."""
+    folder = Path(__file__).resolve().parents[2] / "datasets" / "massive"
+    rows = intents.load([folder / "en-US.jsonl", folder / "fr-FR.jsonl"])
+    assert set(rows) == {"en", "fr"} and len(rows["en"]) == len(rows["fr"]) == 16521
+    assert rows["en"].keys() == rows["fr"].keys()
+    assert all(rows["en"][i]["intent"] == rows["fr"][i]["intent"] for i in rows["en"])
+    bench = intents.build(rows)
+    assert (len(bench.known), len(bench.held_out)) == (intents.KNOWN, intents.HELD_OUT)
+    test = [q for q in bench.questions if q.split == "test"]
+    assert len(test) == 2 * (intents.KNOWN + intents.HELD_OUT) * intents.QUESTIONS_PER_INTENT
+    assert (folder / "README.md").read_text().count("CC BY 4.0") >= 1

@@ -1,8 +1,9 @@
 """A public intent benchmark taught to the clone as a creator's knowledge would be.
 
 Input: JSONL files of labelled utterances, one per language, `{"id", "intent", "utt", "lang"}`,
-where the same `id` is the same utterance in each language (MASSIVE is built that way). The
-data is not shipped with the repository: pass the files you have (see docs/measurements.md).
+where the same `id` is the same utterance in each language (MASSIVE is built that way). MASSIVE
+1.1 en-US and fr-FR ship in datasets/massive/ (CC BY 4.0, evaluation only; its README.md is the
+datasheet); figures in docs/measurements.md.
 
 Protocol (fixed seed):
 - KNOWN intents are taught with one FAQ (question: one utterance) and five past replies (the fan

@@ -30,7 +30,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("dataset", type=Path, nargs="?", help="a clone set (datasets/clone_fresh.json)")
         parser.add_argument("--intents", type=Path, nargs="+", metavar="JSONL",
-                            help="an intent benchmark instead, one JSONL per language (see clone/evaluation/intents.py)")
+                            help="an intent benchmark instead, one JSONL per language "
+                            "(datasets/massive/en-US.jsonl datasets/massive/fr-FR.jsonl)")
         parser.add_argument("--learn", action="store_true", help="with --intents: quality after 0, 10, 50, 200 approvals")
         parser.add_argument("--reliability", type=Path, help="with --intents: write a reliability diagram (SVG) here")
         parser.add_argument("--split", choices=["all", "dev", "test"], default="all",
