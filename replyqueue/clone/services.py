@@ -5,7 +5,8 @@ the inbox stores what it proposes and tells it what people did."""
 import re
 from dataclasses import dataclass, replace
 
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import StrIndex, Substr
 
 from accounts.models import Creator
 from replyqueue.clone import facts
@@ -167,24 +168,51 @@ def _without_fan_links(answer: str, fan_text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", re.sub(r"\s+([.,!?])", r"\1", answer)).strip(" ,:;-")
 
 
-def other_fans_named(text: str, creator_id: int, fan_name: str) -> set[str]:
+def capitalised_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"\b[^\W\d_][^\W\d_'’-]+\b", text) if w[:1].isupper()}
+
+
+class FanNames:
+    """Which words are the first name of one of the creator's fans, each word looked up once: a
+    burst of drafts shares one, and asks for the words of all its sources in one query."""
+
+    def __init__(self, creator_id: int) -> None:
+        self.creator_id = creator_id
+        self._is_a_name: dict[str, bool] = {}
+
+    def among(self, words: set[str]) -> set[str]:
+        missing = sorted(words - self._is_a_name.keys())
+        if missing:
+            first = Case(
+                When(name__contains=" ", then=Substr("name", 1, StrIndex("name", Value(" ")) - 1)), default=F("name")
+            )
+            query = Q()
+            for word in missing:
+                query |= Q(first__iexact=word)
+            found = {
+                name.casefold()
+                for name in Fan.objects.filter(creator_id=self.creator_id).annotate(first=first).filter(query)
+                .values_list("first", flat=True).distinct()
+            }
+            self._is_a_name.update({word: word.casefold() in found for word in missing})
+        return {word for word in words if self._is_a_name[word]}
+
+
+def other_fans_named(text: str, creator_id: int, fan_name: str, fan_names: FanNames | None = None) -> set[str]:
     """Capitalised words of the text that are the first name of another of the creator's fans:
     a reply to one fan never greets another, whatever a learned source says."""
-    candidates = {w for w in re.findall(r"\b[^\W\d_][^\W\d_'’-]+\b", text) if w[:1].isupper()}
-    candidates -= {first_name(fan_name)}
+    candidates = capitalised_words(text) - {first_name(fan_name)}
     if not candidates:
         return set()
-    query = Q()
-    for word in candidates:
-        query |= Q(name__iexact=word) | Q(name__istartswith=f"{word} ")
-    names = Fan.objects.filter(creator_id=creator_id).filter(query).values_list("name", flat=True)[:50]
-    return {first_name(n) for n in names} & candidates
+    return (fan_names or FanNames(creator_id)).among(candidates)
 
 
-def facts_flags(text: str, source_ids: list[int], persona: Persona, fan_name: str, known: dict | None = None) -> list[dict]:
+def facts_flags(
+    text: str, source_ids: list[int], persona: Persona, fan_name: str, known: dict | None = None, fan_names: FanNames | None = None
+) -> list[dict]:
     """The facts guard's findings on a proposed text, as stored on a draft."""
     grounding = grounding_for(source_ids, persona, fan_name, known)
-    others = other_fans_named(text, persona.creator_id, fan_name) - {persona.display_name}
+    others = other_fans_named(text, persona.creator_id, fan_name, fan_names) - {persona.display_name}
     return [v.as_dict() for v in facts.check(text, grounding, unsupported_names=others)]
 
 

@@ -26,6 +26,8 @@ from replyqueue.clone.models import BriefStatus, ContentBrief, Persona
 from replyqueue.clone.retrieval import Hit, search_many
 from replyqueue.clone.services import (
     MAX_ALTERNATIVES,
+    FanNames,
+    capitalised_words,
     comments_triage,
     drafter_name,
     facts_flags,
@@ -212,6 +214,8 @@ def comments_draft(claimed: list[int]) -> dict[int, DraftingError]:
         persona = persona_for(creator_id)
         creator = CreatorRecall.load(creator_id, group)
         retrieved = knowledge_for(group, persona)
+        # The drafts are made of their sources' words: which of those are fans' names, in one query.
+        creator.fan_names.among(set().union(*(capitalised_words(h.item.body) for hits in retrieved.values() for h in hits)))
         for comment in group:
             try:
                 outcomes.append(comment_outcome(comment, persona, triage_of(comment), creator, retrieved.get(comment.id)))
@@ -258,7 +262,7 @@ def comment_outcome(
         return Outcome(comment, triage, CommentStatus.NEEDS_HUMAN, proposal.abstain_reason)
     comment.priority = triage.priority
     known = {hit.item.id: hit.item for hit in context.hits}
-    draft = draft_build(comment, proposal, persona, calibration=creator.calibration, known=known)
+    draft = draft_build(comment, proposal, persona, calibration=creator.calibration, known=known, fan_names=creator.fan_names)
     return Outcome(comment, triage, CommentStatus.DRAFTED, draft=draft)
 
 
@@ -269,6 +273,7 @@ class CreatorRecall:
     rejected: list[tuple[set[str], list[int]]]  # (stems of the comment, sources) of rejected drafts
     calibration: Calibration
     histories: dict[int, list[Draft]]  # the fans' approved drafts, by fan id (fan_histories)
+    fan_names: FanNames  # for the facts guard: which words of the drafts are other fans' names
 
     @classmethod
     def load(cls, creator_id: int, comments: list[Comment]) -> "CreatorRecall":
@@ -276,6 +281,7 @@ class CreatorRecall:
             rejected=rejected_drafts(creator_id),
             calibration=calibrations.for_creator(creator_id),
             histories=fan_histories(comments),
+            fan_names=FanNames(creator_id),
         )
 
 
@@ -373,9 +379,10 @@ def draft_build(
     *,
     calibration: Calibration | None = None,
     known: dict | None = None,
+    fan_names: FanNames | None = None,
 ) -> Draft:
-    """The draft of a proposal. `calibration` and `known` (the retrieved items, by id) spare
-    reading again what the caller already has."""
+    """The draft of a proposal. `calibration`, `known` (the retrieved items, by id) and
+    `fan_names` spare reading again what the caller already has."""
     chance = calibration.chance(proposal.confidence) if calibration else approval_chance(comment.creator_id, proposal.confidence)
     return Draft(
         creator_id=comment.creator_id,
@@ -385,7 +392,7 @@ def draft_build(
         sources=proposal.sources,
         confidence=proposal.confidence,
         approval_chance=chance,
-        flags=facts_flags(proposal.text, proposal.sources, persona, comment.fan.name, known=known),
+        flags=facts_flags(proposal.text, proposal.sources, persona, comment.fan.name, known=known, fan_names=fan_names),
         drafter=drafter_name(),
         usage=proposal.usage,
         priority=comment.priority,

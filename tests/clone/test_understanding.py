@@ -55,6 +55,23 @@ def test_a_draft_that_greets_another_fan_is_flagged(creator, camera_faq):
     assert [f["text"] for f in flags if f["kind"] == "person"] == ["Chloé"]
 
 
+def test_another_fan_is_recognised_by_the_first_word_of_their_name_in_any_case(creator, camera_faq):
+    drafted(creator, "c1", author={"external_id": "f-yanis", "name": "yanis Martin"})
+    from replyqueue.clone.services import other_fans_named
+
+    assert other_fans_named("Hey Yanis! The Sony A7 IV, Martin.", creator.id, "Mia") == {"Yanis"}
+
+
+def test_a_burst_of_drafts_looks_each_word_up_once(creator, camera_faq, django_assert_num_queries):
+    drafted(creator, "c1", author={"external_id": "f-chloe", "name": "Chloé"})
+    from replyqueue.clone.services import FanNames
+
+    names = FanNames(creator.id)
+    with django_assert_num_queries(1):
+        assert names.among({"Chloé", "Sony", "Hey"}) == {"Chloé"}
+        assert names.among({"Chloé", "Sony"}) == {"Chloé"}
+
+
 def test_a_fan_name_that_is_a_link_is_never_a_greeting():
     assert first_name("http://evil.example/free-gift") == ""
     assert first_name("@promo_account") == ""

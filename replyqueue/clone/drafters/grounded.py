@@ -4,7 +4,7 @@ import re
 
 from replyqueue.clone.drafters.base import DraftContext, Proposal
 from replyqueue.clone.language import LANGUAGE_NAMES, stems
-from replyqueue.clone.models import KnowledgeKind
+from replyqueue.clone.models import KnowledgeItem, KnowledgeKind
 from replyqueue.clone.retrieval import Hit, search
 from replyqueue.clone.text import fold
 from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
@@ -19,10 +19,10 @@ RIVAL_MARGIN = 0.04  # a different answer this close to the best one makes the c
 SAME_ANSWER_BAND = 0.08  # hits this close to the best may be swapped for one in the fan's language
 
 
-def same_answer(one: str, other: str) -> bool:
+def same_answer(one: KnowledgeItem, other: KnowledgeItem) -> bool:
     """Two items say the same thing (an answer and the creator's edited version of it) when most
     of their words are shared."""
-    a, b = set(stems(one)), set(stems(other))
+    a, b = set(stems(one.body, one.language)), set(stems(other.body, other.language))
     return bool(a and b) and len(a & b) / len(a | b) >= 0.5
 
 
@@ -33,7 +33,7 @@ def confidence_from(hits: list[Hit]) -> float:
         return 0.0
     best = hits[0]
     confidence = (best.score - SIMILARITY_FLOOR) / (SIMILARITY_SURE - SIMILARITY_FLOOR)
-    rival = next((h for h in hits[1:] if not same_answer(h.item.body, best.item.body)), None)
+    rival = next((h for h in hits[1:] if not same_answer(h.item, best.item)), None)
     if rival is not None and rival.score > best.score - RIVAL_MARGIN:
         confidence *= 0.8
     return round(min(max(confidence, 0.0), 1.0), 3)
