@@ -91,8 +91,9 @@ def enqueue_process_comment(comment_ids: list[int]) -> None:
     _enqueue(process_comments, Comment.objects, comment_ids, batch_size=settings.DRAFT_BATCH_SIZE)
 
 
-def enqueue_process_comments_soon(comment_ids: list[int], seconds: int = 1) -> None:
-    """Wake-ups that met another worker's triage claim, sent again a moment later."""
+def enqueue_process_comments_soon(comment_ids: list[int], seconds: float = 0.25) -> None:
+    """Wake-ups that met another worker's claim, sent again a moment later (a triage batch takes
+    about a tenth of a second)."""
     try:
         process_comments.apply_async((comment_ids,), countdown=seconds)
     except Exception:
