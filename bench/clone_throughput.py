@@ -64,6 +64,18 @@ def start_workers(processes: int, log) -> subprocess.Popen:
     )
 
 
+def worker_cpu_seconds(main_pid: int) -> float:
+    """CPU time (user + system) used so far by the worker's pool processes."""
+    total = 0.0
+    for pid in subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True, text=True).stdout.split():
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def worker_rss_mb(main_pid: int) -> float:
     """The largest resident set of the worker's pool processes (the main process included)."""
     pids = [main_pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(main_pid)], capture_output=True, text=True).stdout.split()]
@@ -120,7 +132,7 @@ def measure(creator, processes: int, count: int, offset: int, per_second: float 
             warm_ids = [c["external_id"] for c in warm]
             while Comment.objects.filter(external_id__in=warm_ids, status="received").exists():
                 time.sleep(0.2)
-            started = time.time()
+            started, cpu_before = time.time(), worker_cpu_seconds(workers.pid)
             batch = comments(count, rng, offset)
             if per_second:  # a steady trickle: latency without a queue in front of the worker
                 for i, item in enumerate(batch):
@@ -134,7 +146,7 @@ def measure(creator, processes: int, count: int, offset: int, per_second: float 
             while Comment.objects.filter(external_id__in=ids, status="received").exists() and time.time() < deadline:
                 time.sleep(0.2)
             rows = list(Comment.objects.filter(external_id__in=ids).values_list("received_at", "processed_at", "status"))
-            rss = worker_rss_mb(workers.pid)
+            rss, cpu = worker_rss_mb(workers.pid), worker_cpu_seconds(workers.pid) - cpu_before
         finally:
             os.killpg(workers.pid, signal.SIGTERM)
             workers.wait(timeout=30)
@@ -149,7 +161,7 @@ def measure(creator, processes: int, count: int, offset: int, per_second: float 
         f"{mode}, {processes} worker process{'es' if processes > 1 else ''}: {len(done)} comments in {span:.1f}s = "
         f"{len(done) / span:.1f} drafts/s ({len(done) / span / processes:.1f} per process); "
         f"ingest->draft p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} ms; {statuses}; "
-        f"largest worker process {rss:.0f} MB"
+        f"largest worker process {rss:.0f} MB; worker CPU {1000 * cpu / max(len(done), 1):.1f} ms per comment"
     )
     return len(done) / span
 

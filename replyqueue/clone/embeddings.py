@@ -129,7 +129,7 @@ class _RecentVectors:
             self._vectors.clear()
 
 
-recent_vectors = _RecentVectors(size=1024)
+recent_vectors = _RecentVectors(size=2048)  # 4 MB; holds what triage ran ahead on (drafting.TRIAGE_AHEAD)
 CACHED_UP_TO = 256  # larger lists (an import, a training run) are embedded without the cache
 
 

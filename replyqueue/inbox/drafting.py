@@ -56,6 +56,9 @@ MAX_PROCESS_ATTEMPTS = 5
 MAX_REQUEST_ATTEMPTS = 3
 RETRIEVED = 5  # knowledge items the drafter sees for a comment
 TRIAGE_BATCH = 128  # comments triaged together: one embedding call and one model pass
+# Triage runs ahead of drafting by at most this many comments, so that their vectors are still in
+# the embedding cache (embeddings.recent_vectors) when their drafts are written.
+TRIAGE_AHEAD = 1024
 TRIAGE_BUDGET_SECONDS = 60  # then the task stops taking batches (below the 120 s soft time limit); the next task goes on
 
 
@@ -68,12 +71,12 @@ def comments_claim(comment_ids: list[int]) -> list[int]:
     return list(waiting.filter(claimed_at=now, claimed_by=worker).values_list("id", flat=True))
 
 
-def comments_claim_for_triage(*, creator_id: int, first_ids: list[int] = (), limit: int = TRIAGE_BATCH) -> list[int]:
+def comments_claim_for_triage(*, creator_id: int, first_ids: list[int] = (), limit: int | None = None) -> list[int]:
     """Claim `first_ids` and the creator's other untriaged comments, `limit` in all, in one
     conditional UPDATE; returns the ids this worker got (another worker's claim, taken first,
     excludes a row: PostgreSQL re-checks the condition after waiting for its row lock, and SQLite
     writes one transaction at a time)."""
-    now, worker = timezone.now(), current_worker()
+    now, worker, limit = timezone.now(), current_worker(), limit or TRIAGE_BATCH
     untriaged = Comment.objects.filter(creator_id=creator_id, status=CommentStatus.RECEIVED, triaged_at__isnull=True)
     wanted = list(first_ids)[:limit]
     others = untriaged.filter(released_claim_q(now)).exclude(id__in=wanted).order_by("id").values_list("id", flat=True)
@@ -88,13 +91,16 @@ def comments_claim_for_triage(*, creator_id: int, first_ids: list[int] = (), lim
 
 def comments_triage_waiting(*, creator_id: int, first_ids: list[int] = ()) -> list[int]:
     """Triage the creator's waiting comments in batches (one embedding and one model pass per
-    batch), `first_ids` first, until none waits or the time budget is spent. Comments that are
+    batch), `first_ids` first, until none waits, TRIAGE_AHEAD wait for their draft or the time
+    budget is spent. Comments that are
     not drafted (no reply, the owner, a human) get their final status here; those to draft keep
     `received` with the triage recorded and their claim released: their own wake-up drafts them.
     Returns the ids left to draft."""
     deadline = time.monotonic() + TRIAGE_BUDGET_SECONDS
     to_draft: list[int] = []
     while time.monotonic() < deadline:
+        if not first_ids and triaged_for_drafting(creator_id) >= TRIAGE_AHEAD:
+            break
         ids = comments_claim_for_triage(creator_id=creator_id, first_ids=first_ids)
         first_ids = []  # triaged (or held elsewhere) after the first batch
         if not ids:
@@ -102,6 +108,12 @@ def comments_triage_waiting(*, creator_id: int, first_ids: list[int] = ()) -> li
         comments = list(Comment.objects.select_related("fan").filter(id__in=ids).order_by("id"))
         to_draft += comments_record_triage(comments, comments_triage(comments, persona_for(creator_id)))
     return to_draft
+
+
+def triaged_for_drafting(creator_id: int) -> int:
+    """How many of the creator's comments are triaged and wait for their draft (up to TRIAGE_AHEAD)."""
+    waiting = Comment.objects.filter(creator_id=creator_id, status=CommentStatus.RECEIVED, triaged_at__isnull=False)
+    return waiting[:TRIAGE_AHEAD].count()
 
 
 TRIAGE_FIELDS = ["category", "language", "priority", "reasons", "owner_only", "labels", "triage_rule", "triaged_at"]

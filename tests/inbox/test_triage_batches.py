@@ -93,6 +93,17 @@ def test_a_comment_another_worker_holds_is_left_to_it(creator, camera_faq):
     assert (held.triaged_at, held.claimed_by, held.status) == (None, "elsewhere:1", "received")
 
 
+def test_triage_runs_ahead_of_drafting_by_a_bounded_number_of_comments(creator, camera_faq, monkeypatch):
+    from replyqueue.inbox import drafting
+
+    monkeypatch.setattr(drafting, "TRIAGE_BATCH", 1)
+    monkeypatch.setattr(drafting, "TRIAGE_AHEAD", 2)
+    comments = [ingest(creator, f"q{n}", f"What camera do you use for video {n}?") for n in range(5)]
+    comment_process(comment_id=comments[0].id)
+    triaged = [Comment.objects.get(id=c.id).triaged_at is not None for c in comments]
+    assert triaged == [True, True, False, False, False]
+
+
 def test_other_creators_comments_are_not_in_the_batch(creator, other_creator, camera_faq):
     mine = ingest(creator, "m1", "What camera do you use?")
     theirs = ingest(other_creator, "o1", "What camera do you use?")
