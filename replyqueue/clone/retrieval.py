@@ -35,6 +35,7 @@ LEXICAL_CANDIDATES = 50
 # In a large index a word found in more than this share of the items adds little (an IDF of at
 # most 2.3, against 11.5 for a word in one item of 100,000) and costs the most: it is left out.
 COMMON_WORD_SHARE = 0.1
+RARE_WORD_SHARE = 0.01  # the best lexical matches of a large index are among items sharing such a word
 # New knowledge goes to a small segment ranked exactly instead of a rebuild of the index; past this
 # many new items a rebuild is cheaper to search.
 ADDED_UP_TO = 2_000
@@ -250,7 +251,9 @@ def coarse_rows(index: _CreatorIndex, projected_query: np.ndarray) -> np.ndarray
     return np.concatenate([np.arange(starts[c], starts[c + 1]) for c in nearest])
 
 
-def candidate_similarities(index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+def candidate_similarities(
+    index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray], words: list[list[str]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each query, (row numbers, cosine similarities) of the candidates worth ranking: every
     row of a small index (the queries ranked together, a slice of the index at a time: bounded
     memory); for a large one, the best of the coarse pass plus the best lexical matches."""
@@ -262,12 +265,12 @@ def candidate_similarities(index: _CreatorIndex, queries: np.ndarray, lexical: l
         every = np.arange(len(index.ids))
         return [(every, exact[:, i]) for i in range(len(queries))]
     found = []
-    for query, projected, lexical_row in zip(queries, queries @ index.projection, lexical, strict=True):
+    for query, projected, lexical_row, query_words in zip(queries, queries @ index.projection, lexical, words, strict=True):
         rows = coarse_rows(index, projected)
         if len(rows) > COARSE_CANDIDATES:
             rough = (index.coarse[rows].astype(np.float32) @ projected) * index.coarse_scales[rows]
             rows = rows[np.argpartition(-rough, COARSE_CANDIDATES)[:COARSE_CANDIDATES]]
-        matched = np.flatnonzero(lexical_row)
+        matched = rare_word_rows(index, query_words)
         if len(matched) > LEXICAL_CANDIDATES:
             matched = matched[np.argpartition(-lexical_row[matched], LEXICAL_CANDIDATES)[:LEXICAL_CANDIDATES]]
         rows = np.union1d(rows, matched)
@@ -290,6 +293,15 @@ def lexical_scores(index: _CreatorIndex, words: list[str]) -> np.ndarray:
         if part.stop - part.start <= most:
             lexical[documents[part]] += data[part]
     return lexical
+
+
+def rare_word_rows(index: _CreatorIndex, words: list[str]) -> np.ndarray:
+    """The rows of the items that hold one of these words where the word is rare (in at most
+    RARE_WORD_SHARE of the items; a row may come more than once)."""
+    starts, documents = index.lexical.scores["indptr"], index.lexical.scores["indices"]
+    rare = int(RARE_WORD_SHARE * len(index.ids))
+    parts = [documents[starts[w] : starts[w + 1]] for w in index.lexical.get_tokens_ids(words) if starts[w + 1] - starts[w] <= rare]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
 def relative_lexical_scores(segments: list[_CreatorIndex], words: list[str]) -> list[np.ndarray]:
@@ -328,8 +340,9 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
     tops = []
     for start in range(0, len(wanted), RANKED_TOGETHER):  # bounded scratch memory per group
         group = slice(start, start + RANKED_TOGETHER)
-        lexical = list(zip(*(relative_lexical_scores(segments, stems(texts[i])) for i in wanted[group]), strict=True))
-        best = [ranked(segment, vectors[group], list(rows), limit) for segment, rows in zip(segments, lexical, strict=True)]
+        words = [stems(texts[i]) for i in wanted[group]]
+        lexical = list(zip(*(relative_lexical_scores(segments, query_words) for query_words in words), strict=True))
+        best = [ranked(segment, vectors[group], list(rows), words, limit) for segment, rows in zip(segments, lexical, strict=True)]
         tops += [sorted(chain(*found_by_segment), key=itemgetter(1), reverse=True)[:limit] for found_by_segment in zip(*best, strict=True)]
     items = KnowledgeItem.objects.defer("embedding").in_bulk({item_id for top in tops for item_id, *_ in top})
     for i, top in zip(wanted, tops, strict=True):
@@ -337,10 +350,12 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
     return found
 
 
-def ranked(index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray], limit: int) -> list[list[tuple[int, float, float, float]]]:
+def ranked(
+    index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray], words: list[list[str]], limit: int
+) -> list[list[tuple[int, float, float, float]]]:
     """For each query, (item id, score, similarity, lexical) of the `limit` best items of this
     index, best first."""
     return [
         [(int(index.ids[row]), score, sim, lex) for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)]
-        for (rows, similarity), lexical_row in zip(candidate_similarities(index, queries, lexical), lexical, strict=True)
+        for (rows, similarity), lexical_row in zip(candidate_similarities(index, queries, lexical, words), lexical, strict=True)
     ]
