@@ -107,6 +107,8 @@ def comments_triage_waiting(*, creator_id: int, first_ids: list[int] = ()) -> li
             break
         comments = list(Comment.objects.select_related("fan").filter(id__in=ids).order_by("id"))
         to_draft += comments_record_triage(comments, comments_triage(comments, persona_for(creator_id)))
+        if len(ids) < TRIAGE_BATCH:  # none was left waiting a moment ago: later ones have their own wake-ups
+            break
     return to_draft
 
 
