@@ -129,8 +129,9 @@ class ClaimStatement:
     creator's live retired signing secrets as an array.
 
     FOR UPDATE SKIP LOCKED in the subquery: workers claiming at once take different rows. The
-    conditions are those of `_due` and of `_claim_returning`'s rate-limit rule; a test checks the
-    two paths claim the same rows."""
+    conditions are `_due`'s plus "the channel has no rate limit" (`channel IS NULL OR
+    rate_limit_per_minute = 0`); tests/publishing/test_batch.py checks they take exactly what the
+    ORM's `_due` and that rule select."""
 
     SCOPES = {
         "ids": "p.id = ANY(%s)",
