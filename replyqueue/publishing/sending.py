@@ -108,9 +108,11 @@ def _stream(batch: list[Publication], size: int) -> int:
                     finished.append((publication, *future.result()))
                 except Exception:  # left `sending`: the sweeper makes it `unknown`, reconciled before any re-send
                     log.exception("sending publication %s failed outside its connector", publication.id)
-            # One record at a time: what finishes while it runs goes into the next one.
+            # One record at a time: what finishes while it runs goes into the next one; and at
+            # least half a batch unless nothing else is in flight (fewer, larger records).
             to_record += finished
-            if to_record and (not records or records[-1].done()):
+            if (to_record and (not records or records[-1].done())
+                    and (len(to_record) >= size // 2 or not in_flight)):
                 records.append(pool.submit(_record_in_thread, to_record))
                 to_record = []
             while len(in_flight) < size and claimed_ahead:
@@ -118,7 +120,7 @@ def _stream(batch: list[Publication], size: int) -> int:
                 in_flight[pool.submit(_send_in_thread, publication)] = publication
             if (claiming is None and not nothing_due and len(claimed_ahead) < size // 2 + 1
                     and time.monotonic() < stop_refilling):
-                claiming = pool.submit(_claim_in_thread, connector, channel_id, size - len(claimed_ahead))
+                claiming = pool.submit(_claim_in_thread, connector, channel_id, size)
     finally:
         if to_record:
             records.append(pool.submit(_record_in_thread, to_record))
