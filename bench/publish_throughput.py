@@ -186,6 +186,12 @@ def latency(creator, owner, receiver, count: int, rate: float, workers: int, con
     return [receiver.arrivals[key] - at for key, at in approved.items()]
 
 
+def load() -> str:
+    """The load average (1, 5, 15 min) as `uptime` prints it: printed with every figure, since the
+    machine these run on is often shared and the figures move with it."""
+    return "load average " + ", ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replies", type=int, default=400)
@@ -237,23 +243,25 @@ def run(args) -> None:
                  f" ({workers * args.concurrency} x {batch} in flight / {args.receiver_latency_ms:g} ms)"
                  f"  [{rates[workers] / one_each:.2f} of {one_each:.0f}/s, one request per process]"
                  if bound else "")
-        print(f"  {workers} worker(s): {rates[workers]:7.1f} deliveries/s{ratio}")
+        print(f"  {workers} worker(s): {rates[workers]:7.1f} deliveries/s{ratio}  ({load()})")
     print(f"  2 vs 1 workers: {rates[2] / rates[1]:.2f}x")
     # The same bound as printed: every send that can be in flight with 1 worker.
     bound_one = args.concurrency * batch / (args.receiver_latency_ms / 1000) if args.receiver_latency_ms else 0
     figures = {"deliveries_per_s_1": rates[1], "deliveries_per_s_2": rates[2], "two_vs_one": rates[2] / rates[1],
-               "receiver_bound_1": bound_one, "vs_receiver_bound_1": rates[1] / bound_one if bound_one else None}
+               "receiver_bound_1": bound_one, "vs_receiver_bound_1": rates[1] / bound_one if bound_one else None,
+               "vs_receiver_bound_2": rates[2] / (2 * bound_one) if bound_one else None}
 
     print(f"approval -> delivery latency: {args.paced} replies approved at {args.rate:g}/s")
     for workers in (1, 2):
         seconds = latency(creator, owner, receiver, args.paced, args.rate, workers, args.concurrency)
         figures[f"p50_ms_{workers}"] = percentile(seconds, 0.5) * 1000
         print(f"  {workers} worker(s): p50 {percentile(seconds, 0.5) * 1000:6.0f} ms   "
-              f"p95 {percentile(seconds, 0.95) * 1000:6.0f} ms")
+              f"p95 {percentile(seconds, 0.95) * 1000:6.0f} ms  ({load()})")
     duplicates = sum(receiver.deliveries.values()) - receiver.unique_deliveries
     print(f"deliveries: {receiver.unique_deliveries} unique, {duplicates} repeated webhook-ids, "
           f"{receiver.rejected} rejected signatures")
-    report("publish_throughput", **figures)
+    report("publish_throughput", **figures, receiver_latency_ms=args.receiver_latency_ms,
+           load_average=os.getloadavg()[0])
     server.shutdown()
 
 

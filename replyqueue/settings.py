@@ -269,6 +269,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "replyqueue.publishing.tasks.sweep", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "sweep-drafting": {"task": "replyqueue.inbox.tasks.sweep_drafting", "schedule": env_float("SWEEP_INTERVAL", 5.0)},
     "heartbeat": {"task": "replyqueue.health.tasks.heartbeat", "schedule": env_float("HEARTBEAT_INTERVAL", 15.0)},
+    "sweep-comment-times": {
+        "task": "replyqueue.integrations.meta.tasks.sweep_comment_times",
+        "schedule": env_float("COMMENT_TIME_SWEEP_INTERVAL", 60.0),
+    },
     "check-meta-tokens": {
         "task": "replyqueue.integrations.meta.tasks.check_meta_tokens",
         "schedule": env_float("META_TOKEN_CHECK_INTERVAL", 6 * 3600.0),
@@ -342,6 +346,11 @@ META_THROTTLE_FALLBACK_SECONDS = env_float("META_THROTTLE_FALLBACK_SECONDS", 900
 # A channel whose access token expires within this many days shows a notice on every page and its
 # owners get one email (integrations/meta/tokens.py, beat task check-meta-tokens).
 TOKEN_WARN_DAYS = env_int("TOKEN_WARN_DAYS", 7)
+# Instagram comment times read from Graph (integrations/meta/comment_time.py): the beat sweep wakes
+# at most COMMENT_TIME_SWEEP_LIMIT due lookups a run, COMMENT_TIME_TASK_SIZE to a task (each lookup
+# may wait PUBLISH_TIMEOUT, so a task stays well inside CELERY_TASK_SOFT_TIME_LIMIT).
+COMMENT_TIME_SWEEP_LIMIT = env_int("COMMENT_TIME_SWEEP_LIMIT", 200)
+COMMENT_TIME_TASK_SIZE = env_int("COMMENT_TIME_TASK_SIZE", 10)
 YOUTUBE_API_URL = env("YOUTUBE_API_URL", "https://www.googleapis.com")
 YOUTUBE_TOKEN_URL = env("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token")
 YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)  # per Google Cloud project and Pacific day

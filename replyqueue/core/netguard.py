@@ -10,6 +10,7 @@ checked address, so a name that resolves to a public address at save time and to
 (DNS rebinding) is refused.
 """
 
+import functools
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -83,22 +84,51 @@ class Destination:
     url: str  # the original URL with its host replaced by the checked address
     host: str  # the original host name (Host header, SNI)
     host_header: str
+    scheme: str = "https"
+    address: str = ""  # the checked address the connection goes to
+    port: int = 443
+    target: str = "/"  # path and query: the request target
 
 
-def resolve_destination(url: str) -> Destination:
-    """Resolve and check the URL's host now; raises UnsafeDestination."""
+@dataclass(frozen=True)
+class _Parsed:
+    scheme: str
+    host: str
+    port: int | None
+    literal: str | None  # the host when it is an IP address
+    host_header: str
+    target: str
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(url: str, require_https: bool, allow_private: bool) -> _Parsed:
+    """What resolving `url` needs that does not depend on DNS, checked (raises UnsafeDestination).
+    Cached per URL and the two settings it depends on: a sender resolves the same few URLs
+    thousands of times. Only the name lookup and its addresses' check are done at every send."""
     if error := webhook_url_error(url, resolve=False):
         raise UnsafeDestination(error)
     parts = urlsplit(url)
     host = parts.hostname
-    addresses = [_literal(host)] if _literal(host) else _resolve(host, parts.port)
-    if not addresses or any(not address_allowed(address) for address in addresses):
-        raise UnsafeDestination("refused: the webhook URL does not resolve to a public address")
-    address = addresses[0]
-    netloc_host = f"[{address}]" if ":" in address else address
-    netloc = f"{netloc_host}:{parts.port}" if parts.port else netloc_host
     default_port = {"http": 80, "https": 443}[parts.scheme]
     host_header = host if not parts.port or parts.port == default_port else f"{host}:{parts.port}"
     if ":" in host and not host.startswith("["):
         host_header = f"[{host}]" + (f":{parts.port}" if parts.port and parts.port != default_port else "")
-    return Destination(parts._replace(netloc=netloc).geturl(), host, host_header)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return _Parsed(parts.scheme, host, parts.port, _literal(host), host_header, target)
+
+
+def resolve_destination(url: str) -> Destination:
+    """Resolve and check the URL's host now; raises UnsafeDestination."""
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS
+    parsed = _parse(url, settings.WEBHOOK_REQUIRE_HTTPS, allow_private)
+    addresses = [parsed.literal] if parsed.literal else _resolve(parsed.host, parsed.port)
+    if not addresses or any(not address_allowed(address) for address in addresses):
+        raise UnsafeDestination("refused: the webhook URL does not resolve to a public address")
+    address = addresses[0]
+    netloc_host = f"[{address}]" if ":" in address else address
+    netloc = f"{netloc_host}:{parsed.port}" if parsed.port else netloc_host
+    port = parsed.port or {"http": 80, "https": 443}[parsed.scheme]
+    return Destination(
+        urlsplit(url)._replace(netloc=netloc).geturl(), parsed.host, parsed.host_header,
+        parsed.scheme, address, port, parsed.target,
+    )

@@ -112,6 +112,11 @@ def _draft_card(
     return response
 
 
+# The tabs that show the YouTube quota left: where a person decides what goes out, and where
+# replies wait or fail for want of quota.
+QUOTA_TABS = ("review", "failed", "scheduled")
+
+
 def youtube_quota_left(creator_id: int) -> list[dict]:
     """The YouTube quota left today for each Cloud project the creator's YouTube channels use."""
     channels = Channel.objects.filter(creator_id=creator_id, platform=Platform.YOUTUBE, connector="youtube", enabled=True)
@@ -143,7 +148,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "open_base": "?" + urlencode(query.params()) + "&",
         "snippets": Snippet.objects.filter(creator_id=membership.creator_id) if query.tab == "review" else [],
     }
-    if query.tab in ("failed", "scheduled"):
+    if query.tab in QUOTA_TABS:
         context["youtube_quota"] = youtube_quota_left(membership.creator_id)
     if request.htmx and request.GET.get("more"):
         context["open_id"] = None  # the open card is already on the page
@@ -168,12 +173,15 @@ def counts(request: HttpRequest) -> HttpResponse:
     newest = _optional_int(request.GET.get("newest")) or 0
     drafts = Draft.objects.filter(creator_id=membership.creator_id, status=DraftStatus.PENDING, rank=0, id__gt=newest)
     drafts = drafts.filter(policy.visible_q(membership.role))
+    query = InboxQuery.from_params(request.GET)
     context = {
         "counts": tab_counts(membership.creator_id, role=membership.role),
         "tabs": TABS,
-        "query": InboxQuery.from_params(request.GET),
+        "query": query,
         "new_drafts": drafts.values("id")[:100].count() if newest else 0,
         "viewers": presence.viewers_by_draft(membership.creator_id, except_user=request.user.email),
+        # Only in the poll: on the full page the tab body has the line already.
+        "youtube_quota_update": youtube_quota_left(membership.creator_id) if query.tab in QUOTA_TABS else [],
     }
     return render(request, "inbox/_live.html", context)
 

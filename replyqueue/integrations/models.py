@@ -23,6 +23,10 @@ class CommentTime(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True, help_text="When Graph last answered (or refused).")
     last_error = models.TextField(blank=True)
+    enqueued_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker was last woken for this lookup (the sweep wakes one again "
+        "when the lookup is due and that wake-up is older than the due time, or lost)."
+    )
 
     class Meta:
         indexes = [

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from replyqueue.publishing.claiming import publications_claim, publications_claim_more
 from replyqueue.publishing.connectors import Outcome, RetrySchedule, get_connector
+from replyqueue.publishing.connectors.http import close_thread_connections
 from replyqueue.publishing.models import Publication, PublicationStatus
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,23 @@ def publications_send(*, publication_ids: list[int], batch_size: int | None = No
     reconciled before any re-send."""
     size = max(batch_size or settings.PUBLISH_BATCH_SIZE, 1)
     batch = publications_claim(publication_ids, size)
+    if not batch and size > 1 and not connection.in_atomic_block:
+        batch = _help_another_sender(publication_ids, size)
     if len(batch) == 1 and size == 1 or connection.in_atomic_block:
         # Inside a transaction (a test, an eager task) other connections would not see our rows.
         for publication in batch:
             _send_and_record(publication)
         return len(batch)
     return _stream(batch, size) if batch else 0
+
+
+def _help_another_sender(publication_ids: list[int], size: int) -> list[Publication]:
+    """This wake-up's publications were all taken by another sender, which claims ahead while it
+    streams (a burst): take other due publications of the same connector and channel instead of
+    going back to sleep, so every free worker process sends a share of the burst."""
+    taken = (Publication.objects.filter(id__in=publication_ids, status=PublicationStatus.SENDING)
+             .values_list("connector", "channel_id").first())
+    return publications_claim_more(*taken, size) if taken else []
 
 
 def _stream(batch: list[Publication], size: int) -> int:
@@ -96,9 +108,11 @@ def _stream(batch: list[Publication], size: int) -> int:
                     finished.append((publication, *future.result()))
                 except Exception:  # left `sending`: the sweeper makes it `unknown`, reconciled before any re-send
                     log.exception("sending publication %s failed outside its connector", publication.id)
-            # One record at a time: what finishes while it runs goes into the next one.
+            # One record at a time: what finishes while it runs goes into the next one; and at
+            # least half a batch unless nothing else is in flight (fewer, larger records).
             to_record += finished
-            if to_record and (not records or records[-1].done()):
+            if (to_record and (not records or records[-1].done())
+                    and (len(to_record) >= size // 2 or not in_flight)):
                 records.append(pool.submit(_record_in_thread, to_record))
                 to_record = []
             while len(in_flight) < size and claimed_ahead:
@@ -106,7 +120,7 @@ def _stream(batch: list[Publication], size: int) -> int:
                 in_flight[pool.submit(_send_in_thread, publication)] = publication
             if (claiming is None and not nothing_due and len(claimed_ahead) < size // 2 + 1
                     and time.monotonic() < stop_refilling):
-                claiming = pool.submit(_claim_in_thread, connector, channel_id, size - len(claimed_ahead))
+                claiming = pool.submit(_claim_in_thread, connector, channel_id, size)
     finally:
         if to_record:
             records.append(pool.submit(_record_in_thread, to_record))
@@ -194,8 +208,8 @@ def _pool(size: int = 0) -> ThreadPoolExecutor:
 
 
 def send_pool_shutdown() -> None:
-    """Stop the sending threads; each closes its database connection first (the tests call it, so
-    no connection outlives the test database)."""
+    """Stop the sending threads; each closes its database and delivery connections first (the
+    tests call it, so no connection outlives the test database or the test's receiver)."""
     global _executor
     if _executor is None or _executor_pid != os.getpid():
         return
@@ -205,6 +219,7 @@ def send_pool_shutdown() -> None:
 
     def close() -> None:
         connections.close_all()
+        close_thread_connections()
         try:
             barrier.wait(timeout=1)  # hold this thread so every other one gets a close too
         except threading.BrokenBarrierError:
@@ -230,8 +245,13 @@ def publications_record(results: list[tuple[Publication, Outcome, RetrySchedule 
         values = _changes(publication, outcome, schedule, now)
         shapes.setdefault(tuple(sorted(values)), {})[publication.id] = values
     for rows in shapes.values():
-        sending = Publication.objects.filter(id__in=list(rows), status=PublicationStatus.SENDING)
         first = next(iter(rows.values()))
+        if all(not hasattr(value, "resolve_expression") for value in first.values()) and all(
+            values == first for values in rows.values()
+        ):
+            _update_sending(list(rows), first)  # the usual case: a batch of deliveries, all sent
+            continue
+        sending = Publication.objects.filter(id__in=list(rows), status=PublicationStatus.SENDING)
         update = {}
         for name, value in first.items():
             if all(_same(values[name], value) for values in rows.values()):
@@ -240,6 +260,28 @@ def publications_record(results: list[tuple[Publication, Outcome, RetrySchedule 
             whens = [When(id=id_, then=_expression(values[name])) for id_, values in rows.items()]
             update[name] = Case(*whens, default=F(name), output_field=Publication._meta.get_field(name))
         sending.update(**update)
+
+
+_update_prefixes: dict[tuple, str] = {}
+
+
+def _update_sending(ids: list[int], values: dict) -> None:
+    """UPDATE ... SET `values` WHERE id IN `ids` AND status = 'sending': what
+    `Publication.objects.filter(...).update(...)` sends, with the SQL built once per process and
+    set of columns instead of compiled by Django for every batch."""
+    columns = tuple(values)
+    key = (connection.alias, columns)
+    if key not in _update_prefixes:
+        qn = connection.ops.quote_name
+        fields = [Publication._meta.get_field(name) for name in columns]
+        assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+        _update_prefixes[key] = (
+            f"UPDATE {qn(Publication._meta.db_table)} SET {assignments} WHERE {qn('status')} = %s AND {qn('id')} IN "
+        )
+    params = [Publication._meta.get_field(name).get_db_prep_save(values[name], connection) for name in columns]
+    sql = _update_prefixes[key] + "(" + ", ".join(["%s"] * len(ids)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, PublicationStatus.SENDING.value, *ids])
 
 
 def _same(a, b) -> bool:

@@ -148,20 +148,30 @@ def test_help_and_search_shortcuts(live_server, new_page, owner, creator, camera
     page.wait_for_function("document.querySelectorAll('#tab-body .card').length === 1")
 
 
-def test_the_inbox_runs_under_its_content_security_policy(live_server, new_page, owner, two_drafts):
-    """No inline code and no eval: filtering and saving a view work, and nothing is blocked."""
+def test_the_inbox_runs_under_its_content_security_policy(live_server, new_page, owner, creator, two_drafts):
+    """No inline code and no eval: filtering and saving a view work, the YouTube quota line is on
+    the Review tab and the live poll brings it up to date, and nothing is blocked."""
     from replyqueue.inbox.models import SavedView
+    from tests.inbox.test_quota_line import spent, youtube_channel
 
+    youtube_channel(creator, "mia-project")
+    spent("mia-project", 1200)
     page = new_page()
     violations = []
     page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
     log_in(page, live_server.url, owner.email, PASSWORD)
+    quota = page.locator("#youtube-quota")
+    assert "8800 units" in quota.inner_text()
     page.select_option("select[name=platform]", "youtube")
     page.wait_for_url("**/inbox/?*platform=youtube*")
+    assert "8800 units" in quota.inner_text()  # still there after htmx swapped the tab body
     page.fill("#save-view input[name=name]", "YouTube only")
     page.press("#save-view input[name=name]", "Enter")
     page.locator(".saved-views a", has_text="YouTube only").wait_for()
     assert "platform=youtube" in SavedView.objects.get(name="YouTube only").query
+    spent("mia-project", 9950)  # replies went out: the live poll (every 10 s) swaps the line out of band
+    page.locator("#youtube-quota", has_text="50 units").wait_for(timeout=25_000)
+    assert page.locator("#youtube-quota").count() == 1
     assert violations == []
 
 

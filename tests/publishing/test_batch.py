@@ -154,16 +154,6 @@ def test_a_batch_through_a_rate_limited_channel_sends_its_room_and_pushes_back_t
     assert all(p.next_attempt_at > timezone.now() + timedelta(seconds=50) for p in waiting)
 
 
-def test_threads_of_a_batch_share_one_pinned_client_per_host():
-    from concurrent.futures import ThreadPoolExecutor
-
-    from replyqueue.publishing.connectors.http import pinned_client
-
-    with ThreadPoolExecutor(16) as pool:
-        clients = list(pool.map(lambda _: pinned_client("hooks.example.com"), range(64)))
-    assert len({id(client) for client in clients}) == 1
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_sender_fills_each_freed_slot_with_another_due_publication(creator, owner, camera_faq):
     # Threads write at once here; the suite's in-memory SQLite (shared cache) refuses that with
@@ -181,7 +171,7 @@ def test_a_sender_fills_each_freed_slot_with_another_due_publication(creator, ow
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_claim_on_postgresql_is_one_update_returning_the_rows_then_one_load(creator, owner, camera_faq):
+def test_a_claim_on_postgresql_is_one_statement_that_updates_and_loads(creator, owner, camera_faq):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -190,10 +180,81 @@ def test_a_claim_on_postgresql_is_one_update_returning_the_rows_then_one_load(cr
         ids = due_webhooks(creator, owner, 4)
         with CaptureQueriesContext(connection) as queries:
             batch = publications_claim(ids, size=4)
+        with CaptureQueriesContext(connection) as reads:
+            assert {p.comment.external_id for p in batch} == {f"c{n}" for n in range(4)}
+            assert all(p.creator.slug == creator.slug and p.comment.post is None for p in batch)
     assert len(batch) == 4 and all(p.status == "sending" and p.attempts == 1 for p in batch)
-    statements = [query["sql"].split()[0] for query in queries.captured_queries]
-    assert statements == ["UPDATE", "SELECT"]  # the claim, then the rows with what sending needs and the secrets
-    assert "RETURNING" in queries.captured_queries[0]["sql"]
+    assert len(queries.captured_queries) == 1  # the claim, with the rows, what sending needs and the secrets
+    sql = queries.captured_queries[0]["sql"]
+    assert "UPDATE" in sql and "RETURNING" in sql and "SKIP LOCKED" in sql
+    assert reads.captured_queries == []  # everything came with the claim
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_statement_claim_takes_exactly_what_the_orm_rules_call_due(creator, owner, camera_faq):
+    from django.db.models import Q
+
+    from replyqueue.comments.models import Comment
+    from replyqueue.publishing.claiming import _claim_returning, _due
+
+    require_postgresql()
+    with webhook_receiver_for(creator, undo_delay_seconds=30):
+        ids = due_webhooks(creator, owner, 9)
+        later = timezone.now() + timedelta(minutes=5)
+        Publication.objects.filter(id=ids[1]).update(status="failed")  # due again
+        Publication.objects.filter(id=ids[2]).update(status="unknown", outcome_unknown=True)  # due: reconciled first
+        Publication.objects.filter(id=ids[3]).update(due_at=later)  # in its undo window
+        Publication.objects.filter(id=ids[4]).update(status="failed", next_attempt_at=later)  # backing off
+        Publication.objects.filter(id=ids[5]).update(status="sent")
+        Publication.objects.filter(id=ids[6]).update(connector="pull")  # nothing to send: clients pull it
+        Publication.objects.filter(id=ids[7]).update(status="dead")
+        Comment.objects.filter(publications__id=ids[0]).update(reasons=["a reason"], labels={"k": "v"})
+        now = timezone.now()
+        expected = set(
+            _due(Publication.objects.filter(id__in=ids), now)
+            .filter(Q(channel__isnull=True) | Q(channel__rate_limit_per_minute=0)).values_list("id", flat=True)
+        )
+        batch = _claim_returning("ids", [ids], 100)
+    assert expected == {ids[0], ids[1], ids[2], ids[8]}
+    assert {p.id for p in batch} == expected
+    first = next(p for p in batch if p.id == ids[0])
+    assert (first.comment.reasons, first.comment.labels) == (["a reason"], {"k": "v"})  # JSON, converted as the ORM does
+    assert next(p for p in batch if p.id == ids[2]).outcome_unknown is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_one_statement_claim_leaves_a_rate_limited_channel_to_the_locked_path(creator, owner, channel, youtube):  # noqa: F811
+    from replyqueue.publishing.claiming import publications_claim_more
+
+    require_postgresql()
+    ids = due_burst(creator, owner, 4)  # the channel allows 3 a minute: counted under its row lock
+    assert publications_claim_more("youtube", channel.id, 8) == []
+    channel.rate_limit_per_minute = 0
+    channel.save()
+    batch = publications_claim_more("youtube", channel.id, 8)
+    assert sorted(p.id for p in batch) == sorted(ids)
+    assert all(p.channel.external_id == CHANNEL_ID and p.channel.credentials for p in batch)
+    assert publications_claim_more("youtube", None, 8) == []  # another scope: no channel
+
+
+def test_a_wake_up_whose_publications_another_sender_took_helps_with_the_rest(creator, owner, receiver):
+    from replyqueue.publishing.sending import _help_another_sender
+
+    ids = due_webhooks(creator, owner, 6)
+    taken = publications_claim(ids[:2], size=2)  # another sender has them (and claims ahead)
+    assert publications_claim(ids[:2], size=8) == []
+    helped = _help_another_sender(ids[:2], 8)
+    assert sorted(p.id for p in helped) == ids[2:]
+    assert {p.id for p in taken}.isdisjoint(p.id for p in helped)
+
+
+def test_a_wake_up_for_a_publication_not_yet_due_helps_no_one(creator, owner, receiver):
+    from replyqueue.publishing.sending import _help_another_sender
+
+    ids = due_webhooks(creator, owner, 3)
+    Publication.objects.filter(id=ids[0]).update(due_at=timezone.now() + timedelta(minutes=5))
+    assert _help_another_sender(ids[:1], 8) == []
+    assert Publication.objects.filter(status="sending").count() == 0
 
 
 def test_outcomes_of_a_batch_are_recorded_with_one_update(creator, owner, receiver, django_assert_num_queries):

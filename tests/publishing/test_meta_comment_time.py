@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
+from replyqueue.celery import app as celery_app
 from replyqueue.comments.models import Comment
-from replyqueue.integrations.meta.comment_time import MAX_ATTEMPTS, comment_time_fetch
-from replyqueue.integrations.meta.tasks import check_meta_tokens
+from replyqueue.integrations.meta.comment_time import BACKOFF, LEASE, MAX_ATTEMPTS, comment_time_fetch
 from replyqueue.integrations.models import CommentTime, TimeSource
 from replyqueue.publishing.models import ChannelQuota
 from tests.publishing.fake_platforms import FakeGraph, connect_channel
@@ -123,10 +125,66 @@ def test_two_workers_never_look_up_the_same_comment_at_once(client, instagram, g
     assert graph.calls[("GET", "node")] == 0
 
 
-def test_the_beat_task_looks_up_the_times_whose_wake_up_was_lost(client, instagram, graph):
-    deliver(client, graph)
-    check_meta_tokens()
+# -- the beat sweep: lookups whose wake-up was lost are done again within minutes --------------
+
+
+def time_passes(seconds: float) -> None:
+    """Every lookup's due time and wake-up move back: as if `seconds` had passed."""
+    CommentTime.objects.update(next_attempt_at=F("next_attempt_at") - timedelta(seconds=seconds),
+                               enqueued_at=F("enqueued_at") - timedelta(seconds=seconds))
+
+
+def beat(name: str = "sweep-comment-times"):
+    """Run what beat runs for this schedule entry (its task, by name, as a worker would)."""
+    return celery_app.tasks[settings.CELERY_BEAT_SCHEDULE[name]["task"]].apply().get()
+
+
+def test_beat_sweeps_the_lookups_every_few_minutes_not_hours():
+    assert settings.CELERY_BEAT_SCHEDULE["sweep-comment-times"]["schedule"] <= 300
+
+
+def test_a_lookup_whose_wake_up_was_lost_is_done_by_the_next_sweep(client, instagram, graph):
+    deliver(client, graph)  # the wake-up is sent after the commit, which a test transaction never does: lost
+    assert beat() == {"comment_times": 0}  # just sent: it may still be on its way
+    time_passes(settings.LOST_TASK_SECONDS + 1)
+    assert beat() == {"comment_times": 1}
     assert Comment.objects.get().created_at.isoformat() == "2026-01-01T11:58:04+00:00"
+    assert beat() == {"comment_times": 0}  # done: nothing more to ask
+
+
+def test_a_lookup_a_killed_worker_left_is_done_again_once_its_lease_ends(client, instagram, graph):
+    deliver(client, graph)
+    CommentTime.objects.update(attempts=1, next_attempt_at=timezone.now() + LEASE)  # claimed, then the worker died
+    time_passes(settings.LOST_TASK_SECONDS + 1)
+    assert beat() == {"comment_times": 0}  # the lease still holds
+    time_passes(LEASE.total_seconds())
+    assert beat() == {"comment_times": 1}
+    time = CommentTime.objects.get()
+    assert (time.source, time.attempts) == (TimeSource.PLATFORM, 2)
+
+
+def test_a_failed_lookup_is_asked_again_when_its_retry_is_due(client, instagram, graph):
+    deliver(client, graph)
+    graph.list_script = ["500"]
+    assert comment_time_fetch(Comment.objects.get().id) == "retry"
+    assert beat() == {"comment_times": 0}  # backing off
+    time_passes(BACKOFF.total_seconds())
+    assert beat() == {"comment_times": 1}  # due again: woken at once, not after the lost-task delay
+    assert CommentTime.objects.get().source == TimeSource.PLATFORM
+
+
+def test_a_sweep_wakes_at_most_its_limit_and_the_next_one_the_rest(client, instagram, graph, settings):
+    from replyqueue.integrations.meta.comment_time import comment_times_to_wake
+
+    for n in range(5):
+        deliver(client, graph, id=f"1790000000000020{n}")
+    time_passes(settings.LOST_TASK_SECONDS + 1)
+    woken = [comment_times_to_wake(limit=2) for _ in range(4)]
+    assert [len(ids) for ids in woken] == [2, 2, 1, 0]
+    assert len({id_ for ids in woken for id_ in ids}) == 5  # each once
+    settings.COMMENT_TIME_SWEEP_LIMIT = 3
+    time_passes(settings.LOST_TASK_SECONDS + 1)  # those wake-ups were lost too
+    assert beat() == {"comment_times": 3}
 
 
 def test_the_fake_graph_answers_only_the_fields_asked_for(graph):

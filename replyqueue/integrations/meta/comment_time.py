@@ -11,13 +11,20 @@ Every lookup claims its row with a conditional UPDATE that pushes `next_attempt_
 two workers never ask twice at once and a worker killed mid-lookup leaves a row the sweep takes
 again after the lease. A throttled channel (integrations/meta/throttle.py) is not called: the row
 waits for the hold to end without using an attempt.
+
+The row is the work; a task message only wakes a worker. The beat task `sweep_comment_times`
+(every COMMENT_TIME_SWEEP_INTERVAL, a minute by default) wakes workers again for the lookups that
+are due and whose last wake-up is older than their due time (a retry, a hold that ended, a lease
+a killed worker left) or older than LOST_TASK_SECONDS (the message was lost with the broker), at
+most COMMENT_TIME_SWEEP_LIMIT of them a run, COMMENT_TIME_TASK_SIZE to a task.
 """
 
 import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -36,8 +43,13 @@ BACKOFF = timedelta(minutes=2)
 
 
 def comment_times_track(comment_ids: list[int]) -> list[int]:
-    """These comments were stored with the delivery time: record it, and that Graph is to be asked."""
-    CommentTime.objects.bulk_create([CommentTime(comment_id=id_) for id_ in comment_ids], ignore_conflicts=True)
+    """These comments were stored with the delivery time: record it, and that Graph is to be asked
+    (the caller wakes a worker when its transaction commits)."""
+    now = timezone.now()
+    CommentTime.objects.bulk_create(
+        [CommentTime(comment_id=id_, next_attempt_at=now, enqueued_at=now) for id_ in comment_ids],
+        ignore_conflicts=True,
+    )
     return comment_ids
 
 
@@ -130,8 +142,22 @@ def _give_up(row: CommentTime, now: datetime, error: str) -> str:
     return "kept the delivery time"
 
 
-def comment_times_due(limit: int = 500, now: datetime | None = None) -> list[int]:
-    """Comments whose lookup is due: a wake-up lost, a retry or a hold that ended, a lease a killed worker left."""
+def comment_times_to_wake(limit: int | None = None, now: datetime | None = None) -> list[int]:
+    """Stamp and return the comments whose lookup is due and has no live wake-up: never woken, woken
+    before it became due (a retry, a hold that ended, the lease of a worker killed mid-lookup), or
+    woken longer than LOST_TASK_SECONDS ago (the message was lost). At most `limit`, oldest due first.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so sweeps running at once take different
+    rows; on SQLite the IMMEDIATE transaction serialises them."""
     now = now or timezone.now()
-    due = CommentTime.objects.filter(next_attempt_at__lte=now).order_by("next_attempt_at")
-    return list(due.values_list("comment_id", flat=True)[:limit])
+    limit = settings.COMMENT_TIME_SWEEP_LIMIT if limit is None else limit
+    lost = now - timedelta(seconds=settings.LOST_TASK_SECONDS)
+    with transaction.atomic():
+        rows = CommentTime.objects.filter(next_attempt_at__lte=now).filter(
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=F("next_attempt_at")) | Q(enqueued_at__lt=lost)
+        ).order_by("next_attempt_at")
+        if connection.features.has_select_for_update_skip_locked:
+            rows = rows.select_for_update(skip_locked=True)
+        ids = list(rows.values_list("id", "comment_id")[:limit])
+        CommentTime.objects.filter(id__in=[id_ for id_, _ in ids]).update(enqueued_at=now)
+    return [comment_id for _, comment_id in ids]

@@ -3,7 +3,6 @@
 import json
 from datetime import UTC, datetime
 
-import httpx
 from django.conf import settings
 from django.utils import timezone
 from standardwebhooks import Webhook
@@ -12,7 +11,7 @@ from accounts.models import Creator
 from replyqueue.core.netguard import UnsafeDestination, resolve_destination
 from replyqueue.integrations.webhook.secrets import signing_secrets
 from replyqueue.publishing.connectors.base import Outcome, RetrySchedule, parse_retry_after
-from replyqueue.publishing.connectors.http import pinned_client
+from replyqueue.publishing.connectors.http import DeliveryError, post_pinned
 from replyqueue.publishing.models import RETRYABLE, Publication, PublicationStatus
 
 EVENT_TYPE = "reply.approved"
@@ -106,22 +105,22 @@ class WebhookConnector:
             return Outcome.retry(str(error))
         body, headers = signed_request(publication)
         headers["host"] = destination.host_header
-        extensions = {"sni_hostname": destination.host} if url.lower().startswith("https") else {}
         try:
-            response = pinned_client(destination.host).post(
-                destination.url, content=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT,
-                follow_redirects=False, extensions=extensions,
+            answer = post_pinned(
+                scheme=destination.scheme, address=destination.address, port=destination.port,
+                host=destination.host, target=destination.target, body=body, headers=headers,
+                timeout=settings.WEBHOOK_TIMEOUT,
             )
-        except httpx.HTTPError:
+        except DeliveryError:
             # Refused, reset or timed out: all "unreachable". Re-sending is safe (webhook-id).
             return Outcome.retry("unreachable")
-        status = response.status_code
+        status = answer.status
         if 200 <= status < 300:
             return Outcome.sent()
         if status == 410:
             endpoint_disable(creator)
             return Outcome.permanent(GONE_REASON)
-        return Outcome.retry(f"HTTP {status}", parse_retry_after(response.headers.get("retry-after")))
+        return Outcome.retry(f"HTTP {status}", parse_retry_after(answer.retry_after))
 
     def reconcile(self, publication) -> Outcome | None:
         # Receivers de-duplicate on webhook-id, which is stable across retries: re-sending is safe.

@@ -104,8 +104,15 @@ def make_handler(state: ReceiverState, log=None):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # A production server's listen backlog. socketserver's default is 5: a burst of new connections
+    # (a sender's threads each opening one) overflows it, and the kernel drops the extra handshakes,
+    # which the senders retransmit 200 ms or more later.
+    request_queue_size = 128
+
+
 def start_receiver(state: ReceiverState, host: str = "127.0.0.1", port: int = 0, log=None) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer((host, port), make_handler(state, log))
-    server.daemon_threads = True
+    server = _Server((host, port), make_handler(state, log))
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server
