@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -55,6 +56,13 @@ def new_page(browser):
 
     yield make
     for context in contexts:
+        # Let the requests a last click set off finish before the test's database is flushed:
+        # the embedded SQLite of the suite refuses the flush while the live server still reads.
+        for page in context.pages:
+            try:
+                page.wait_for_load_state("networkidle", timeout=5_000)
+            except PlaywrightError:
+                pass  # a page that never goes quiet (a live poll) is closed anyway
         context.close()
 
 
