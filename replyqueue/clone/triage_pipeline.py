@@ -19,6 +19,7 @@ from replyqueue.clone.triage import (
 from replyqueue.comments.models import Category
 
 SAFETY_CATEGORIES = (Category.SENSITIVE, Category.THREAT)
+ESCALATED_PRIORITY = 85  # a comment the creator's own rule sends them: near the top, below safety cases
 
 
 def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, rules: list[CommunityRule],
@@ -44,6 +45,7 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             result,
             outcome=outcome[rule.action],
             owner_only=result.owner_only or rule.action == RuleAction.ESCALATE,
+            priority=max(result.priority, ESCALATED_PRIORITY) if rule.action == RuleAction.ESCALATE else result.priority,
             reasons=[f"rule '{rule.name}': {action}", *result.reasons],
             rule=rule,
         )

@@ -30,6 +30,12 @@ def test_a_vip_fan_always_goes_to_the_creator(creator, camera_faq):
     assert (comment.status, comment.owner_only) == ("needs_human", True)
 
 
+def test_an_escalated_abusive_comment_goes_near_the_top_of_the_creators_queue(creator, camera_faq):
+    rule(creator, "phrase", "nulle", "escalate")
+    comment = processed(creator, "t'es vraiment nulle, casse-toi")
+    assert (comment.status, comment.owner_only) == ("needs_human", True) and comment.priority >= 85
+
+
 def test_a_muted_fan_gets_no_reply(creator, camera_faq):
     rule(creator, "muted_fan", "fan-c1", "no_reply")
     assert processed(creator, "What camera do you use?").status == "no_reply"
