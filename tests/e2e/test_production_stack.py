@@ -25,6 +25,7 @@ from tests.e2e.conftest import (
     wait_for,
     worker_env,
 )
+from tests.inbox.test_quota_line import spent, youtube_channel
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
 
@@ -75,6 +76,8 @@ def test_the_inbox_gets_its_stylesheet_and_scripts_and_the_worker_drafts(
     hasher = PBKDF2PasswordHasher()
     owner.password = hasher.encode(PASSWORD, hasher.salt(), iterations=1000)
     owner.save()
+    youtube_channel(creator, "mia-project")  # the Review tab's quota line, styled by the collected app.css
+    spent("mia-project", 1200)
     page = new_page()
     static_answers: dict[str, int] = {}
     page.on("response", lambda r: static_answers.__setitem__(r.url, r.status) if "/static/" in r.url else None)
@@ -88,6 +91,9 @@ def test_the_inbox_gets_its_stylesheet_and_scripts_and_the_worker_drafts(
     assert stylesheet.endswith(".css") and stylesheet != f"{production_stack}/static/app.css"  # hashed name
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
     assert page.evaluate("typeof htmx") == "object"
+    assert "8800 units" in page.locator("#youtube-quota").inner_text()
+    sizes = page.evaluate("[document.getElementById('youtube-quota'), document.body].map(e => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes[0] < sizes[1]  # .quota-left's smaller type: app.css reached the partial
     page.keyboard.press("?")  # inbox.js: the shortcuts dialog
     assert page.evaluate("document.getElementById('shortcuts').open") is True
     page.keyboard.press("Escape")
