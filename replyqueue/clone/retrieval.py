@@ -278,29 +278,31 @@ def candidate_similarities(
     return found
 
 
+def postings(index: _CreatorIndex, words: list[str], most: int) -> list[slice]:
+    """For each of these words that at most `most` items hold, where its items (bm25s's
+    `scores["indices"]`) and their BM25 scores (`scores["data"]`) are."""
+    if index.lexical is None or not words:
+        return []
+    starts = index.lexical.scores["indptr"]
+    found = [slice(starts[word], starts[word + 1]) for word in index.lexical.get_tokens_ids(words)]
+    return [part for part in found if part.stop - part.start <= most]
+
+
 def lexical_scores(index: _CreatorIndex, words: list[str]) -> np.ndarray:
     """BM25 of each item for these stems (bm25s's own scores)."""
     lexical = np.zeros(len(index.ids), dtype=np.float32)
-    if index.lexical is None or not words:
-        return lexical
+    most = len(index.ids) if index.coarse is None else int(COMMON_WORD_SHARE * len(index.ids))
     # Added up per word with plain indexing: a word's documents are distinct, so this is what
     # bm25s's np.add.at does, several times faster.
-    scores = index.lexical.scores
-    data, documents, starts = scores["data"], scores["indices"], scores["indptr"]
-    most = len(index.ids) if index.coarse is None else int(COMMON_WORD_SHARE * len(index.ids))
-    for word in index.lexical.get_tokens_ids(words):
-        part = slice(starts[word], starts[word + 1])
-        if part.stop - part.start <= most:
-            lexical[documents[part]] += data[part]
+    for part in postings(index, words, most):
+        lexical[index.lexical.scores["indices"][part]] += index.lexical.scores["data"][part]
     return lexical
 
 
 def rare_word_rows(index: _CreatorIndex, words: list[str]) -> np.ndarray:
     """The rows of the items that hold one of these words where the word is rare (in at most
     RARE_WORD_SHARE of the items; a row may come more than once)."""
-    starts, documents = index.lexical.scores["indptr"], index.lexical.scores["indices"]
-    rare = int(RARE_WORD_SHARE * len(index.ids))
-    parts = [documents[starts[w] : starts[w + 1]] for w in index.lexical.get_tokens_ids(words) if starts[w + 1] - starts[w] <= rare]
+    parts = [index.lexical.scores["indices"][part] for part in postings(index, words, int(RARE_WORD_SHARE * len(index.ids)))]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
