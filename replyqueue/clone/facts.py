@@ -75,10 +75,10 @@ def _personal(text: str, grounding: str) -> list[Violation]:
         folded = "".join(fold(c)[:1] or " " for c in text)
     found = []
     for pattern, stems in PERSONAL_PATTERNS:
-        if any(re.search(rf"\b{re.escape(stem)}", grounding) for stem in stems):
+        matches = list(pattern.finditer(folded))
+        if not matches or any(re.search(rf"\b{re.escape(stem)}", grounding) for stem in stems):
             continue
-        for match in pattern.finditer(folded):
-            found.append(Violation("personal", match.start(), match.end(), text[match.start() : match.end()]))
+        found += [Violation("personal", match.start(), match.end(), text[match.start() : match.end()]) for match in matches]
     return found
 
 

@@ -8,11 +8,15 @@ rebuilt only when the creator's knowledge version moves; a comment then costs on
 one matrix product, never a scan of the database.
 
 The score is the cosine similarity plus a small lexical bonus: meaning decides, and a shared
-rare word (a product or a city) breaks near ties.
+rare word (a product or a city) breaks near ties. Items that give the same answer (an FAQ and the
+past replies that repeat its answer, the approvals that taught it) are one piece of knowledge asked
+in several ways: an item of such a group is scored by the comment's similarity to the group's
+centroid, the mean of the ways fans asked, when that is closer than its own wording.
 """
 
 import ctypes
 import gc
+import hashlib
 import threading
 from dataclasses import dataclass, replace
 from itertools import chain
@@ -24,7 +28,8 @@ from sklearn.cluster import MiniBatchKMeans
 
 from replyqueue.clone.embeddings import embed, get_embedder, to_bytes
 from replyqueue.clone.language import detect_language, stems
-from replyqueue.clone.models import KnowledgeItem, Persona
+from replyqueue.clone.models import KnowledgeItem, KnowledgeKind, Persona
+from replyqueue.clone.text import words
 
 LEXICAL_WEIGHT = 0.1
 EXACT_UP_TO = 20_000  # items ranked exactly on every comment; larger indexes get a coarse pass first
@@ -41,6 +46,7 @@ RARE_WORD_SHARE = 0.01  # the best lexical matches of a large index are among it
 ADDED_UP_TO = 2_000
 RANKED_TOGETHER = 8  # comments whose candidates are ranked in one pass
 EMBED_BATCH = 256
+RERANKED = 32  # best items per comment whose answer groups are compared
 POST_OPENING_CHARS = 300
 
 
@@ -55,6 +61,15 @@ class Hit:
 def search_text(kind: str, prompt: str, body: str) -> str:
     """What a fan's comment is compared with: the question side of the item."""
     return f"{prompt}. {body[:POST_OPENING_CHARS]}".strip(". ")
+
+
+def answer_key(kind: str, body: str) -> int:
+    """Items with the same answer (the same words, whatever the punctuation, case or accents)
+    share a key; 0 for an item that is its own answer (a post)."""
+    if kind not in (KnowledgeKind.FAQ, KnowledgeKind.REPLY):
+        return 0
+    digest = hashlib.blake2b(" ".join(words(body)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True) or 1
 
 
 def embed_items(items: list[KnowledgeItem]) -> None:
@@ -79,6 +94,10 @@ class _CreatorIndex:
     vectors: np.ndarray
     scales: np.ndarray
     lexical: bm25s.BM25 | None
+    answer_keys: np.ndarray  # answer_key of each row
+    # The rows sorted by answer key, and the keys in that order: a key's members are one slice.
+    key_order: np.ndarray | None = None
+    sorted_keys: np.ndarray | None = None
     # Large corpora: the rows are grouped in clusters of similar items (k-means); a comment's
     # first pass ranks the members of its nearest clusters on the vectors projected on their main
     # directions (PCA), then the exact similarity of the best candidates only.
@@ -98,6 +117,20 @@ class _CreatorIndex:
     def similarity(self, rows: np.ndarray | slice, query: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query and the items of these rows."""
         return (self.vectors[rows].astype(np.float32) @ query) * self.scales[rows]
+
+    def answer_sum(self, key: int) -> tuple[np.ndarray, int]:
+        """The sum of the vectors of the items with this answer key, and their number."""
+        start, end = np.searchsorted(self.sorted_keys, key, "left"), np.searchsorted(self.sorted_keys, key, "right")
+        rows = self.key_order[start:end]
+        return (self.vectors[rows].astype(np.float32) * self.scales[rows, None]).sum(axis=0), len(rows)
+
+    def answer_counts(self, keys: np.ndarray) -> np.ndarray:
+        """How many items of this index have each of these answer keys."""
+        return np.searchsorted(self.sorted_keys, keys, "right") - np.searchsorted(self.sorted_keys, keys, "left")
+
+    def sort_answer_keys(self) -> None:
+        self.key_order = np.argsort(self.answer_keys, kind="stable")
+        self.sorted_keys = self.answer_keys[self.key_order]
 
 
 def quantised(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -169,6 +202,7 @@ def build_index(creator_id: int, version: int, model: str, only: list[int] | Non
         rows = rows.filter(id__in=only)
     count = rows.count()
     ids, scales = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.float32)
+    keys = np.empty(count, dtype=np.int64)
     vectors: np.ndarray | None = None
     tokens = []
     n = -1
@@ -180,17 +214,20 @@ def build_index(creator_id: int, version: int, model: str, only: list[int] | Non
         row = np.frombuffer(bytes(vector), dtype=np.float16).astype(np.float32)
         if vectors is None:
             vectors = np.empty((count, len(row)), dtype=np.int8)
-        ids[n] = item_id
+        ids[n], keys[n] = item_id, answer_key(kind, body)
         quantised_row, scale = quantised(row[None])
         vectors[n], scales[n] = quantised_row[0], scale[0]
         tokens.append(stems(search_text(kind, prompt, body), language) or ["_"])
-    ids = ids[: n + 1]
+    ids, keys = ids[: n + 1], keys[: n + 1]
     if vectors is None:
-        return _CreatorIndex(version, model, ids, np.zeros((0, 1), np.int8), np.zeros(0, np.float32), None)
-    index = _CreatorIndex(version, model, ids, vectors[: n + 1], scales[: n + 1], None)
+        index = _CreatorIndex(version, model, ids, np.zeros((0, 1), np.int8), np.zeros(0, np.float32), None, keys)
+        index.sort_answer_keys()
+        return index
+    index = _CreatorIndex(version, model, ids, vectors[: n + 1], scales[: n + 1], None, keys)
     if len(ids) > EXACT_UP_TO and only is None:
         order = add_coarse_pass(index)
         tokens = [tokens[i] for i in order]
+    index.sort_answer_keys()
     index.lexical = bm25s.BM25()
     index.lexical.index(tokens, show_progress=False)
     del tokens
@@ -236,6 +273,7 @@ def add_coarse_pass(index: _CreatorIndex) -> np.ndarray:
         labels[part] = kmeans.predict(projected)
     order = np.argsort(labels, kind="stable")
     index.ids, index.vectors, index.scales = index.ids[order], index.vectors[order], index.scales[order]
+    index.answer_keys = index.answer_keys[order]
     index.coarse, index.coarse_scales = coarse[order], coarse_scales[order]
     index.centroids = kmeans.cluster_centers_.astype(np.float32)
     index.cluster_starts = np.searchsorted(labels[order], np.arange(len(index.centroids) + 1))
@@ -340,12 +378,15 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
     segments = [index, index.added] if index.added else [index]
     vectors = embed([texts[i] for i in wanted])
     tops = []
+    considered = max(limit, RERANKED)
     for start in range(0, len(wanted), RANKED_TOGETHER):  # bounded scratch memory per group
         group = slice(start, start + RANKED_TOGETHER)
         words = [stems(texts[i]) for i in wanted[group]]
         lexical = list(zip(*(relative_lexical_scores(segments, query_words) for query_words in words), strict=True))
-        best = [ranked(segment, vectors[group], list(rows), words, limit) for segment, rows in zip(segments, lexical, strict=True)]
-        tops += [sorted(chain(*found_by_segment), key=itemgetter(1), reverse=True)[:limit] for found_by_segment in zip(*best, strict=True)]
+        best = [ranked(segment, vectors[group], list(rows), words, considered) for segment, rows in zip(segments, lexical, strict=True)]
+        for query, found_by_segment in zip(vectors[group], zip(*best, strict=True), strict=True):
+            candidates = sorted(chain(*found_by_segment), key=itemgetter(1), reverse=True)[:considered]
+            tops.append(by_answer(segments, query, candidates)[:limit])
     items = KnowledgeItem.objects.defer("embedding").in_bulk({item_id for top in tops for item_id, *_ in top})
     for i, top in zip(wanted, tops, strict=True):
         found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex in top if item_id in items]
@@ -354,10 +395,37 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
 
 def ranked(
     index: _CreatorIndex, queries: np.ndarray, lexical: list[np.ndarray], words: list[list[str]], limit: int
-) -> list[list[tuple[int, float, float, float]]]:
-    """For each query, (item id, score, similarity, lexical) of the `limit` best items of this
-    index, best first."""
+) -> list[list[tuple[int, float, float, float, int]]]:
+    """For each query, (item id, score, similarity, lexical, answer key) of the `limit` best items
+    of this index, best first."""
     return [
-        [(int(index.ids[row]), score, sim, lex) for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)]
+        [(int(index.ids[row]), score, sim, lex, int(index.answer_keys[row]))
+         for row, score, sim, lex in best_rows(rows, similarity, lexical_row, limit)]
         for (rows, similarity), lexical_row in zip(candidate_similarities(index, queries, lexical, words), lexical, strict=True)
     ]
+
+
+def answer_similarity(segments: list[_CreatorIndex], key: int, query: np.ndarray) -> float | None:
+    """Cosine of the query and the centroid of the items with this answer; None for an answer
+    given once (its item's own similarity stands)."""
+    total, count = np.zeros_like(query), 0
+    for segment in segments:
+        vector_sum, members = segment.answer_sum(key)
+        if members:
+            total, count = total + vector_sum, count + members
+    norm = float(np.linalg.norm(total))
+    return float(total @ query) / norm if count > 1 and norm else None
+
+
+def by_answer(segments: list[_CreatorIndex], query: np.ndarray, candidates: list[tuple]) -> list[tuple[int, float, float, float]]:
+    """(item id, score, similarity, lexical) of the candidates, best first: an item of a repeated
+    answer scores the better of its own similarity and its answer's centroid's (a near-copy of
+    one way of asking stays as sure as it was)."""
+    keys = np.array([candidate[4] for candidate in candidates], dtype=np.int64)
+    members = sum(segment.answer_counts(keys) for segment in segments)
+    centroid = {key: answer_similarity(segments, key, query) for key in set(keys[(members > 1) & (keys != 0)].tolist())}
+    rescored = []
+    for item_id, score, sim, lex, key in candidates:
+        group = centroid.get(key)
+        rescored.append((item_id, score if group is None else max(score, group + LEXICAL_WEIGHT * lex), sim, lex))
+    return sorted(rescored, key=itemgetter(1), reverse=True)

@@ -118,7 +118,8 @@ class GroundedDrafter:
         if context.category == Category.PRAISE and not context.hits:
             thanks = THANKS.get(context.language, THANKS["en"])
             return Proposal(text=in_voice(persona, thanks, context.fan_name, context.language), confidence=0.8)
-        hits = [h for h in context.hits if fold(h.item.body) not in {fold(t) for t in context.avoid_texts}]
+        avoided = {fold(t) for t in context.avoid_texts}
+        hits = [h for h in context.hits if fold(h.item.body) not in avoided] if avoided else context.hits
         confidence = confidence_from(hits)
         if context.category == Category.PRAISE and confidence < persona.confidence_threshold:
             thanks = THANKS.get(context.language, THANKS["en"])
