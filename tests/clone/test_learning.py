@@ -143,7 +143,7 @@ def test_a_comment_nearer_the_creators_spam_marks_becomes_possibly_spam_with_its
     marks = [("Promote your channel to 10k real subscribers, message me for prices", "spam"),
              ("What microphone do you use for the voice over?", "question")]
     model = CreatorModel.fit(marks, params)
-    probe = "Loved it! btw I edit thumbnails for creators"
+    probe = "Loved it! btw I do editing for creators"
     before, after = triage_comment(probe), triage_comment(probe, learned=model)
     assert (before.category, before.outcome) == ("praise", "draft")
     assert (after.category, after.outcome, after.labels) == ("spam", "draft", ["possibly spam"])
