@@ -18,7 +18,7 @@ import ctypes
 import gc
 import hashlib
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import itemgetter
 
@@ -47,6 +47,7 @@ ADDED_UP_TO = 2_000
 RANKED_TOGETHER = 8  # comments whose candidates are ranked in one pass
 EMBED_BATCH = 256
 RERANKED = 32  # best items per comment whose answer groups are compared
+LARGE_ANSWER_GROUP = 64  # items from which an answer group's vector sum is kept once computed
 POST_OPENING_CHARS = 300
 
 
@@ -98,6 +99,7 @@ class _CreatorIndex:
     # The rows sorted by answer key, and the keys in that order: a key's members are one slice.
     key_order: np.ndarray | None = None
     sorted_keys: np.ndarray | None = None
+    large_answer_sums: dict = field(default_factory=dict)
     # Large corpora: the rows are grouped in clusters of similar items (k-means); a comment's
     # first pass ranks the members of its nearest clusters on the vectors projected on their main
     # directions (PCA), then the exact similarity of the best candidates only.
@@ -119,10 +121,16 @@ class _CreatorIndex:
         return (self.vectors[rows].astype(np.float32) @ query) * self.scales[rows]
 
     def answer_sum(self, key: int) -> tuple[np.ndarray, int]:
-        """The sum of the vectors of the items with this answer key, and their number."""
+        """The sum of the vectors of the items with this answer key, and their number (kept for
+        the large groups, a generic answer given thousands of times, so no comment sums them again)."""
+        if key in self.large_answer_sums:
+            return self.large_answer_sums[key]
         start, end = np.searchsorted(self.sorted_keys, key, "left"), np.searchsorted(self.sorted_keys, key, "right")
         rows = self.key_order[start:end]
-        return (self.vectors[rows].astype(np.float32) * self.scales[rows, None]).sum(axis=0), len(rows)
+        found = (self.vectors[rows].astype(np.float32) * self.scales[rows, None]).sum(axis=0), len(rows)
+        if len(rows) >= LARGE_ANSWER_GROUP:
+            self.large_answer_sums[key] = found
+        return found
 
     def answer_counts(self, keys: np.ndarray) -> np.ndarray:
         """How many items of this index have each of these answer keys."""

@@ -4,7 +4,15 @@ scores them by the centroid of those ways (retrieval.by_answer)."""
 import numpy as np
 
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
-from replyqueue.clone.retrieval import _CreatorIndex, answer_key, answer_similarity, by_answer, quantised, search
+from replyqueue.clone.retrieval import (
+    LARGE_ANSWER_GROUP,
+    _CreatorIndex,
+    answer_key,
+    answer_similarity,
+    by_answer,
+    quantised,
+    search,
+)
 
 
 def index_of(vectors: list[list[float]], keys: list[int]) -> _CreatorIndex:
@@ -72,3 +80,14 @@ def test_search_scores_a_repeated_answer_no_lower_than_its_best_item(creator):
     hits = search(creator_id=creator.id, text="what do you shoot your videos with", limit=4)
     assert hits[0].item.body == answer
     assert all(hit.score >= hit.similarity for hit in hits)
+
+
+def test_a_large_answer_group_is_summed_once_and_gives_the_same_centroid():
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(LARGE_ANSWER_GROUP + 1, 8)).tolist()
+    index = index_of(rows, [11] * (LARGE_ANSWER_GROUP + 1))
+    query = np.ones(8, np.float32) / np.sqrt(8)
+    first = answer_similarity([index], 11, query)
+    assert 11 in index.large_answer_sums
+    index.vectors[:] = 0  # a second lookup must not read the rows again
+    assert answer_similarity([index], 11, query) == first
