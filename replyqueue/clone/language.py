@@ -31,7 +31,6 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
-@lru_cache(maxsize=4096)  # a comment is looked at by triage, retrieval and the drafter
 def detect_language(text: str) -> str:
     """"en" or "fr", or "" when the text has too few letters to tell."""
     if len(_LETTERS.findall(text or "")) < MIN_LETTERS:

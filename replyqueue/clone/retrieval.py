@@ -375,9 +375,12 @@ def search(*, creator_id: int, text: str, limit: int = 5, knowledge_version: int
     return search_many(creator_id=creator_id, texts=[text], limit=limit, knowledge_version=knowledge_version)[0]
 
 
-def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_version: int | None = None) -> list[list[Hit]]:
+def search_many(
+    *, creator_id: int, texts: list[str], limit: int = 5, knowledge_version: int | None = None, languages: list[str] | None = None
+) -> list[list[Hit]]:
     """`search` for several comments of one creator at once: one embedding batch, a ranking pass
-    per RANKED_TOGETHER comments and one read of the items found."""
+    per RANKED_TOGETHER comments and one read of the items found. `languages`: the comments'
+    languages where already known (triage detects them), for their stems."""
     wanted = [i for i, text in enumerate(texts) if text.strip()]
     found: list[list[Hit]] = [[] for _ in texts]
     if not wanted:
@@ -389,7 +392,7 @@ def search_many(*, creator_id: int, texts: list[str], limit: int = 5, knowledge_
     considered = max(limit, RERANKED)
     for start in range(0, len(wanted), RANKED_TOGETHER):  # bounded scratch memory per group
         group = slice(start, start + RANKED_TOGETHER)
-        words = [stems(texts[i]) for i in wanted[group]]
+        words = [stems(texts[i], languages[i] if languages else "") for i in wanted[group]]
         lexical = list(zip(*(relative_lexical_scores(segments, query_words) for query_words in words), strict=True))
         best = [ranked(segment, vectors[group], list(rows), words, considered) for segment, rows in zip(segments, lexical, strict=True)]
         for query, found_by_segment in zip(vectors[group], zip(*best, strict=True), strict=True):

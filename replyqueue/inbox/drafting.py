@@ -248,7 +248,7 @@ def knowledge_for(comments: list[Comment], persona: Persona) -> dict[int, list[H
     """The knowledge retrieved for each comment of one creator, by comment id, in one search."""
     found = search_many(
         creator_id=persona.creator_id, texts=[c.text for c in comments], limit=RETRIEVED,
-        knowledge_version=persona.knowledge_version,
+        knowledge_version=persona.knowledge_version, languages=[c.language for c in comments],
     )
     return {comment.id: hits for comment, hits in zip(comments, found, strict=True)}
 
@@ -337,14 +337,14 @@ def rejected_drafts(creator_id: int, limit: int = 300) -> list[tuple[set[str], l
     rejected = (
         Decision.objects.filter(creator_id=creator_id, action=DecisionAction.REJECT, draft__comment__isnull=False)
         .order_by("-id")
-        .values_list("draft__comment__text", "draft__sources")[:limit]
+        .values_list("draft__comment__text", "draft__comment__language", "draft__sources")[:limit]
     )
-    return [(set(stems(text)), sources) for text, sources in rejected]
+    return [(set(stems(text, language)), sources) for text, language, sources in rejected]
 
 
 def rejected_sources_for(comment: Comment, rejected: list[tuple[set[str], list[int]]] | None = None) -> set[int]:
     """Sources of drafts people rejected for comments like this one: not to be proposed again."""
-    mine = set(stems(comment.text))
+    mine = set(stems(comment.text, comment.language))
     if not mine:
         return set()
     if rejected is None:
