@@ -99,6 +99,9 @@ class _CreatorIndex:
     # The rows sorted by answer key, and the keys in that order: a key's members are one slice.
     key_order: np.ndarray | None = None
     sorted_keys: np.ndarray | None = None
+    # Whether any answer is given by two items or more (counting the built index when this is the
+    # segment added since): without one, search skips the answer groups altogether.
+    answers_repeat: bool = False
     large_answer_sums: dict = field(default_factory=dict)
     # Large corpora: the rows are grouped in clusters of similar items (k-means); a comment's
     # first pass ranks the members of its nearest clusters on the vectors projected on their main
@@ -139,6 +142,7 @@ class _CreatorIndex:
     def sort_answer_keys(self) -> None:
         self.key_order = np.argsort(self.answer_keys, kind="stable")
         self.sorted_keys = self.answer_keys[self.key_order]
+        self.answers_repeat = bool(np.any((self.sorted_keys[1:] == self.sorted_keys[:-1]) & (self.sorted_keys[1:] != 0)))
 
 
 def quantised(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,6 +202,9 @@ def updated_index(index: _CreatorIndex, creator_id: int, version: int) -> _Creat
     if KnowledgeItem.objects.filter(id__in=added.tolist()).exclude(embedding_model=index.model).exists():
         return None
     segment = build_index(creator_id, version, index.model, only=added.tolist()) if len(added) else None
+    if segment is not None:
+        keyed = segment.answer_keys[segment.answer_keys != 0]
+        segment.answers_repeat = segment.answers_repeat or bool(np.isin(keyed, index.sorted_keys).any())
     return replace(index, version=version, added=segment)
 
 
@@ -389,7 +396,8 @@ def search_many(
     segments = [index, index.added] if index.added else [index]
     vectors = embed([texts[i] for i in wanted])
     tops = []
-    considered = max(limit, RERANKED)
+    regroup = any(segment.answers_repeat for segment in segments)
+    considered = max(limit, RERANKED) if regroup else limit
     for start in range(0, len(wanted), RANKED_TOGETHER):  # bounded scratch memory per group
         group = slice(start, start + RANKED_TOGETHER)
         words = [stems(texts[i], languages[i] if languages else "") for i in wanted[group]]
@@ -397,10 +405,10 @@ def search_many(
         best = [ranked(segment, vectors[group], list(rows), words, considered) for segment, rows in zip(segments, lexical, strict=True)]
         for query, found_by_segment in zip(vectors[group], zip(*best, strict=True), strict=True):
             candidates = sorted(chain(*found_by_segment), key=itemgetter(1), reverse=True)[:considered]
-            tops.append(by_answer(segments, query, candidates)[:limit])
+            tops.append(by_answer(segments, query, candidates)[:limit] if regroup else candidates)
     items = KnowledgeItem.objects.defer("embedding").in_bulk({item_id for top in tops for item_id, *_ in top})
     for i, top in zip(wanted, tops, strict=True):
-        found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex in top if item_id in items]
+        found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex, *_ in top if item_id in items]
     return found
 
 

@@ -6,10 +6,12 @@ import numpy as np
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.retrieval import (
     LARGE_ANSWER_GROUP,
+    LEXICAL_WEIGHT,
     _CreatorIndex,
     answer_key,
     answer_similarity,
     by_answer,
+    indexes,
     quantised,
     search,
 )
@@ -69,7 +71,7 @@ def test_the_ways_of_asking_added_since_the_build_count_too():
     assert answer_similarity([built], 11, query) is None
 
 
-def test_search_scores_a_repeated_answer_no_lower_than_its_best_item(creator):
+def test_search_scores_a_comment_by_the_centroid_of_the_ways_an_answer_was_asked(creator):
     answer = "The Sony A7 IV, with the 24-70."
     knowledge_add(creator=creator, items=[
         KnowledgeInput("faq", "What camera do you use?", answer),
@@ -77,9 +79,25 @@ def test_search_scores_a_repeated_answer_no_lower_than_its_best_item(creator):
         KnowledgeInput("reply", "what are you filming with", answer),
         KnowledgeInput("faq", "Where do you live?", "Lisbon."),
     ])
-    hits = search(creator_id=creator.id, text="what do you shoot your videos with", limit=4)
-    assert hits[0].item.body == answer
-    assert all(hit.score >= hit.similarity for hit in hits)
+    [best, *_] = search(creator_id=creator.id, text="which camera did you film this on", limit=4)
+    assert best.item.body == answer
+    assert best.score > best.similarity + LEXICAL_WEIGHT * best.lexical + 0.01  # raised by the centroid
+
+
+def test_an_index_knows_whether_any_answer_repeats():
+    assert not index_of([[1, 0, 0], [0, 1, 0]], [11, 22]).answers_repeat
+    assert not index_of([[1, 0, 0], [0, 1, 0]], [0, 0]).answers_repeat  # posts are their own answers
+    assert index_of([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [11, 22, 11]).answers_repeat
+
+
+def test_an_answer_repeated_by_knowledge_added_since_the_build_counts(creator):
+    answer = "The Sony A7 IV."
+    knowledge_add(creator=creator, items=[KnowledgeInput("faq", "What camera do you use?", answer)])
+    built = indexes.get(creator.id)
+    assert not built.answers_repeat
+    knowledge_add(creator=creator, items=[KnowledgeInput("reply", "which cam is this", answer)])
+    index = indexes.get(creator.id)
+    assert index.added is not None and index.added.answers_repeat
 
 
 def test_a_large_answer_group_is_summed_once_and_gives_the_same_centroid():
