@@ -18,6 +18,8 @@ import httpx
 import numpy as np
 from django.conf import settings
 
+from replyqueue.clone.text import readable
+
 MAX_EMBED_CHARS = 2_000  # longer texts are cut: the first 2,000 characters say what they are about
 
 
@@ -134,9 +136,11 @@ CACHED_UP_TO = 256  # larger lists (an import, a training run) are embedded with
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    """Vectors of the texts, one row each; the ones embedded lately come from the cache and the
-    others are embedded together in one batch."""
+    """Vectors of the texts (comments, rule descriptions), one row each, as the fan meant them
+    (text.readable: no invisible characters or look-alike letters hiding the words); the ones
+    embedded lately come from the cache and the others are embedded together in one batch."""
     embedder = get_embedder()
+    texts = [readable(text) for text in texts]
     if len(texts) > CACHED_UP_TO:
         return embedder.embed(texts)
     if not texts:

@@ -31,6 +31,22 @@ def clean(text: str) -> str:
     return text.translate(_HOMOGLYPHS)
 
 
+_CYRILLIC_OR_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
+
+
+def readable(text: str) -> str:
+    """What a sentence encoder should read of a fan's comment: invisible characters removed,
+    compatibility forms made plain (NFKC: 'ｆｒｅｅ', '𝐟𝐫𝐞𝐞'), letters spelled out one by one
+    joined, and Cyrillic or Greek look-alikes folded to Latin when most letters are not Cyrillic
+    or Greek (a Russian or Greek comment keeps its own letters). Case and accents stay: the
+    encoder reads them."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_SQUARED)
+    lookalikes = len(_CYRILLIC_OR_GREEK.findall(text))
+    if lookalikes and lookalikes * 2 < sum(c.isalpha() for c in text):
+        text = text.translate(_HOMOGLYPHS)
+    return unspace(text)
+
+
 def unspace(text: str) -> str:
     """Join letters spelled out one by one: 'c h e c k  m y' -> 'check my' (double spaces
     separate the words)."""

@@ -8,6 +8,7 @@ from replyqueue.clone.embeddings import EmbeddingError, LocalEmbedder, OpenAIEmb
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.models import KnowledgeItem
 from replyqueue.clone.retrieval import indexes, search
+from replyqueue.clone.text import readable
 from tests.clone.fake_openai import FakeOpenAI
 
 
@@ -102,3 +103,20 @@ def test_the_index_in_8_bits_ranks_items_as_their_stored_vectors_do(creator):
     order = {item.id: n for n, item in enumerate(items)}
     assert np.allclose([in_8_bits[list(index.ids).index(i.id)] for i in items], stored, atol=0.01)
     assert [order[i] for i in index.ids[np.argsort(-in_8_bits)[:5]]] == list(np.argsort(-stored)[:5])
+
+
+def test_a_comment_hiding_its_words_is_embedded_as_the_words_it_hides():
+    plain, hidden = embeddings.embed(["hot singles in your area", "hot s\u200bingles in your a\u200brea"])
+    assert plain @ hidden == pytest.approx(1.0, abs=1e-5)
+
+
+def test_the_encoder_reads_look_alike_letters_as_latin_ones_in_a_latin_comment():
+    assert readable("Сrурtо gratuite") == "Crypto gratuite"
+
+
+def test_a_comment_written_in_cyrillic_keeps_its_letters():
+    assert readable("Привет, как дела?") == "Привет, как дела?"
+
+
+def test_compatibility_forms_and_spelled_out_letters_are_read_as_plain_words():
+    assert readable("ｆｒｅｅ 𝐟𝐫𝐞𝐞 c h e c k  m y  c h a n n e l") == "free free check my channel"

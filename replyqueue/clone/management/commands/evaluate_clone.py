@@ -71,6 +71,7 @@ class Command(BaseCommand):
 
         outcomes: Counter = Counter()
         by_lang: Counter = Counter()
+        by_reach: Counter = Counter()  # (an acceptable item is in the fan's language, outcome) of answerable cases
         violations = drafts = 0
         for case in cases:
             triage = triage_comment(case["comment"])
@@ -85,10 +86,30 @@ class Command(BaseCommand):
             outcome = self.outcome(case, answered, proposal, to_db)
             outcomes[outcome] += 1
             by_lang[(case["lang"], outcome)] += 1
+            if case["expect"] == "answer" and case["lang"] in ("en", "fr"):
+                languages = {items[to_db[k]].language for k in case["knowledge"]}
+                by_reach[(case["lang"] in languages, outcome)] += 1
             if errors and outcome not in ("answer_right", "abstain_right"):
                 got = proposal.text[:90] if answered else (proposal.abstain_reason[:60] if proposal else triage.reasons[0])
                 self.stdout.write(f"  {case['id']} {outcome}: {case['comment'][:70]!r} -> {got!r}")
         self.report(name, split, cases, outcomes, by_lang, drafts, violations)
+        self.report_reach(by_reach)
+
+    def report_reach(self, by_reach: Counter) -> None:
+        """Answerable English or French cases split by whether an acceptable answer is written in
+        the fan's language: where it is not, the offline drafter must abstain (it never mixes
+        languages); only an LLM drafter may translate."""
+        outcomes = ("answer_right", "answer_wrong", "answer_abstained")
+        same, other = (sum(by_reach[(reach, o)] for o in outcomes) for reach in (True, False))
+        self.stdout.write(
+            f"  answer in the fan's language:       right {by_reach[(True, 'answer_right')] / max(same, 1):.1%} of {same}, "
+            f"wrong {by_reach[(True, 'answer_wrong')]}, abstained {by_reach[(True, 'answer_abstained')]}"
+        )
+        self.stdout.write(
+            f"  answer only in the other language: right {by_reach[(False, 'answer_right')] / max(other, 1):.1%} of {other}, "
+            f"wrong {by_reach[(False, 'answer_wrong')]}, abstained {by_reach[(False, 'answer_abstained')]} "
+            "(offline the drafter abstains rather than mix languages)"
+        )
 
     @staticmethod
     def outcome(case: dict, answered: bool, proposal, to_db: dict) -> str:
