@@ -9,7 +9,8 @@ refine the result in triage_pipeline.py.
 Outcomes: threats and safety cases go to the owner first (needs_human, owner_only, priority 100),
 never to no_reply; sensitive and business comments go to the owner; spam and abuse go to
 no_reply only when the model is at least as sure as the threshold chosen for 98% precision in
-cross-validation, otherwise they are kept and labelled "possibly spam" / "possibly abuse".
+cross-validation, otherwise they are drafted and labelled "possibly spam" / "possibly abuse" (never
+routine: an owner decides).
 """
 
 import re
@@ -128,8 +129,7 @@ def decide(text: str, probabilities: dict[str, float], safety_score: float, safe
         else:
             result.labels = [POSSIBLY[category]]
             result.reasons = [f"{POSSIBLY[category]}{link} ({_percent(p)}, below the {thresholds[f'no_reply_{category}']:.0%} needed to file it)"]
-            result.outcome = "draft" if category == Category.SPAM else "needs_human"
-            result.priority = 10
+            result.priority = 10  # drafted like any comment, never routine (inbox.policy): a person decides
     else:
         result.reasons = [f"{category} ({_percent(p)})"]
         concern = probabilities.get(Category.SENSITIVE, 0.0) + probabilities.get(Category.THREAT, 0.0)

@@ -38,6 +38,10 @@ def routine_refusal(draft: Draft) -> str | None:
         return _("%(category)s comment") % {"category": Category(draft.comment.category).label}
     if "possibly sensitive" in draft.comment.labels:
         return _("possibly sensitive comment")
+    if "possibly abuse" in draft.comment.labels:  # triage leant that way without being sure enough to file it
+        return _("possibly abusive comment")
+    if "possibly spam" in draft.comment.labels:
+        return _("possibly spam")
     if draft.flags:
         return _("facts guard flagged the draft")
     chance = draft.approval_chance if draft.approval_chance is not None else draft.confidence

@@ -88,6 +88,14 @@ def test_spam_below_the_precision_threshold_is_kept_and_labelled_not_filed():
     assert sure.outcome == "no_reply" and sure.reasons[0].startswith("spam")
 
 
+def test_abuse_below_the_precision_threshold_is_drafted_and_labelled_for_a_person():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"abuse": 0.5, "question": 0.3, "other": 0.2}
+    result = decide("newsletter??", probabilities, 0.0, "none", thresholds={"safety": 0.5, "no_reply_spam": 0.9, "no_reply_abuse": 0.9})
+    assert (result.category, result.outcome, result.labels) == ("abuse", "draft", ["possibly abuse"])
+
+
 def test_a_safety_case_is_never_filed_whatever_the_spam_probability():
     from replyqueue.clone.triage import decide
 

@@ -275,6 +275,14 @@ def test_assistants_cannot_bulk_approve_possibly_sensitive_drafts(creator, assis
     assert result.skipped == {draft.id: "possibly sensitive comment"}
 
 
+@pytest.mark.parametrize(("label", "refusal"), [("possibly abuse", "possibly abusive comment"), ("possibly spam", "possibly spam")])
+def test_assistants_cannot_bulk_approve_drafts_for_comments_triage_was_unsure_of(creator, assistant, camera_faq, label, refusal):
+    draft = drafted(creator, "pa")
+    Comment.objects.filter(id=draft.comment_id).update(labels=[label])
+    result = drafts_bulk_approve(creator_id=creator.id, actor=Actor(role="assistant", user=assistant), draft_ids=[draft.id])
+    assert result.skipped == {draft.id: refusal}
+
+
 def test_an_approval_can_be_scheduled_from_the_inbox(client, owner, creator, camera_faq):
     from datetime import timedelta
 

@@ -10,9 +10,6 @@ from replyqueue.clone.text import fold
 from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
 from replyqueue.comments.models import Category
 
-ANSWERING_CATEGORIES = {Category.QUESTION, Category.REQUEST, Category.COMPLAINT, Category.OTHER}
-
-
 SIMILARITY_FLOOR = 0.40  # cosine below which an item is unrelated (confidence 0)
 SIMILARITY_SURE = 0.80  # cosine of a close paraphrase (confidence 1)
 RIVAL_MARGIN = 0.04  # a different answer this close to the best one makes the choice ambiguous
