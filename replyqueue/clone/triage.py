@@ -26,11 +26,6 @@ URL = re.compile(
     re.I,
 )
 
-QUESTION = re.compile(
-    r"^\s*(what|which|when|where|who|why|how|is|are|do|does|did|can|could|will|would|should|have|has|any ?one|anyone|"
-    r"quel(le)?s?|quand|ou|comment|pourquoi|combien|qui|est[- ]ce|c'est quoi|y a[- ]t[- ]il|tu as|t'as|vous avez|question|whats|what's|wait is|ok but (how|what|why|where|who)|random but)\b|\b(question bete|quick question|does anyone know|do you know|je me demandais|wondering)\b|\b(quel|quelle|quels|quelles|combien)\b",
-    re.I,
-)
 POSITIVE_EMOJI = re.compile(r"❤|😍|🔥|👏|🙌|💯|🥰|🤩|💕|💖|👌|😘|♥")
 
 

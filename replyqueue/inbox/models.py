@@ -177,9 +177,6 @@ class SavedView(models.Model):
         return self.name
 
 
-SNIPPET_VARIABLES = ("fan_name", "link", "creator")
-
-
 class Snippet(models.Model):
     """A saved reply of the creator's, inserted into a draft by keyboard (; in the inbox).
     Variables: {fan_name} (the fan's name), {link} (the post's address), {creator} (the
