@@ -29,14 +29,17 @@ Safety cases are never learned: the safety head and patterns decide before any v
 
 import threading
 from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.db.models import Count, Max
-from sklearn.linear_model import LogisticRegression
 
 from replyqueue.clone.embeddings import embed
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.triage_model import CATEGORIES, get_model
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 FILED = ("spam", "abuse")
 LEGIT = "legit"  # internal only: never stored as a category
@@ -154,15 +157,17 @@ def local_view(similarities: np.ndarray, mark_sides: np.ndarray, regression_view
     return local, weight
 
 
-def fit_regression(embeddings: np.ndarray, sides: list[str], params: LearningParams) -> LogisticRegression | None:
+def fit_regression(embeddings: np.ndarray, sides: list[str], params: LearningParams) -> "LogisticRegression | None":
     filed = sum(s in FILED for s in sides)
     legit = len(sides) - filed
     if params.max_weight <= 0 or legit < params.min_per_side or filed < params.min_per_side:
         return None
+    from sklearn.linear_model import LogisticRegression  # only when the artifact turns this layer on (max_weight > 0)
+
     return LogisticRegression(C=params.regularisation, class_weight="balanced", max_iter=500).fit(embeddings, sides)
 
 
-def regression_view(regression: LogisticRegression, embeddings: np.ndarray) -> np.ndarray:
+def regression_view(regression: "LogisticRegression", embeddings: np.ndarray) -> np.ndarray:
     """The regression's probabilities in SIDES order (a side it never saw gets 0)."""
     raw = regression.predict_proba(embeddings)
     view = np.zeros((len(embeddings), len(SIDES)))

@@ -14,10 +14,17 @@ Two heads share the features:
 
 The thresholds live in the artifact with the cross-validated figures that chose them. A missing
 artifact is an error at first use: triage never silently runs without its model.
+
+The artifact holds plain arrays (NumPy's .npz, loaded with no pickle): the n-gram vocabulary and
+idf weights, and each head's coefficients. scikit-learn trains the models (triage_training.py) but a
+worker scores with NumPy and SciPy alone: importing scikit-learn would cost a worker about 65 MB of
+its 500 MB. tests/clone/test_triage_artifact.py checks that both give the same numbers.
 """
 
+import json
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,12 +36,13 @@ from replyqueue.clone.embeddings import embed
 from replyqueue.clone.text import deleet, fold, unspace
 from replyqueue.comments.models import Category
 
-ARTIFACT = Path(__file__).resolve().parent / "models" / "triage.joblib"
-FORMAT = 1
+ARTIFACT = Path(__file__).resolve().parent / "models" / "triage.npz"
+FORMAT = 2
 CATEGORIES = [c.value for c in Category]
 SAFETY_KINDS = ["none", "threat", "doxxing", "harassment", "self_harm", "crisis", "minor_at_risk"]
 EMBEDDING_WEIGHT = 1.0  # the embedding block next to the TF-IDF block (each row has unit norm)
 MARKUP = re.compile(r"</?[a-z][^>]{0,80}>|\*\*|__", re.I)
+_WHITE_SPACES = re.compile(r"\s\s+")
 
 
 def normalised(text: str) -> str:
@@ -68,23 +76,75 @@ class Scores:
         return SAFETY_KINDS[1 + int(np.argmax(self.safety[i, 1:]))]
 
 
+class CharGrams:
+    """The character n-gram TF-IDF fitted in training (scikit-learn's TfidfVectorizer with
+    analyzer="char_wb", lowercase, sublinear tf and l2 norm), applied from its vocabulary and idf."""
+
+    def __init__(self, terms: list[str], idf: np.ndarray, ngram_range: tuple[int, int]) -> None:
+        self.index = {term: i for i, term in enumerate(terms)}
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.low, self.high = ngram_range
+
+    def grams(self, text: str) -> list[str]:
+        """Each word padded with a space on both sides, cut into n-grams (as "char_wb" does)."""
+        out = []
+        for word in _WHITE_SPACES.sub(" ", text.lower()).split():
+            word = f" {word} "
+            for n in range(self.low, self.high + 1):
+                out += [word[start : start + n] for start in range(max(len(word) - n, 0) + 1)]
+                if len(word) <= n:  # a short word counts once, at its full length
+                    break
+        return out
+
+    def transform(self, texts: list[str]) -> sparse.csr_matrix:
+        indptr, indices, data = [0], [], []
+        for text in texts:
+            counts = Counter(i for gram in self.grams(text) if (i := self.index.get(gram)) is not None)
+            columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[columns]
+            norm = float(np.sqrt(values @ values))
+            indices.append(columns)
+            data.append(values / norm if norm else values)
+            indptr.append(indptr[-1] + len(columns))
+        return sparse.csr_matrix(
+            (np.concatenate(data) if data else np.zeros(0, np.float32), np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
+            shape=(len(texts), len(self.idf)), dtype=np.float32,
+        )
+
+
+@dataclass
+class LinearHead:
+    """A multinomial logistic regression: softmax of the features times the coefficients."""
+
+    classes: list[str]
+    coef: np.ndarray  # classes x features
+    intercept: np.ndarray
+
+    def predict_proba(self, matrix) -> np.ndarray:
+        scores = np.asarray(matrix @ self.coef.T, dtype=np.float64) + self.intercept
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        return scores / scores.sum(axis=1, keepdims=True)
+
+
 class TriageModel:
-    def __init__(self, payload: dict) -> None:
-        if payload.get("format") != FORMAT:
+    def __init__(self, arrays) -> None:
+        meta = json.loads(str(arrays["meta"]))
+        if meta.get("format") != FORMAT:
             raise ImproperlyConfigured("The triage model artifact has an unknown format: run `manage.py train_triage`.")
-        self.vectorizer = payload["vectorizer"]
-        self.category_head = payload["category_head"]
-        self.safety_head = payload["safety_head"]
-        self.thresholds: dict[str, float] = payload["thresholds"]
-        self.info: dict = payload.get("info", {})
-        self.learning: dict = payload.get("learning", {})  # per-creator learning settings (learning.py)
-        self._category_order = [list(self.category_head.classes_).index(c) for c in CATEGORIES]
-        self._safety_order = [list(self.safety_head.classes_).index(s) for s in SAFETY_KINDS]
+        self.grams = CharGrams(arrays["terms"].tolist(), arrays["idf"], tuple(meta["ngram_range"]))
+        self.category_head = LinearHead(arrays["category_classes"].tolist(), arrays["category_coef"], arrays["category_intercept"])
+        self.safety_head = LinearHead(arrays["safety_classes"].tolist(), arrays["safety_coef"], arrays["safety_intercept"])
+        self.thresholds: dict[str, float] = meta["thresholds"]
+        self.info: dict = meta.get("info", {})
+        self.learning: dict = meta.get("learning", {})  # per-creator learning settings (learning.py)
+        self._category_order = [self.category_head.classes.index(c) for c in CATEGORIES]
+        self._safety_order = [self.safety_head.classes.index(s) for s in SAFETY_KINDS]
 
     def features(self, texts: list[str], embeddings: np.ndarray | None = None):
         if embeddings is None:
             embeddings = embed(texts)
-        grams = self.vectorizer.transform([normalised(t) for t in texts])
+        grams = self.grams.transform([normalised(t) for t in texts])
         return sparse.hstack([sparse.csr_matrix(embeddings * EMBEDDING_WEIGHT), grams], format="csr"), embeddings
 
     def score(self, texts: list[str], embeddings: np.ndarray | None = None) -> Scores:
@@ -108,9 +168,8 @@ def get_model() -> TriageModel:
                     raise ImproperlyConfigured(
                         f"The triage model {ARTIFACT} is missing: run `python manage.py train_triage` (triage cannot run without it)."
                     )
-                import joblib
-
-                _loaded = TriageModel(joblib.load(ARTIFACT))
+                with np.load(ARTIFACT, allow_pickle=False) as arrays:
+                    _loaded = TriageModel(arrays)
     return _loaded
 
 

@@ -1,5 +1,8 @@
 """A draft's confidence means the chance it is approved as it is, learned from the creator's decisions."""
 
+import numpy as np
+import pytest
+
 from replyqueue.clone.calibration import MIN_DECISIONS, fit
 from replyqueue.inbox.actions import Actor, draft_approve, draft_reject
 from replyqueue.inbox.calibration import approval_chance, calibrations
@@ -22,8 +25,27 @@ def test_the_curve_follows_what_the_creator_actually_approved():
 
 
 def test_too_few_decisions_or_only_one_kind_keep_the_clones_estimate():
-    assert fit([(0.9, True)] * (MIN_DECISIONS - 1)).model is None
-    assert fit([(0.9, True)] * 100).model is None
+    assert fit([(0.9, True)] * (MIN_DECISIONS - 1)).decisions == 0
+    assert fit([(0.9, True)] * 100).decisions == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_curve_is_the_one_scikit_learn_fits(seed):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(seed)
+    confidences = rng.uniform(0.2, 1.0, 300)
+    approved = rng.uniform(size=300) < confidences**3
+    ours = fit(list(zip(confidences.tolist(), approved.tolist(), strict=True)))
+    theirs = LogisticRegression(C=10.0, tol=1e-10, max_iter=10_000).fit(confidences[:, None], approved)
+    for confidence in (0.1, 0.4, 0.7, 0.95):
+        assert ours.chance(confidence) == pytest.approx(theirs.predict_proba([[confidence]])[0, 1], abs=2e-3)
+
+
+def test_a_curve_on_outcomes_split_cleanly_by_confidence_stays_finite():
+    calibration = fit([(c / 100, c >= 70) for c in range(0, 100)])
+    assert calibration.chance(0.69) < 0.5 < calibration.chance(0.71)
+    assert np.isfinite([calibration.slope, calibration.intercept]).all()
 
 
 def test_a_creator_who_edits_confident_drafts_lowers_their_chance(creator, owner, camera_faq):

@@ -1,0 +1,64 @@
+"""The triage artifact is plain arrays: a worker scores with NumPy what scikit-learn trained."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from replyqueue.clone.triage_model import CharGrams, LinearHead, get_model
+from replyqueue.clone.triage_training import artifact_arrays
+
+TEXTS = [
+    "check my channel", "a", "ok", "  spaces   everywhere \t and\nlines ", "", "Ça été génial !!! 😍",
+    "I know where you live", "abonne-toi à ma chaîne", "xx", "free crypto airdrop claim now", "WOW  WOW",
+]
+
+
+def fitted_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=1, sublinear_tf=True, dtype=np.float32).fit(TEXTS)
+
+
+def test_the_exported_n_grams_weigh_a_text_as_scikit_learn_does():
+    vectorizer = fitted_vectorizer()
+    arrays = artifact_arrays(vectorizer, *two_heads(vectorizer), {})
+    ours = CharGrams(arrays["terms"].tolist(), arrays["idf"], (2, 5))
+    unseen = ["channel checks", "où tu habites", "a b c", "crypto!!!", ""]
+    for texts in (TEXTS, unseen):
+        np.testing.assert_allclose(ours.transform(texts).toarray(), vectorizer.transform(texts).toarray(), atol=1e-6)
+
+
+def two_heads(vectorizer: TfidfVectorizer) -> tuple[LogisticRegression, LogisticRegression]:
+    matrix = vectorizer.transform(TEXTS)
+    rng = np.random.default_rng(0)
+    category = LogisticRegression().fit(matrix, rng.choice(["spam", "question", "praise"], len(TEXTS)))
+    safety = LogisticRegression().fit(matrix, rng.choice(["none", "threat"], len(TEXTS)))
+    return category, safety
+
+
+def test_an_exported_head_gives_scikit_learns_probabilities():
+    vectorizer = fitted_vectorizer()
+    category, _ = two_heads(vectorizer)
+    ours = LinearHead([str(c) for c in category.classes_], category.coef_.astype(np.float32), category.intercept_)
+    matrix = vectorizer.transform(["check my channel now", "where do you live", "love it"])
+    np.testing.assert_allclose(ours.predict_proba(matrix), category.predict_proba(matrix), atol=1e-6)
+
+
+def test_the_committed_artifact_names_every_category_and_safety_kind():
+    model = get_model()
+    assert model.category_head.coef.shape[1] == 512 + len(model.grams.idf)
+    assert set(model.thresholds) == {"safety", "no_reply_spam", "no_reply_abuse"}
+
+
+def test_a_worker_triages_without_importing_scikit_learn():
+    script = (
+        "import sys, django; django.setup();"
+        "from replyqueue.celery import app; app.loader.import_default_modules();"
+        "from replyqueue.clone.triage import classify_many; classify_many(['check my channel', 'what camera?']);"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'joblib'}))"
+    )
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="replyqueue.settings")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
