@@ -97,19 +97,20 @@ class CharGrams:
         return out
 
     def transform(self, texts: list[str]) -> sparse.csr_matrix:
-        indptr, indices, data = [0], [], []
+        """One row per text: (1 + log count) x idf of each known n-gram, scaled to unit length."""
+        indptr, columns, counts = [0], [], []
         for text in texts:
-            counts = Counter(i for gram in self.grams(text) if (i := self.index.get(gram)) is not None)
-            columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[columns]
-            norm = float(np.sqrt(values @ values))
-            indices.append(columns)
-            data.append(values / norm if norm else values)
-            indptr.append(indptr[-1] + len(columns))
-        return sparse.csr_matrix(
-            (np.concatenate(data) if data else np.zeros(0, np.float32), np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
-            shape=(len(texts), len(self.idf)), dtype=np.float32,
-        )
+            found = Counter(i for gram in self.grams(text) if (i := self.index.get(gram)) is not None)
+            columns += found.keys()
+            counts += found.values()
+            indptr.append(len(columns))
+        columns = np.array(columns, dtype=np.int64)
+        values = (1.0 + np.log(np.array(counts, dtype=np.float32))) * self.idf[columns]
+        row_of_value = np.repeat(np.arange(len(texts)), np.diff(indptr))
+        norms = np.sqrt(np.bincount(row_of_value, weights=values * values, minlength=len(texts))).astype(np.float32)
+        norms[norms == 0] = 1.0
+        values /= norms[row_of_value]
+        return sparse.csr_matrix((values, columns, np.array(indptr)), shape=(len(texts), len(self.idf)), dtype=np.float32)
 
 
 @dataclass
