@@ -100,7 +100,8 @@ class CharGrams:
         """One row per text: (1 + log count) x idf of each known n-gram, scaled to unit length."""
         indptr, columns, counts = [0], [], []
         for text in texts:
-            found = Counter(i for gram in self.grams(text) if (i := self.index.get(gram)) is not None)
+            found = Counter(map(self.index.get, self.grams(text)))
+            found.pop(None, None)  # n-grams training never kept
             columns += found.keys()
             counts += found.values()
             indptr.append(len(columns))
