@@ -54,11 +54,10 @@ def logistic_curve(x: np.ndarray, y: np.ndarray, steps: int = 100) -> tuple[floa
         hessian = np.array([[np.sum(weight * x * x) + 1.0, np.sum(weight * x)], [np.sum(weight * x), np.sum(weight) + 1e-12]])
         step = np.linalg.solve(hessian, gradient)
         scale = 1.0
-        while scale > 1e-6:
-            trial = _penalised_loss(x, y, slope - scale * step[0], intercept - scale * step[1])
-            if trial <= loss:
-                break
+        while (trial := _penalised_loss(x, y, slope - scale * step[0], intercept - scale * step[1])) > loss:
             scale /= 2
+            if scale < 1e-6:  # no step lowers the loss: this is the minimum
+                return float(slope), float(intercept)
         slope, intercept, loss = slope - scale * step[0], intercept - scale * step[1], trial
         if np.max(np.abs(scale * step)) < 1e-10:
             break
