@@ -120,3 +120,16 @@ def test_a_comment_written_in_cyrillic_keeps_its_letters():
 
 def test_compatibility_forms_and_spelled_out_letters_are_read_as_plain_words():
     assert readable("ｆｒｅｅ 𝐟𝐫𝐞𝐞 c h e c k  m y  c h a n n e l") == "free free check my channel"
+
+
+def test_the_coarse_pass_clusters_land_on_the_groups_of_items_it_is_given():
+    from replyqueue.clone.retrieval import k_means, nearest_centroids
+
+    rng = np.random.default_rng(1)
+    centres = np.array([[5, 0, 0], [0, 5, 0], [0, 0, 5]], dtype=np.float32)
+    points = np.concatenate([centre + rng.normal(0, 0.3, (200, 3)) for centre in centres]).astype(np.float32)
+    centroids = k_means(points, 3)
+    assert sorted(np.argmin(np.linalg.norm(centroids[:, None] - centres[None], axis=2), axis=1)) == [0, 1, 2]
+    labels = nearest_centroids(points, centroids)
+    assert all(len(set(labels[group * 200 : (group + 1) * 200])) == 1 for group in range(3))
+
