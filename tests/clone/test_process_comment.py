@@ -135,3 +135,9 @@ def test_a_returning_fan_is_greeted_as_one(creator, owner, camera_faq):
     again = ingest(creator, "r2", author={"external_id": "fan-r1", "name": "Sam Carter"})
     comment_process(comment_id=again.id)
     assert Draft.objects.get(comment=again).text.startswith("Hey Sam, good to see you again!")
+
+
+def test_an_abstention_for_distant_knowledge_says_how_close_it_came_and_what_a_draft_needs():
+    from replyqueue.clone.drafters.base import not_sure
+
+    assert not_sure(0.29, 0.35) == "Not sure: the closest thing the creator said matches this comment at 29% (a draft needs 35%)."

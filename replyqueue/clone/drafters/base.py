@@ -42,3 +42,12 @@ class Drafter(Protocol):
     name: str
 
     def propose(self, context: DraftContext) -> Proposal: ...
+
+
+def not_sure(confidence: float, threshold: float) -> str:
+    """Why a drafter stays silent when the closest knowledge is too far from the comment."""
+    return (
+        f"Not sure: the closest thing the creator said matches this comment at {confidence:.0%} "
+        f"(a draft needs {threshold:.0%})."
+    )
+

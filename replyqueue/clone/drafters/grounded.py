@@ -2,7 +2,7 @@
 
 import re
 
-from replyqueue.clone.drafters.base import DraftContext, Proposal
+from replyqueue.clone.drafters.base import DraftContext, Proposal, not_sure
 from replyqueue.clone.language import LANGUAGE_NAMES, stems
 from replyqueue.clone.models import KnowledgeItem, KnowledgeKind
 from replyqueue.clone.retrieval import Hit, search
@@ -124,13 +124,7 @@ class GroundedDrafter:
         if not hits:
             return Proposal(abstain_reason="Nothing the creator has said answers this comment.")
         if confidence < persona.confidence_threshold:
-            return Proposal(
-                confidence=confidence,
-                abstain_reason=(
-                    f"Not sure: the closest knowledge covers {confidence:.0%} of the comment "
-                    f"(threshold {persona.confidence_threshold:.0%})."
-                ),
-            )
+            return Proposal(confidence=confidence, abstain_reason=not_sure(confidence, persona.confidence_threshold))
         best = prefer_language(hits, context.language)
         if context.language and best.item.language and best.item.language != context.language:
             return Proposal(

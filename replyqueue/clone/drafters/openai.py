@@ -10,7 +10,7 @@ import time
 import httpx
 from django.conf import settings
 
-from replyqueue.clone.drafters.base import MAX_REPLY_CHARS, DraftContext, DraftingError, Proposal
+from replyqueue.clone.drafters.base import MAX_REPLY_CHARS, DraftContext, DraftingError, Proposal, not_sure
 from replyqueue.clone.drafters.grounded import confidence_from
 from replyqueue.comments.models import Category
 
@@ -97,10 +97,7 @@ class OpenAIDrafter:
         threshold = context.persona.confidence_threshold
         if context.category != Category.PRAISE and retrieval_confidence < threshold:
             # Nothing retrieved answers the comment well enough: no point asking the model to guess.
-            return Proposal(
-                confidence=retrieval_confidence,
-                abstain_reason=f"Not sure: the closest knowledge covers {retrieval_confidence:.0%} of the comment.",
-            )
+            return Proposal(confidence=retrieval_confidence, abstain_reason=not_sure(retrieval_confidence, threshold))
         answer, usage = self.complete(build_messages(context))
         if "abstain" in answer and not answer.get("reply"):
             return Proposal(abstain_reason=f"The model abstained: {str(answer['abstain'])[:300]}", usage=usage)
