@@ -25,22 +25,26 @@ _LEET_WORD = re.compile(r"\b[\w@$*]*[a-z][\w@$*]*\b")
 _STRETCH = re.compile(r"(\w)\1{2,}")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
+def visible(text: str) -> str:
+    """Invisible characters removed and compatibility forms made plain (NFKC: 'ｆｒｅｅ', '𝐟𝐫𝐞𝐞',
+    squared letters)."""
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_SQUARED)
+
+
 def clean(text: str) -> str:
-    """Remove invisible characters, fold look-alike letters and compatibility forms (NFKC)."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_SQUARED)
-    return text.translate(_HOMOGLYPHS)
+    """`visible`, with every look-alike letter folded to Latin (for matching words)."""
+    return visible(text).translate(_HOMOGLYPHS)
 
 
 _CYRILLIC_OR_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u052f]")
 
 
 def readable(text: str) -> str:
-    """What a sentence encoder should read of a fan's comment: invisible characters removed,
-    compatibility forms made plain (NFKC: 'ｆｒｅｅ', '𝐟𝐫𝐞𝐞'), letters spelled out one by one
-    joined, and Cyrillic or Greek look-alikes folded to Latin when most letters are not Cyrillic
-    or Greek (a Russian or Greek comment keeps its own letters). Case and accents stay: the
-    encoder reads them."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE).translate(_SQUARED)
+    """What a sentence encoder should read of a fan's comment: `visible`, letters spelled out one
+    by one joined, and Cyrillic or Greek look-alikes folded to Latin only when most letters are
+    not Cyrillic or Greek (a Russian or Greek comment keeps its own letters). Case and accents
+    stay: the encoder reads them."""
+    text = visible(text)
     lookalikes = len(_CYRILLIC_OR_GREEK.findall(text))
     if lookalikes and lookalikes * 2 < sum(c.isalpha() for c in text):
         text = text.translate(_HOMOGLYPHS)
