@@ -425,7 +425,7 @@ def search_many(
             tops.append(by_answer(segments, query, candidates)[:limit] if regroup else candidates)
     items = KnowledgeItem.objects.defer("embedding").in_bulk({item_id for top in tops for item_id, *_ in top})
     for i, top in zip(wanted, tops, strict=True):
-        found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex, *_ in top if item_id in items]
+        found[i] = [Hit(items[item_id], score, sim, lex) for item_id, score, sim, lex, _key in top if item_id in items]
     return found
 
 
@@ -453,15 +453,15 @@ def answer_similarity(segments: list[_CreatorIndex], key: int, query: np.ndarray
     return float(total @ query) / norm if count > 1 and norm else None
 
 
-def by_answer(segments: list[_CreatorIndex], query: np.ndarray, candidates: list[tuple]) -> list[tuple[int, float, float, float]]:
-    """(item id, score, similarity, lexical) of the candidates, best first: an item of a repeated
-    answer scores the better of its own similarity and its answer's centroid's (a near-copy of
-    one way of asking stays as sure as it was)."""
+def by_answer(segments: list[_CreatorIndex], query: np.ndarray, candidates: list[tuple]) -> list[tuple[int, float, float, float, int]]:
+    """The candidates (as `ranked` gives them) rescored, best first: an item of a repeated answer
+    scores the better of its own similarity and its answer's centroid's (a near-copy of one way of
+    asking stays as sure as it was)."""
     keys = np.array([candidate[4] for candidate in candidates], dtype=np.int64)
     members = sum(segment.answer_counts(keys) for segment in segments)
     centroid = {key: answer_similarity(segments, key, query) for key in set(keys[(members > 1) & (keys != 0)].tolist())}
     rescored = []
     for item_id, score, sim, lex, key in candidates:
         group = centroid.get(key)
-        rescored.append((item_id, score if group is None else max(score, group + LEXICAL_WEIGHT * lex), sim, lex))
+        rescored.append((item_id, score if group is None else max(score, group + LEXICAL_WEIGHT * lex), sim, lex, key))
     return sorted(rescored, key=itemgetter(1), reverse=True)

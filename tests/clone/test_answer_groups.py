@@ -60,7 +60,7 @@ def test_a_question_close_to_the_ways_an_answer_was_asked_finds_it_before_a_near
 def test_a_near_copy_of_one_way_of_asking_stays_as_sure_as_it_was():
     index = index_of([[1, 0, 0], [0, 1, 0]], [11, 11])
     query = np.array([1, 0, 0], np.float32)
-    [(item_id, score, similarity, _)] = by_answer([index], query, [candidate(index, 0, query)])
+    [(item_id, score, similarity, _lexical, _key)] = by_answer([index], query, [candidate(index, 0, query)])
     assert item_id == 1 and score == similarity
 
 
