@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from replyqueue.clone.triage_model import CharGrams, LinearHead, get_model
+from replyqueue.clone.triage_model import CATEGORIES, SAFETY_KINDS, CharGrams, LinearHead, get_model
 from replyqueue.clone.triage_training import artifact_arrays
 
 TEXTS = [
@@ -48,7 +48,9 @@ def test_an_exported_head_gives_scikit_learns_probabilities():
 
 def test_the_committed_artifact_names_every_category_and_safety_kind():
     model = get_model()
-    assert model.category_head.coef.shape[1] == 512 + len(model.grams.idf)
+    assert sorted(model.category_head.classes) == sorted(CATEGORIES)
+    assert sorted(model.safety_head.classes) == sorted(SAFETY_KINDS)
+    assert model.category_head.coef.shape == (len(CATEGORIES), 512 + len(model.grams.idf))
     assert set(model.thresholds) == {"safety", "no_reply_spam", "no_reply_abuse"}
 
 
