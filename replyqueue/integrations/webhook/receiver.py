@@ -58,7 +58,11 @@ def make_handler(state: ReceiverState, log=None):
         protocol_version = "HTTP/1.1"
 
         def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length)
+            if len(body) < length:  # the sender went away mid-body (a killed worker): nothing arrived
+                self.close_connection = True
+                return
             action = state.next_action()
             if state.latency:
                 time.sleep(state.latency)
