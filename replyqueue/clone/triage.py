@@ -7,7 +7,9 @@ French). What the creator taught (learning.py), their topics to avoid and their 
 refine the result in triage_pipeline.py.
 
 Outcomes: threats and safety cases go to the owner first (needs_human, owner_only, priority 100),
-never to no_reply; sensitive and business comments go to the owner; spam and abuse go to
+never to no_reply; sensitive comments go to the owner; business comments are owner-only and drafted
+only from what the creator said about such requests (never routine; with nothing to draft from they
+wait for the owner); spam and abuse go to
 no_reply only when the model is at least as sure as the threshold chosen for 98% precision in
 cross-validation, otherwise they are drafted and labelled "possibly spam" / "possibly abuse" (never
 routine: an owner decides).
@@ -111,8 +113,8 @@ def decide(text: str, probabilities: dict[str, float], safety_score: float, safe
         result.reasons = [f"{category}: the model is {_percent(p)} sure; the owner sees it first"]
         result.outcome, result.owner_only = "needs_human", True
     elif category == Category.BUSINESS:
-        result.reasons = [f"business: a brand deal or collaboration ({_percent(p)}); the owner answers, never a generic draft"]
-        result.outcome, result.owner_only = "needs_human", True
+        result.reasons = [f"business: a brand deal or collaboration ({_percent(p)}); only the owner decides, on a draft from what they said about it"]
+        result.owner_only = True
     elif category in FILED:
         link = " with a link" if URL.search(clean(text)) else ""
         if creator_verdict == category:

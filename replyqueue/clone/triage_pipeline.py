@@ -36,9 +36,6 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             result.reasons.append(f"rule '{rule.name}' matched, but {result.category} comments stay with the creator")
             continue
         outcome = {RuleAction.NO_REPLY: "no_reply", RuleAction.ESCALATE: "needs_human", RuleAction.DRAFT: "draft"}
-        if result.category == Category.BUSINESS and rule.action == RuleAction.DRAFT:
-            result.reasons.append(f"rule '{rule.name}' matched, but business comments go to the owner")
-            continue
         with translation.override("en"):  # a stored reason, like the built-in ones: English whoever triggered it
             action = rule.get_action_display().lower()
         result = replace(

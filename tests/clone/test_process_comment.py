@@ -2,9 +2,11 @@ import re
 
 from django.http import HttpRequest
 
+from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Draft
+from replyqueue.inbox.policy import routine_refusal
 from replyqueue.inbox.tasks import process_comment
 from tests.factories import ingest
 
@@ -57,6 +59,30 @@ def test_sensitive_comments_go_to_the_owner(creator, camera_faq):
     comment.refresh_from_db()
     assert (comment.status, comment.category, comment.owner_only) == ("needs_human", "sensitive", True)
     assert not Draft.objects.filter(comment=comment).exists()
+
+
+BRAND_DEAL = "Hi! I manage partnerships at GlowSkin, we'd love to sponsor your next video. What are your rates?"
+
+
+def test_a_brand_deal_the_creator_said_nothing_about_waits_for_the_owner_with_no_draft(creator, camera_faq):
+    comment = ingest(creator, text=BRAND_DEAL)
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    assert (comment.status, comment.category, comment.owner_only) == ("needs_human", "business", True)
+    assert not Draft.objects.filter(comment=comment).exists()
+
+
+def test_a_brand_deal_gets_a_draft_from_what_the_creator_said_about_partnerships_for_the_owner_only(creator):
+    knowledge_add(creator=creator, items=[KnowledgeInput(
+        "faq", "Do you do brand deals or sponsored videos?", "For partnerships and sponsorships, email deals@mia.example and I answer within a week.",
+    )])
+    comment = ingest(creator, text=BRAND_DEAL)
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    draft = Draft.objects.get(comment=comment)
+    assert (comment.status, comment.category, comment.owner_only) == ("drafted", "business", True)
+    assert "deals@mia.example" in draft.text
+    assert routine_refusal(draft) == "owner-only comment"
 
 
 def test_an_injection_attempt_does_not_change_the_answer(creator, camera_faq):

