@@ -14,12 +14,16 @@ from replyqueue.clone.triage import (
     POSSIBLY_SENSITIVE,  # noqa: F401  (re-exported: callers name it from here)
     Triage,
     classify_scored,
+    decide,
     score,
 )
 from replyqueue.comments.models import Category
 
 SAFETY_CATEGORIES = (Category.SENSITIVE, Category.THREAT)
 ESCALATED_PRIORITY = 85  # a comment the creator's own rule sends them: near the top, below safety cases
+# The label of a comment the creator's verdicts sorted otherwise than the trained model alone would
+# have (another category or outcome): what the insights page counts as their marks at work.
+TAUGHT = "sorted by your marks"
 
 
 def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, rules: list[CommunityRule],
@@ -89,9 +93,17 @@ def triage_comments(
         result = classify_scored(text, scores, i, probabilities=probabilities, creator_verdict=verdict)
         if learned_reason and not result.safety:
             result.reasons.append(f"learned: {learned_reason}")
+        if (verdict or learned_reason) and not result.safety and sorted_otherwise_alone(text, scores, i, result):
+            result.labels = [*result.labels, TAUGHT]
         result = apply_avoided_topics(result, text, avoid_topics or [], embedding)
         results.append(apply_rules(result, text, item.get("fan_external_id", ""), item.get("fan_name", ""), rules or [], embedding))
     return results
+
+
+def sorted_otherwise_alone(text: str, scores, i: int, result: Triage) -> bool:
+    """Whether the trained model alone (no verdicts) gives this comment another category or outcome."""
+    alone = decide(text, scores.category_probabilities(i), scores.safety_score(i), scores.safety_kind(i), language=result.language)
+    return (alone.category, alone.outcome) != (result.category, result.outcome)
 
 
 def triage_comment(

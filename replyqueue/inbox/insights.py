@@ -1,5 +1,5 @@
 """Numbers for the insights page: what came in, what the clone did with it, what people decided,
-how fast fans got a reply, and who reviewed what. Aggregated in the database per day (in the
+how fast fans got a reply, who reviewed what, and what the creator's spam / abuse marks taught. Aggregated in the database per day (in the
 viewer's time zone); charts are SVG drawn on the server (no script, no CDN)."""
 
 from dataclasses import dataclass, field
@@ -11,6 +11,8 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
+from replyqueue.clone.triage_pipeline import TAUGHT
 from replyqueue.comments.models import Category, Comment, CommentStatus, Platform
 from replyqueue.inbox.models import Decision, DecisionAction
 from replyqueue.inbox.selectors import is_abstention
@@ -18,6 +20,21 @@ from replyqueue.publishing.models import Publication, PublicationStatus
 
 PALETTE = ["#3b5bdb", "#2b8a3e", "#e67700", "#c92a2a", "#862e9c", "#0b7285", "#5f3dc4", "#a61e4d", "#495057", "#74b816"]
 REVIEW_ACTIONS = (DecisionAction.APPROVE, DecisionAction.EDIT_APPROVE, DecisionAction.REJECT)
+
+
+@dataclass
+class Marks:
+    """What the creator's marks taught triage (all time, but `sorted_otherwise` in the period)."""
+
+    spam: int = 0
+    abuse: int = 0
+    neither: int = 0  # "not spam" / "not abuse"
+    sorted_otherwise: int = 0  # comments of the period their verdicts sorted otherwise than the model alone
+    first_after: int | None = None  # marks made before the first comment they sorted otherwise
+
+    @property
+    def total(self) -> int:
+        return self.spam + self.abuse + self.neither
 
 
 @dataclass
@@ -29,6 +46,7 @@ class Insights:
     decisions: dict[str, list[int]]  # approve / edit_approve / reject -> count per day
     first_reply_minutes: list[float] = field(default_factory=list)
     reviewers: list[tuple[str, dict[str, int]]] = field(default_factory=list)  # (email, {action: n}) most first
+    marks: Marks | None = None
 
     @property
     def total_comments(self) -> int:
@@ -104,7 +122,25 @@ def insights(creator_id: int, days: int = 14, today: date | None = None) -> Insi
         days=day_list, by_category=by_category, by_platform=by_platform, outcomes=outcomes, decisions=decisions,
         first_reply_minutes=minutes,
         reviewers=sorted(reviewers.items(), key=lambda item: (-sum(item[1].values()), item[0])),
+        marks=marks_taught(creator_id, comments),
     )
+
+
+def marks_taught(creator_id: int, period_comments) -> Marks:
+    """How many spam / abuse / "not spam" marks the creator made, how many comments of the period
+    their verdicts sorted otherwise (the TAUGHT label), and after how many marks that first happened."""
+    marks = TriageFeedback.objects.filter(creator_id=creator_id, source=TriageFeedbackSource.MARK)
+    counts = Marks()
+    for category, n in marks.values_list("category").annotate(n=Count("id")).order_by():
+        if category in (Category.SPAM, Category.ABUSE):
+            setattr(counts, category, n)
+        else:
+            counts.neither += n
+    counts.sorted_otherwise = period_comments.filter(labels__icontains=TAUGHT).count()
+    first = Comment.objects.filter(creator_id=creator_id, labels__icontains=TAUGHT).aggregate(first=Min("triaged_at"))["first"]
+    if first is not None:
+        counts.first_after = marks.filter(created_at__lte=first).count()
+    return counts
 
 
 REVIEW_LABELS = {

@@ -58,6 +58,7 @@ def test_the_users_choice_wins_over_the_browser(client, french, creator):
         ("/settings/snippets/", "Nouvelle réponse type"),
         ("/inbox/questions/", "Questions auxquelles le clone n'a pas su répondre"),
         ("/inbox/insights/", "Délai de première réponse"),
+        ("/inbox/insights/", "Aucun signalement pour l'instant"),
     ],
 )
 def test_it_shows_the_login_protected_pages_in_french(client, french, path, french_text):

@@ -1,6 +1,6 @@
 from replyqueue.clone.learning import CreatorModel, LearningParams, learned_models, trained_params
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
-from replyqueue.clone.triage_pipeline import triage_comment
+from replyqueue.clone.triage_pipeline import TAUGHT, triage_comment
 from tests.factories import ingest
 
 CAMPAIGN = "Amazing content! I post similar edits daily, you would love my page too"
@@ -146,7 +146,19 @@ def test_a_comment_nearer_the_creators_spam_marks_becomes_possibly_spam_with_its
     probe = "Loved it! btw I do editing for creators"
     before, after = triage_comment(probe), triage_comment(probe, learned=model)
     assert (before.category, before.outcome) == ("praise", "draft")
-    assert (after.category, after.outcome, after.labels) == ("spam", "draft", ["possibly spam"])
+    assert (after.category, after.outcome, after.labels) == ("spam", "draft", ["possibly spam", TAUGHT])
     assert "learned: nearer to comments you marked spam than to those you did not" in after.reasons
     cleared = CreatorModel.fit([*marks, (probe, "praise")], params)  # the creator said it is not spam
     assert triage_comment(probe, learned=cleared).category == "praise"
+
+
+def test_a_comment_the_creators_verdicts_sorted_otherwise_is_labelled_so():
+    model = CreatorModel.fit([(CAMPAIGN, "spam")])
+    copy = CAMPAIGN.replace("daily", "every day")
+    assert TAUGHT not in triage_comment(copy).labels
+    assert TAUGHT in triage_comment(copy, learned=model).labels
+
+
+def test_verdicts_that_change_nothing_leave_no_label():
+    model = CreatorModel.fit([(CAMPAIGN, "spam")])
+    assert TAUGHT not in triage_comment("What lens did you use for the portraits?", learned=model).labels

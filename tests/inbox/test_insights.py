@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from replyqueue.comments.models import Comment
+from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.insights import insights
 from replyqueue.inbox.models import Decision
 from replyqueue.publishing.models import Publication
@@ -85,3 +86,25 @@ def test_the_page_draws_svg_charts(client, owner, fixture):
     body = login(client, owner).get("/inbox/insights/?days=30").content.decode()
     assert body.count("<svg viewBox") >= 4 and "<script" not in body.split("<main>")[1].split("</main>")[0]
     assert "Time to first reply" in body and "approved as drafted" in body and "edited, then approved" in body
+
+
+CAMPAIGN = "Amazing content! I post similar edits daily, you would love my page too"
+
+
+def test_the_page_says_what_the_creators_marks_taught_and_after_how_many(client, owner, creator):
+    first = ingest(creator, "m1", CAMPAIGN)
+    comment_process(comment_id=first.id)
+    fine = ingest(creator, "m2", "What lens did you use for the portraits?")
+    comment_process(comment_id=fine.id)
+    page = login(client, owner)
+    assert "No mark yet" in page.get("/inbox/insights/").content.decode()
+    page.post(f"/inbox/comments/{first.id}/mark/", {"category": "spam"}, HTTP_HX_REQUEST="true")
+    page.post(f"/inbox/comments/{fine.id}/mark/", {"category": "question"}, HTTP_HX_REQUEST="true")
+    copy = ingest(creator, "m3", CAMPAIGN.replace("daily", "every day"))
+    comment_process(comment_id=copy.id)
+    data = insights(creator.id, days=7).marks
+    assert (data.spam, data.abuse, data.neither, data.sorted_otherwise, data.first_after) == (1, 0, 1, 1, 2)
+    body = page.get("/inbox/insights/").content.decode()
+    assert "You marked 2 comments: 1 spam, 0 abuse, 1 neither." in body
+    assert "1 comment was sorted otherwise than the model alone would have" in body
+    assert "The first came after 2 marks." in body
