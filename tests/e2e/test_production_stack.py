@@ -91,6 +91,8 @@ def test_the_inbox_gets_its_stylesheet_and_scripts_and_the_worker_drafts(
     assert stylesheet.endswith(".css") and stylesheet != f"{production_stack}/static/app.css"  # hashed name
     assert page.evaluate("getComputedStyle(document.querySelector('.topbar')).display") == "flex"
     assert page.evaluate("typeof htmx") == "object"
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert httpx.get(f"{production_stack}{icon}").headers["content-type"] == "image/svg+xml"  # no favicon 404 per page
     assert "8800 units" in page.locator("#youtube-quota").inner_text()
     sizes = page.evaluate("[document.getElementById('youtube-quota'), document.body].map(e => parseFloat(getComputedStyle(e).fontSize))")
     assert sizes[0] < sizes[1]  # .quota-left's smaller type: app.css reached the partial
