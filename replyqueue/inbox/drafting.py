@@ -490,6 +490,7 @@ def draft_request_run(*, request_id: int) -> str | None:
     comment = Comment.objects.select_related("creator", "fan", "post").get(id=request.comment_id)
     persona = persona_for(comment.creator_id)
     context = comment_context(comment, persona, triage_of(comment), request.instruction, limit=8)
+    context.asked_by_a_person = request.kind == DraftRequestKind.DRAFT_ANYWAY
     count = request.count if request.kind == DraftRequestKind.ALTERNATIVES else 1
     proposals = propose_alternatives(context, min(max(count, 1), MAX_ALTERNATIVES))
     with transaction.atomic():

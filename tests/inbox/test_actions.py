@@ -9,6 +9,7 @@ from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, NeedsConfirmation, draft_approve, drafts_bulk_approve
 from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Decision, Draft, DraftRequest
+from replyqueue.inbox.policy import routine_refusal
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD
 from tests.factories import drafted, ingest
@@ -344,3 +345,26 @@ def test_an_llm_drafter_shows_free_instructions(client, owner, creator, camera_f
     assert "it cannot translate or rewrite" not in page and f"draft-{draft.id}" in page
     assert instruction_not_followed("mention the camera and the lens") == []
     assert instruction_not_followed("make it shorter, in French") == ["in French"]
+
+
+def test_a_safety_false_alarm_is_one_click_from_a_draft_for_the_owner(client, owner, creator, django_capture_on_commit_callbacks):
+    knowledge_add(creator=creator, items=[KnowledgeInput(
+        "faq", "Ta pâte à choux retombe, pourquoi ?",
+        "Une pâte à choux qui retombe manque de cuisson : laisse 5 minutes de plus et n'ouvre pas le four avant la fin.",
+    )])
+    comment = processed(creator, "choux", "je suis crevée mais je veux finir le tuto ce soir, pourquoi mes choux retombent ?")
+    assert (comment.status, comment.owner_only) == ("needs_human", True)  # the safety model's false alarm
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
+    draft = Draft.objects.get(comment=comment, status="pending")
+    assert "cuisson" in draft.text
+    assert routine_refusal(draft) == "owner-only comment"
+
+
+def test_draft_anyway_still_invents_nothing_when_no_knowledge_is_near(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    comment = processed(creator, "far", "How much did your flat in Lyon cost?")
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
+    comment.refresh_from_db()
+    assert comment.status == "needs_human" and "nothing the creator has said answers" in comment.reason
+    assert not Draft.objects.filter(comment=comment).exists()
