@@ -5,8 +5,9 @@ from replyqueue.clone.models import Persona
 from replyqueue.clone.retrieval import Hit
 
 MAX_REPLY_CHARS = 5_000  # the longest reply any platform takes (YouTube: 10,000; Instagram: 2,200 bytes)
-# What a draft needs when a person asked for it ("Draft anyway"): any source above the similarity
-# floor. The person reviews it; the card shows its low confidence and it is never routine.
+# What a draft needs when a person asked for it ("Draft anyway", "Not spam" on a filed comment, one
+# answer for a group of waiting questions): any source above the similarity floor. The person
+# reviews it; the card shows its low confidence, so it is not routine.
 ASKED_FOR_CONFIDENCE = 0.01
 
 
@@ -26,7 +27,7 @@ class DraftContext:
     hits: list[Hit] = field(default_factory=list)
     instruction: str = ""
     avoid_texts: list[str] = field(default_factory=list)  # rejected answers not to propose again
-    asked_by_a_person: bool = False  # "Draft anyway": a reviewer asked for this draft
+    asked_by_a_person: bool = False  # a reviewer asked for this draft (see ASKED_FOR_CONFIDENCE)
 
     @property
     def threshold(self) -> float:
