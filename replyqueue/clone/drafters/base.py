@@ -7,7 +7,7 @@ from replyqueue.clone.retrieval import Hit
 MAX_REPLY_CHARS = 5_000  # the longest reply any platform takes (YouTube: 10,000; Instagram: 2,200 bytes)
 # What a draft needs when a person asked for it ("Draft anyway", "Not spam" on a filed comment, one
 # answer for a group of waiting questions): any source above the similarity floor. The person
-# reviews it; the card shows its low confidence, so it is not routine.
+# reviews it, and the card shows its low confidence.
 ASKED_FOR_CONFIDENCE = 0.01
 
 
