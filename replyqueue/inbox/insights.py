@@ -1,6 +1,7 @@
 """Numbers for the insights page: what came in, what the clone did with it, what people decided,
-how fast fans got a reply, who reviewed what, and what the creator's spam / abuse marks taught. Aggregated in the database per day (in the
-viewer's time zone); charts are SVG drawn on the server (no script, no CDN)."""
+how fast fans got a reply, who reviewed what, and what the creator's spam / abuse marks taught.
+Aggregated in the database per day (in the viewer's time zone); charts are SVG drawn on the server
+(no script, no CDN)."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
