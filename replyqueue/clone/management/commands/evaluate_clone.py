@@ -90,7 +90,7 @@ class Command(BaseCommand):
                 languages = {items[to_db[k]].language for k in case["knowledge"]}
                 by_reach[(case["lang"] in languages, outcome)] += 1
             if errors and outcome not in ("answer_right", "abstain_right"):
-                got = proposal.text[:90] if answered else (proposal.abstain_reason[:60] if proposal else triage.reasons[0])
+                got = proposal.text[:90] if answered else (proposal.abstain_reason[:120] if proposal else triage.reasons[0])
                 self.stdout.write(f"  {case['id']} {outcome}: {case['comment'][:70]!r} -> {got!r}")
         self.report(name, split, cases, outcomes, by_lang, drafts, violations)
         self.report_reach(by_reach)
