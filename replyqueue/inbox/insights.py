@@ -138,7 +138,12 @@ def marks_taught(creator_id: int, period_comments) -> Marks:
         else:
             counts.neither += n
     counts.sorted_otherwise = period_comments.filter(labels__icontains=TAUGHT).count()
-    first = Comment.objects.filter(creator_id=creator_id, labels__icontains=TAUGHT).aggregate(first=Min("triaged_at"))["first"]
+    first_mark = marks.aggregate(first=Min("created_at"))["first"]
+    if first_mark is None:
+        return counts
+    # Only comments triaged since the first mark can carry the label: the scan stays that short.
+    taught = Comment.objects.filter(creator_id=creator_id, triaged_at__gte=first_mark, labels__icontains=TAUGHT)
+    first = taught.aggregate(first=Min("triaged_at"))["first"]
     if first is not None:
         counts.first_after = marks.filter(created_at__lte=first).count()
     return counts
