@@ -91,18 +91,19 @@ def propose_reply(**context_fields) -> Proposal:
     return get_drafter().propose(reply_context(**context_fields))
 
 
-def propose_alternatives(context: DraftContext, count: int) -> list[Proposal]:
-    """Up to `count` proposals resting on different knowledge: each next try starts from the next
-    hit. Abstentions are dropped."""
-    proposals, seen = [], set()
+def propose_alternatives(context: DraftContext, count: int) -> tuple[list[Proposal], str]:
+    """Up to `count` proposals resting on different knowledge (each next try starts from the next
+    hit), and why the drafter abstained when there is none."""
+    proposals, seen, why = [], set(), ""
     for start in range(len(context.hits) or 1):
         proposal = get_drafter().propose(replace(context, hits=context.hits[start:]))
         if not proposal.abstained and proposal.text not in seen:
             proposals.append(proposal)
             seen.add(proposal.text)
         if len(proposals) >= count or proposal.abstained:
+            why = proposal.abstain_reason
             break
-    return proposals
+    return proposals, "" if proposals else why
 
 
 def drafter_name() -> str:

@@ -490,9 +490,8 @@ def draft_request_run(*, request_id: int) -> str | None:
     comment = Comment.objects.select_related("creator", "fan", "post").get(id=request.comment_id)
     persona = persona_for(comment.creator_id)
     context = comment_context(comment, persona, triage_of(comment), request.instruction, limit=8)
-    context.asked_by_a_person = request.kind == DraftRequestKind.DRAFT_ANYWAY
     count = request.count if request.kind == DraftRequestKind.ALTERNATIVES else 1
-    proposals = propose_alternatives(context, min(max(count, 1), MAX_ALTERNATIVES))
+    proposals, why = propose_alternatives(context, min(max(count, 1), MAX_ALTERNATIVES))
     with transaction.atomic():
         drafts_supersede(comment_id=comment.id)
         if proposals:
@@ -502,7 +501,8 @@ def draft_request_run(*, request_id: int) -> str | None:
             status, reason = CommentStatus.DRAFTED, ""
         else:
             status = CommentStatus.NEEDS_HUMAN
-            reason = gettext("Asked to draft again, but nothing the creator has said answers this comment.")
+            # The drafter's own words say why ("Not sure: ... at 29% (a draft needs 35%)").
+            reason = why or gettext("Asked to draft again, but nothing the creator has said answers this comment.")
         Comment.objects.filter(id=comment.id).update(status=status, reason=reason)
         DraftRequest.objects.filter(id=request.id).update(
             status=DraftRequestStatus.DONE, outcome=status, finished_at=timezone.now(), error="", found=len(proposals)

@@ -347,17 +347,19 @@ def test_an_llm_drafter_shows_free_instructions(client, owner, creator, camera_f
     assert instruction_not_followed("make it shorter, in French") == ["in French"]
 
 
-def test_a_safety_false_alarm_is_one_click_from_a_draft_for_the_owner(client, owner, creator, django_capture_on_commit_callbacks):
+def test_a_safety_false_alarm_the_knowledge_answers_is_one_click_from_a_draft_for_the_owner(
+    client, owner, creator, django_capture_on_commit_callbacks
+):
     knowledge_add(creator=creator, items=[KnowledgeInput(
-        "faq", "Ta pâte à choux retombe, pourquoi ?",
-        "Une pâte à choux qui retombe manque de cuisson : laisse 5 minutes de plus et n'ouvre pas le four avant la fin.",
+        "faq", "Mon caramel brûle à chaque fois, que faire ?",
+        "Pour un caramel qui brûle : feu moyen, casserole à fond épais, et retire-le du feu dès qu'il est ambré.",
     )])
-    comment = processed(creator, "choux", "je suis crevée mais je veux finir le tuto ce soir, pourquoi mes choux retombent ?")
+    comment = processed(creator, "caramel", "j'ai brûlé mon caramel encore une fois 😭")
     assert (comment.status, comment.owner_only) == ("needs_human", True)  # the safety model's false alarm
     with django_capture_on_commit_callbacks(execute=True):
         login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
     draft = Draft.objects.get(comment=comment, status="pending")
-    assert "cuisson" in draft.text
+    assert "ambré" in draft.text
     assert routine_refusal(draft) == "owner-only comment"
 
 
@@ -366,5 +368,16 @@ def test_draft_anyway_still_invents_nothing_when_no_knowledge_is_near(client, ow
     with django_capture_on_commit_callbacks(execute=True):
         login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
     comment.refresh_from_db()
-    assert comment.status == "needs_human" and "nothing the creator has said answers" in comment.reason
+    assert comment.status == "needs_human" and "a draft needs 35%" in comment.reason  # the drafter's own reason
+    assert not Draft.objects.filter(comment=comment).exists()
+
+
+def test_draft_anyway_on_distress_keeps_the_bar_and_drafts_nothing_from_a_loosely_related_faq(
+    client, owner, creator, django_capture_on_commit_callbacks
+):
+    knowledge_add(creator=creator, items=[KnowledgeInput("faq", "When do you upload new videos?", "New videos go up every Thursday at 6pm Paris time.")])
+    comment = processed(creator, "low", "I've been feeling really depressed lately and your videos are the only thing that helps")
+    assert comment.owner_only
+    with django_capture_on_commit_callbacks(execute=True):
+        login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
     assert not Draft.objects.filter(comment=comment).exists()

@@ -5,10 +5,6 @@ from replyqueue.clone.models import Persona
 from replyqueue.clone.retrieval import Hit
 
 MAX_REPLY_CHARS = 5_000  # the longest reply any platform takes (YouTube: 10,000; Instagram: 2,200 bytes)
-# What a draft needs when a person asked for it ("Draft anyway", "Not spam" on a filed comment, one
-# answer for a group of waiting questions): any source above the similarity floor. The person
-# reviews it, and the card shows its low confidence.
-ASKED_FOR_CONFIDENCE = 0.01
 
 
 class DraftingError(Exception):
@@ -27,14 +23,6 @@ class DraftContext:
     hits: list[Hit] = field(default_factory=list)
     instruction: str = ""
     avoid_texts: list[str] = field(default_factory=list)  # rejected answers not to propose again
-    asked_by_a_person: bool = False  # a reviewer asked for this draft (see ASKED_FOR_CONFIDENCE)
-
-    @property
-    def threshold(self) -> float:
-        """The confidence a draft needs: the persona's, or less when a person asked for it."""
-        if self.asked_by_a_person:
-            return min(self.persona.confidence_threshold, ASKED_FOR_CONFIDENCE)
-        return self.persona.confidence_threshold
 
 
 @dataclass

@@ -123,8 +123,8 @@ class GroundedDrafter:
             return Proposal(text=in_voice(persona, thanks, context.fan_name, context.language), confidence=0.8)
         if not hits:
             return Proposal(abstain_reason="Nothing the creator has said answers this comment.")
-        if confidence < context.threshold:
-            return Proposal(confidence=confidence, abstain_reason=not_sure(confidence, context.threshold))
+        if confidence < persona.confidence_threshold:
+            return Proposal(confidence=confidence, abstain_reason=not_sure(confidence, persona.confidence_threshold))
         best = prefer_language(hits, context.language)
         if context.language and best.item.language and best.item.language != context.language:
             return Proposal(

@@ -94,7 +94,7 @@ class OpenAIDrafter:
 
     def propose(self, context: DraftContext) -> Proposal:
         retrieval_confidence = confidence_from(context.hits)
-        threshold = context.threshold
+        threshold = context.persona.confidence_threshold
         if context.category != Category.PRAISE and retrieval_confidence < threshold:
             # Nothing retrieved answers the comment well enough: no point asking the model to guess.
             return Proposal(confidence=retrieval_confidence, abstain_reason=not_sure(retrieval_confidence, threshold))
