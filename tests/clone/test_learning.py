@@ -159,6 +159,10 @@ def test_a_comment_the_creators_verdicts_sorted_otherwise_is_labelled_so():
     assert TAUGHT in triage_comment(copy, learned=model).labels
 
 
-def test_verdicts_that_change_nothing_leave_no_label():
-    model = CreatorModel.fit([(CAMPAIGN, "spam")])
-    assert TAUGHT not in triage_comment("What lens did you use for the portraits?", learned=model).labels
+def test_a_verdict_the_model_alone_agreed_with_leaves_no_label():
+    filed_anyway = "Check out my channel for free crypto!!"
+    alone = triage_comment(filed_anyway)
+    assert (alone.category, alone.outcome) == ("spam", "no_reply")
+    copied = triage_comment(filed_anyway, learned=CreatorModel.fit([(filed_anyway, "spam")]))
+    assert "like a comment you marked spam" in copied.reasons[0]  # the verdict was applied...
+    assert TAUGHT not in copied.labels  # ...but sorted it as the model alone did
