@@ -94,16 +94,17 @@ def propose_reply(**context_fields) -> Proposal:
 def propose_alternatives(context: DraftContext, count: int) -> tuple[list[Proposal], str]:
     """Up to `count` proposals resting on different knowledge (each next try starts from the next
     hit), and why the drafter abstained when there is none."""
-    proposals, seen, why = [], set(), ""
+    proposals, seen = [], set()
     for start in range(len(context.hits) or 1):
         proposal = get_drafter().propose(replace(context, hits=context.hits[start:]))
-        if not proposal.abstained and proposal.text not in seen:
+        if proposal.abstained:
+            return proposals, "" if proposals else proposal.abstain_reason
+        if proposal.text not in seen:
             proposals.append(proposal)
             seen.add(proposal.text)
-        if len(proposals) >= count or proposal.abstained:
-            why = proposal.abstain_reason
+        if len(proposals) >= count:
             break
-    return proposals, "" if proposals else why
+    return proposals, ""
 
 
 def drafter_name() -> str:

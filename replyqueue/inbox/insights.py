@@ -47,7 +47,7 @@ class Insights:
     decisions: dict[str, list[int]]  # approve / edit_approve / reject -> count per day
     first_reply_minutes: list[float] = field(default_factory=list)
     reviewers: list[tuple[str, dict[str, int]]] = field(default_factory=list)  # (email, {action: n}) most first
-    marks: Marks | None = None
+    marks: Marks = field(default_factory=Marks)
 
     @property
     def total_comments(self) -> int:
