@@ -37,6 +37,7 @@ from django.db.models import Count, Max
 from replyqueue.clone.embeddings import embed
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.triage_model import CATEGORIES, get_model
+from replyqueue.core.explain import Reason
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
@@ -248,12 +249,12 @@ class CreatorModel:
             reason = ""
             if max(result, key=result.get) != max(trained, key=trained.get):
                 if self._by_exemplars(similarities[i]):
-                    reason = "close to comments you marked"
+                    reason = Reason("close to comments you marked")
                 elif int(np.argmax(blended[i])) != int(np.argmax(row)):
-                    reason = ("nearer to comments you marked spam than to those you did not" if row[SPAM_COLUMN] > blended[i, SPAM_COLUMN]
-                              else "nearer to comments you marked not spam than to those you marked spam")
+                    reason = (Reason("nearer to comments you marked spam than to those you did not") if row[SPAM_COLUMN] > blended[i, SPAM_COLUMN]
+                              else Reason("nearer to comments you marked not spam than to those you marked spam"))
                 else:
-                    reason = f"your {len(self)} verdicts weigh {weight[i]:.0%}"
+                    reason = Reason("your %(count)s verdicts weigh %(percent)s", count=len(self), percent=f"{weight[i]:.0%}")
             out.append(Learned(result, "", reason))
         return out
 

@@ -22,6 +22,7 @@ from replyqueue.clone.models import CommunityRule, RuleAction, RuleKind
 from replyqueue.clone.text import fold
 from replyqueue.clone.triage import URL
 from replyqueue.comments.models import Comment
+from replyqueue.core.explain import Reason
 
 MAX_PATTERN_LENGTH = 300
 # A creator's pattern runs on every comment in a worker: Python's backtracking engine can take
@@ -133,10 +134,10 @@ def topic_similarity(text: str, descriptors: list[str], embedding: np.ndarray | 
     folded = fold(text)
     for descriptor in descriptors:
         if _contains_phrase(folded, descriptor):
-            return True, f"words: {descriptor}"
+            return True, Reason("words: %(words)s", words=descriptor)
     best, descriptor = best_similarity(text, descriptors, embedding)
     if best >= TOPIC_SIMILARITY:
-        return True, f"meaning close to '{descriptor}' ({best:.2f})"
+        return True, Reason("meaning close to '%(example)s' (%(similarity).2f)", example=descriptor, similarity=best)
     return False, ""
 
 

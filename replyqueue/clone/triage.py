@@ -22,6 +22,7 @@ from replyqueue.clone.language import detect_language
 from replyqueue.clone.text import clean, fold, has_letters_or_digits, unspace
 from replyqueue.clone.triage_model import Scores, get_model
 from replyqueue.comments.models import Category
+from replyqueue.core.explain import SAFETY_LABEL, Reason
 
 URL = re.compile(
     r"(https?://|www\.)\S+|\b[\w-]+\s?\.\s?(com|net|org|io|ly|gg|co|me|xyz|shop|link|fr|site|live|win|work|club|online|store|studio|app|biz|info)\b(/\S*)?",
@@ -101,39 +102,46 @@ def decide(text: str, probabilities: dict[str, float], safety_score: float, safe
         kind = by_pattern or safety_kind
         if category not in (Category.THREAT, Category.SENSITIVE):
             category = SAFETY_CATEGORY[kind]
-        why = "a clear pattern" if by_pattern else f"the safety model ({_percent(safety_score)})"
+        why = Reason("a clear pattern") if by_pattern else Reason("the safety model (%(percent)s)", percent=_percent(safety_score))
         return Triage(
             category, language, MAX_PRIORITY if kind in TOP_PRIORITY else 95,
-            [f"{category}: {kind.replace('_', ' ')} ({why}); the owner sees it first"], "needs_human",
-            owner_only=True, labels=[f"safety: {kind.replace('_', ' ')}"], safety=kind, probabilities=probabilities,
+            [Reason("%(category)s: %(kind)s (%(why)s); the owner sees it first", category=category, kind=kind.replace("_", " "), why=why)],
+            "needs_human",
+            owner_only=True, labels=[SAFETY_LABEL % {"kind": kind.replace("_", " ")}], safety=kind, probabilities=probabilities,
         )
     p = probabilities[category]
     result = Triage(category, language, PRIORITY_BY_CATEGORY[category], probabilities=probabilities)
     if category in (Category.THREAT, Category.SENSITIVE):
-        result.reasons = [f"{category}: the model is {_percent(p)} sure; the owner sees it first"]
+        result.reasons = [Reason("%(category)s: the model is %(percent)s sure; the owner sees it first", category=category, percent=_percent(p))]
         result.outcome, result.owner_only = "needs_human", True
     elif category == Category.BUSINESS:
-        result.reasons = [f"business: a brand deal or collaboration ({_percent(p)}); only the owner decides, on a draft from what they said about it"]
+        result.reasons = [Reason(
+            "business: a brand deal or collaboration (%(percent)s); only the owner decides, on a draft from what they said about it",
+            percent=_percent(p),
+        )]
         result.owner_only = True
     elif category in FILED:
         link = " with a link" if URL.search(clean(text)) else ""
         if creator_verdict == category:
-            result.reasons = [f"{category}: like a comment you marked {category}"]
+            result.reasons = [Reason("%(category)s: like a comment you marked %(category)s", category=category)]
             result.outcome = "no_reply"
         elif p >= thresholds[f"no_reply_{category}"]:
-            result.reasons = [f"{category}{link}: the model is {_percent(p)} sure"]
+            result.reasons = [Reason("%(category)s%(link)s: the model is %(percent)s sure", category=category, link=link, percent=_percent(p))]
             result.outcome = "no_reply"
         else:
             result.labels = [POSSIBLY[category]]
-            result.reasons = [f"{POSSIBLY[category]}{link} ({_percent(p)}, below the {thresholds[f'no_reply_{category}']:.0%} needed to file it)"]
+            result.reasons = [Reason(
+                "%(label)s%(link)s (%(percent)s, below the %(needed)s needed to file it)",
+                label=POSSIBLY[category], link=link, percent=_percent(p), needed=f"{thresholds[f'no_reply_{category}']:.0%}",
+            )]
             result.priority = 10  # drafted like any comment, never routine (inbox.policy): a person decides
     else:
-        result.reasons = [f"{category} ({_percent(p)})"]
+        result.reasons = [Reason("%(category)s (%(percent)s)", category=category, percent=_percent(p))]
         concern = probabilities.get(Category.SENSITIVE, 0.0) + probabilities.get(Category.THREAT, 0.0)
         if concern >= POSSIBLY_SENSITIVE_AT:
             result.labels = [POSSIBLY_SENSITIVE]
             result.priority = max(result.priority, 80)
-            result.reasons.append(f"{POSSIBLY_SENSITIVE}: the model gives {concern:.0%} to sensitive or threat")
+            result.reasons.append(Reason("%(label)s: the model gives %(percent)s to sensitive or threat", label=POSSIBLY_SENSITIVE, percent=f"{concern:.0%}"))
     return result
 
 
@@ -143,8 +151,9 @@ def without_words(text: str) -> Triage | None:
     if has_letters_or_digits(visible):
         return None
     if POSITIVE_EMOJI.search(visible):
-        return Triage("praise", "", PRIORITY_BY_CATEGORY[Category.PRAISE], ["emoji only, positive"])
-    return Triage("other", "", PRIORITY_BY_CATEGORY[Category.OTHER], ["empty or symbols only"] if visible.strip() else ["empty comment"])
+        return Triage("praise", "", PRIORITY_BY_CATEGORY[Category.PRAISE], [Reason("emoji only, positive")])
+    why = Reason("empty or symbols only") if visible.strip() else Reason("empty comment")
+    return Triage("other", "", PRIORITY_BY_CATEGORY[Category.OTHER], [why])
 
 
 def score(texts: list[str]) -> Scores:

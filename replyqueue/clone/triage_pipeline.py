@@ -5,7 +5,7 @@ batch; one comment is a batch of one."""
 from dataclasses import replace
 
 import numpy as np
-from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from replyqueue.clone.learning import CreatorModel
 from replyqueue.clone.models import CommunityRule, RuleAction
@@ -18,12 +18,19 @@ from replyqueue.clone.triage import (
     score,
 )
 from replyqueue.comments.models import Category
+from replyqueue.core.explain import Reason
 
 SAFETY_CATEGORIES = (Category.SENSITIVE, Category.THREAT)
 ESCALATED_PRIORITY = 85  # a comment the creator's own rule sends them: near the top, below safety cases
 # The label of a comment the creator's verdicts sorted otherwise than the trained model alone would
 # have (another category or outcome): what the insights page counts as their marks at work.
 TAUGHT = "sorted by your marks"
+RULE_ACTIONS = {  # a stored reason, like the built-in ones: English whoever triggered it, translated when shown
+    RuleAction.NO_REPLY: gettext_noop("rule '%(rule)s': no reply"),
+    RuleAction.ESCALATE: gettext_noop("rule '%(rule)s': escalate to the owner"),
+    RuleAction.DRAFT: gettext_noop("rule '%(rule)s': draft normally"),
+    RuleAction.LABEL: gettext_noop("rule '%(rule)s': label only"),
+}
 
 
 def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, rules: list[CommunityRule],
@@ -34,20 +41,18 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             continue
         if rule.action == RuleAction.LABEL:
             labels.append(rule.label or rule.name)
-            result.reasons.append(f"rule '{rule.name}': labelled {rule.label or rule.name}")
+            result.reasons.append(Reason("rule '%(rule)s': labelled %(label)s", rule=rule.name, label=rule.label or rule.name))
             continue
         if (result.category in SAFETY_CATEGORIES or result.safety) and rule.action != RuleAction.ESCALATE:
-            result.reasons.append(f"rule '{rule.name}' matched, but {result.category} comments stay with the creator")
+            result.reasons.append(Reason("rule '%(rule)s' matched, but %(category)s comments stay with the creator", rule=rule.name, category=result.category))
             continue
         outcome = {RuleAction.NO_REPLY: "no_reply", RuleAction.ESCALATE: "needs_human", RuleAction.DRAFT: "draft"}
-        with translation.override("en"):  # a stored reason, like the built-in ones: English whoever triggered it
-            action = rule.get_action_display().lower()
         result = replace(
             result,
             outcome=outcome[rule.action],
             owner_only=result.owner_only or rule.action == RuleAction.ESCALATE,
             priority=max(result.priority, ESCALATED_PRIORITY) if rule.action == RuleAction.ESCALATE else result.priority,
-            reasons=[f"rule '{rule.name}': {action}", *result.reasons],
+            reasons=[Reason(RULE_ACTIONS[rule.action], rule=rule.name), *result.reasons],
             rule=rule,
         )
         break
@@ -68,7 +73,7 @@ def apply_avoided_topics(result: Triage, text: str, topics: list[str], embedding
                 result,
                 outcome="needs_human" if result.outcome == "draft" else result.outcome,
                 owner_only=True,
-                reasons=[f"a topic you never engage on: {topic.strip()} ({how})", *result.reasons],
+                reasons=[Reason("a topic you never engage on: %(topic)s (%(how)s)", topic=topic.strip(), how=how), *result.reasons],
             )
     return result
 
@@ -92,7 +97,7 @@ def triage_comments(
             probabilities, verdict, learned_reason = learned_rows[i].probabilities, learned_rows[i].verdict, learned_rows[i].reason
         result = classify_scored(text, scores, i, probabilities=probabilities, creator_verdict=verdict)
         if learned_reason and not result.safety:
-            result.reasons.append(f"learned: {learned_reason}")
+            result.reasons.append(Reason("learned: %(why)s", why=learned_reason))
         if (verdict or learned_reason) and not result.safety and sorted_otherwise_alone(text, scores, i, result):
             result.labels = [*result.labels, TAUGHT]
         result = apply_avoided_topics(result, text, avoid_topics or [], embedding)

@@ -146,6 +146,10 @@ class Comment(models.Model):
     language = models.CharField(max_length=10, blank=True)
     priority = models.PositiveSmallIntegerField(default=0)
     reasons = models.JSONField(default=list, blank=True)
+    # `reason` and `reasons` as translatable templates with their parameters (core.explain), so a
+    # page shows them in the reader's language; the fields above keep them in English for the API.
+    reason_i18n = models.JSONField(null=True, blank=True)
+    reasons_i18n = models.JSONField(default=list, blank=True)
     owner_only = models.BooleanField(default=False)
     labels = models.JSONField(default=list, blank=True, help_text="Labels added by community rules.")
     triage_rule = models.ForeignKey(

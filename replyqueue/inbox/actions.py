@@ -29,6 +29,7 @@ from replyqueue.clone.services import (
 )
 from replyqueue.clone.variants import brief_create
 from replyqueue.comments.models import Category, Comment, CommentStatus
+from replyqueue.core.explain import Reason, stored
 from replyqueue.inbox import policy
 from replyqueue.inbox.drafting import drafts_supersede
 from replyqueue.inbox.models import (
@@ -390,8 +391,9 @@ def comment_mark(*, comment: Comment, actor: Actor, category: str) -> None:
     was = comment.status
     if category in SPAMMY and was != CommentStatus.NO_REPLY:
         drafts_supersede(comment_id=comment.id)
+        reason = Reason("marked %(category)s by a reviewer", category=category)
         Comment.objects.filter(id=comment.id).update(
-            category=category, status=CommentStatus.NO_REPLY, reason=f"marked {category} by a reviewer"
+            category=category, status=CommentStatus.NO_REPLY, reason=reason, reason_i18n=stored(reason)
         )
     else:
         Comment.objects.filter(id=comment.id).update(category=category)

@@ -16,7 +16,6 @@ from django.db import connection, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
-from django.utils.translation import gettext
 
 from replyqueue.clone.calibration import Calibration
 from replyqueue.clone.drafters import DraftingError, Proposal, get_drafter
@@ -39,6 +38,7 @@ from replyqueue.clone.services import (
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.variants import brief_variants
 from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.core.explain import Reason, clipped, stored
 from replyqueue.core.workers import current_worker, released_claim_q
 from replyqueue.inbox.calibration import approval_chance, calibrations
 from replyqueue.inbox.models import (
@@ -118,8 +118,8 @@ def triaged_for_drafting(creator_id: int) -> int:
     return waiting[:TRIAGE_AHEAD].count()
 
 
-TRIAGE_FIELDS = ["category", "language", "priority", "reasons", "owner_only", "labels", "triage_rule", "triaged_at"]
-FINAL_FIELDS = ["status", "reason", "processed_at"]
+TRIAGE_FIELDS = ["category", "language", "priority", "reasons", "reasons_i18n", "owner_only", "labels", "triage_rule", "triaged_at"]
+FINAL_FIELDS = ["status", "reason", "reason_i18n", "processed_at"]
 RELEASE_FIELDS = ["claimed_at", "claimed_by", "attempts"]
 
 
@@ -141,13 +141,15 @@ def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> li
             continue
         comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
         comment.reasons, comment.owner_only, comment.labels = triage.reasons, triage.owner_only, triage.labels
+        comment.reasons_i18n = [stored(r) for r in triage.reasons]
         comment.triage_rule, comment.triaged_at = triage.rule, now
         if triage.outcome == "draft":
             comment.claimed_at, comment.claimed_by, comment.attempts = None, "", 0  # drafting has its own attempts
             drafts.append(comment)
             continue
         comment.status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
-        comment.reason, comment.processed_at = triage.reasons[0][:500], now
+        comment.reason, comment.processed_at = clipped(triage.reasons[0], 500), now
+        comment.reason_i18n = stored(comment.reason)
         finals.append(comment)
         if triage.outcome == "needs_human" and (triage.owner_only or triage.category in ("threat", "sensitive")):
             alerts.append(comment.id)
@@ -437,7 +439,8 @@ def comments_finish(outcomes: list[Outcome]) -> None:
     finished, drafts, alerts, now = [], [], [], timezone.now()
     for outcome in (o for o in outcomes if o.comment.id in still_received):
         comment, triage = outcome.comment, outcome.triage
-        comment.status, comment.reason, comment.processed_at = outcome.status, outcome.reason[:500], now
+        comment.status, comment.reason, comment.processed_at = outcome.status, clipped(outcome.reason, 500), now
+        comment.reason_i18n = stored(comment.reason)
         finished.append(comment)
         if outcome.status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
             alerts.append(comment.id)  # owner-only: the owners hear of it at once (a digest is for everything else)
@@ -502,8 +505,8 @@ def draft_request_run(*, request_id: int) -> str | None:
         else:
             status = CommentStatus.NEEDS_HUMAN
             # The drafter's own words say why ("Not sure: ... at 29% (a draft needs 35%)").
-            reason = why or gettext("Asked to draft again, but nothing the creator has said answers this comment.")
-        Comment.objects.filter(id=comment.id).update(status=status, reason=reason)
+            reason = clipped(why or Reason("Asked to draft again, but nothing the creator has said answers this comment."), 500)
+        Comment.objects.filter(id=comment.id).update(status=status, reason=reason, reason_i18n=stored(reason))
         DraftRequest.objects.filter(id=request.id).update(
             status=DraftRequestStatus.DONE, outcome=status, finished_at=timezone.now(), error="", found=len(proposals)
         )

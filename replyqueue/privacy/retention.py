@@ -40,7 +40,7 @@ def expired_comments(cutoff: datetime):
 def _redact_comments(ids: list[int]) -> int:
     # The in-progress check runs again in the UPDATE itself: a comment redrafted since it was
     # listed keeps its text.
-    redacted = Comment.objects.filter(id__in=ids).exclude(in_progress_q()).update(text=REDACTED, reason="")
+    redacted = Comment.objects.filter(id__in=ids).exclude(in_progress_q()).update(text=REDACTED, reason="", reason_i18n=None)
     Draft.objects.filter(comment_id__in=ids, comment__text=REDACTED).exclude(
         status__in=(DraftStatus.PENDING, DraftStatus.APPROVED)
     ).update(text=REDACTED, drafted_text=REDACTED)

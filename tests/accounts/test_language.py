@@ -5,7 +5,9 @@ from django.conf import settings
 from django.utils import translation
 
 from accounts.models import User
+from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, draft_approve
+from replyqueue.inbox.drafting import comment_process
 from tests.factories import drafted, ingest
 from tests.pages import HTMX, login
 
@@ -169,3 +171,28 @@ def test_times_are_shown_in_the_browsers_time_zone(client, owner, creator, camer
     body = client.get(f"/inbox/drafts/{draft.id}/history/", **HTMX).content.decode()
     assert "11/03/2026 08:30" in body  # French date order and 24-hour clock
     assert "Envoyer le (Asia/Tokyo, facultatif)" in client.get("/inbox/").content.decode()
+
+
+def test_a_comment_set_aside_shows_its_reason_in_the_readers_language(client, french, owner, creator):
+    comment = ingest(creator, "q", "Will you come to Tokyo next year?")
+    comment_process(comment_id=comment.id)
+    body = login(client, french).get("/inbox/?tab=you").content.decode()
+    assert "Rien de ce qu&#x27;a dit le créateur ne répond à ce commentaire." in body
+    assert "Nothing the creator has said answers this comment." not in body
+
+
+def test_the_api_keeps_reasons_in_english_for_a_french_reader(client, french, creator):
+    comment = ingest(creator, "q", "Will you come to Tokyo next year?")
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    assert comment.reason == "Nothing the creator has said answers this comment."
+    assert all(reason.isascii() for reason in comment.reasons)
+
+
+def test_a_draft_shows_its_triage_labels_and_reasons_in_the_readers_language(client, french, creator, camera_faq):
+    draft = drafted(creator)
+    Comment.objects.filter(id=draft.comment_id).update(labels=["possibly spam", "VIP"])
+    body = login(client, french).get("/inbox/").content.decode()
+    assert '<span class="badge label">peut-être du spam</span>' in body
+    assert '<span class="badge label">VIP</span>' in body
+    assert '<p class="reasons">question (' in body  # triage's reason, under the comment

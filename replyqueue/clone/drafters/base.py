@@ -3,6 +3,7 @@ from typing import Protocol
 
 from replyqueue.clone.models import Persona
 from replyqueue.clone.retrieval import Hit
+from replyqueue.core.explain import Reason
 
 MAX_REPLY_CHARS = 5_000  # the longest reply any platform takes (YouTube: 10,000; Instagram: 2,200 bytes)
 
@@ -44,10 +45,13 @@ class Drafter(Protocol):
     def propose(self, context: DraftContext) -> Proposal: ...
 
 
-def not_sure(confidence: float, threshold: float) -> str:
+NOTHING_ANSWERS = Reason("Nothing the creator has said answers this comment.")
+
+
+def not_sure(confidence: float, threshold: float) -> Reason:
     """Why a drafter stays silent when the closest knowledge is too far from the comment."""
-    return (
-        f"Not sure: the closest thing the creator said matches this comment at {confidence:.0%} "
-        f"(a draft needs {threshold:.0%})."
+    return Reason(
+        "Not sure: the closest thing the creator said matches this comment at %(percent)s (a draft needs %(needed)s).",
+        percent=f"{confidence:.0%}", needed=f"{threshold:.0%}",
     )
 

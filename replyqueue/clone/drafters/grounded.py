@@ -2,13 +2,14 @@
 
 import re
 
-from replyqueue.clone.drafters.base import DraftContext, Proposal, not_sure
+from replyqueue.clone.drafters.base import NOTHING_ANSWERS, DraftContext, Proposal, not_sure
 from replyqueue.clone.language import LANGUAGE_NAMES, stems
 from replyqueue.clone.models import KnowledgeItem, KnowledgeKind
 from replyqueue.clone.retrieval import Hit, search
 from replyqueue.clone.text import fold
 from replyqueue.clone.voice import THANKS, in_voice, sentences, shorten
 from replyqueue.comments.models import Category
+from replyqueue.core.explain import Reason
 
 SIMILARITY_FLOOR = 0.40  # cosine below which an item is unrelated (confidence 0)
 SIMILARITY_SURE = 0.80  # cosine of a close paraphrase (confidence 1)
@@ -122,16 +123,17 @@ class GroundedDrafter:
             thanks = THANKS.get(context.language, THANKS["en"])
             return Proposal(text=in_voice(persona, thanks, context.fan_name, context.language), confidence=0.8)
         if not hits:
-            return Proposal(abstain_reason="Nothing the creator has said answers this comment.")
+            return Proposal(abstain_reason=NOTHING_ANSWERS)
         if confidence < persona.confidence_threshold:
             return Proposal(confidence=confidence, abstain_reason=not_sure(confidence, persona.confidence_threshold))
         best = prefer_language(hits, context.language)
         if context.language and best.item.language and best.item.language != context.language:
             return Proposal(
                 confidence=confidence,
-                abstain_reason=(
-                    f"The creator's answer is in {LANGUAGE_NAMES.get(best.item.language, best.item.language)} and the fan "
-                    f"wrote in {LANGUAGE_NAMES.get(context.language, context.language)}: no reply mixing the two."
+                abstain_reason=Reason(
+                    "The creator's answer is in %(language)s and the fan wrote in %(fan_language)s: no reply mixing the two.",
+                    language=LANGUAGE_NAMES.get(best.item.language, best.item.language),
+                    fan_language=LANGUAGE_NAMES.get(context.language, context.language),
                 ),
             )
         answer, extra_sources = apply_instruction(answer_from(best, context.comment_text), context.instruction, context)

@@ -13,6 +13,7 @@ from django.conf import settings
 from replyqueue.clone.drafters.base import MAX_REPLY_CHARS, DraftContext, DraftingError, Proposal, not_sure
 from replyqueue.clone.drafters.grounded import confidence_from
 from replyqueue.comments.models import Category
+from replyqueue.core.explain import Reason
 
 SYSTEM_PROMPT = """You draft replies to fan comments for the creator {name}, in their own voice.
 Voice: tone {tone}; greeting like "{greeting}"; sign-off "{signoff}"; about {length} characters;
@@ -100,7 +101,7 @@ class OpenAIDrafter:
             return Proposal(confidence=retrieval_confidence, abstain_reason=not_sure(retrieval_confidence, threshold))
         answer, usage = self.complete(build_messages(context))
         if "abstain" in answer and not answer.get("reply"):
-            return Proposal(abstain_reason=f"The model abstained: {str(answer['abstain'])[:300]}", usage=usage)
+            return Proposal(abstain_reason=Reason("The model abstained: %(why)s", why=str(answer["abstain"])[:300]), usage=usage)
         reply = str(answer.get("reply", "")).strip()
         if not reply:
             raise DraftingError("The model returned an empty reply.")

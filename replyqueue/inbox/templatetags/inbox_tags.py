@@ -3,6 +3,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from replyqueue.core import explain
+
 register = template.Library()
 
 
@@ -25,6 +27,24 @@ def highlight_flags(text: str, flags: list[dict]) -> SafeString:
         cursor = end
     pieces.append(conditional_escape(text[cursor:]))
     return mark_safe("".join(pieces))
+
+
+@register.filter
+def reason_shown(comment) -> str:
+    """Why the comment waits or was set aside, in the reader's language (core.explain)."""
+    return explain.shown(comment.reason, comment.reason_i18n)
+
+
+@register.filter
+def reasons_shown(comment) -> list[str]:
+    """Triage's reasons for the comment, in the reader's language."""
+    kept = comment.reasons_i18n or []
+    return [explain.shown(reason, kept[i] if i < len(kept) else None) for i, reason in enumerate(comment.reasons or [])]
+
+
+@register.filter
+def labels_shown(comment) -> list[str]:
+    return [explain.label_shown(label) for label in comment.labels or []]
 
 
 @register.filter
