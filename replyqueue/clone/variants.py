@@ -18,12 +18,20 @@ from replyqueue.clone.drafters.openai import OpenAIDrafter
 from replyqueue.clone.models import ContentBrief, KnowledgeKind, Persona
 from replyqueue.clone.retrieval import search
 from replyqueue.clone.text import fold
+from replyqueue.core.explain import Reason
 
 MAX_VARIANTS = 5
-NEEDS_A_LANGUAGE_MODEL = (
+NEEDS_A_LANGUAGE_MODEL = Reason(
     "Needs a language model: offline, the clone only answers with what the creator already said, and a new "
     "caption or title is new writing (set DRAFTER=openai)."
 )
+NO_VARIANT = Reason("The model wrote no variant.")
+BRIEF_REASONS = (NEEDS_A_LANGUAGE_MODEL, NO_VARIANT)  # every reason a brief may end with, for the pages to translate
+
+
+def writes_variants() -> bool:
+    """Whether the configured drafter can write new content (offline, the clone only reuses the creator's words)."""
+    return settings.DRAFTER == "openai"
 
 
 MAX_EXAMPLES = 5
@@ -73,7 +81,7 @@ class Variants:
 
 def brief_variants(brief: ContentBrief, persona: Persona) -> Variants:
     """The brief's variants with the facts guard's findings; a reason when there are none."""
-    if settings.DRAFTER != "openai":
+    if not writes_variants():
         return Variants(variants=[], drafter=settings.DRAFTER, reason=NEEDS_A_LANGUAGE_MODEL)
     llm = True
     texts = [t for t in openai_variants(brief, persona) if fold(t) != fold(brief.brief)]
@@ -82,7 +90,7 @@ def brief_variants(brief: ContentBrief, persona: Persona) -> Variants:
         Variant(text=text, confidence=0.7 if llm else 1.0, flags=[v.as_dict() for v in facts.check(text, grounding)])
         for text in texts
     ]
-    return Variants(variants=variants, drafter=settings.DRAFTER, reason="" if variants else "The model wrote no variant.")
+    return Variants(variants=variants, drafter=settings.DRAFTER, reason="" if variants else NO_VARIANT)
 
 
 def brief_create(*, creator, kind: str, text: str, post_text: str = "", variants: int = 3, user=None) -> ContentBrief:

@@ -5,13 +5,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import F, Q, QuerySet, Window
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from replyqueue.clone.models import KnowledgeItem
+from replyqueue.clone.models import BriefStatus, ContentBrief, KnowledgeItem
 from replyqueue.comments.models import Comment, CommentStatus
 from replyqueue.inbox import policy
 from replyqueue.inbox.models import Decision, Draft, DraftStatus
@@ -335,3 +335,21 @@ def unanswered_questions(creator_id: int, role: str = Role.OWNER, limit: int = M
     groups = [QuestionGroup(comments=m) for m in members]
     groups.sort(key=lambda g: (-g.size, g.example.id))
     return groups
+
+
+RECENT_BRIEFS = 5
+
+
+def recent_briefs(creator_id: int) -> list[ContentBrief]:
+    """The creator's latest content briefs, each with `variant_count` (its drafts still in the
+    queue or decided), so the page says what became of each: being written, in the queue, or why not."""
+    return list(
+        ContentBrief.objects.filter(creator_id=creator_id)
+        .annotate(variant_count=Count("drafts", filter=~Q(drafts__status=DraftStatus.SUPERSEDED)))
+        .select_related("created_by")
+        .order_by("-created_at", "-id")[:RECENT_BRIEFS]
+    )
+
+
+def briefs_in_progress(briefs: list[ContentBrief]) -> bool:
+    return any(brief.status == BriefStatus.RECEIVED for brief in briefs)

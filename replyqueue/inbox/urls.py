@@ -10,6 +10,7 @@ urlpatterns = [
     path("questions/answer/", views.answer_group, name="inbox-answer-group"),
     path("bulk-approve/", views.bulk_approve, name="inbox-bulk-approve"),
     path("briefs/", views.new_brief, name="inbox-new-brief"),
+    path("briefs/recent/", views.briefs, name="inbox-briefs"),
     path("views/", views.save_view, name="inbox-save-view"),
     path("views/<int:view_id>/delete/", views.delete_view, name="inbox-delete-view"),
     path("drafts/<int:draft_id>/approve/", views.approve, name="inbox-approve"),

@@ -16,6 +16,7 @@ from django_htmx.http import HttpResponseClientRefresh, trigger_client_event
 from accounts.access import creator_object_or_404, membership_or_404
 from accounts.models import Membership, Role
 from replyqueue.clone.models import BriefKind
+from replyqueue.clone.variants import writes_variants
 from replyqueue.comments.models import Category, Channel, Comment, CommentStatus, Platform
 from replyqueue.inbox import policy, presence
 from replyqueue.inbox.actions import (
@@ -49,9 +50,11 @@ from replyqueue.inbox.selectors import (
     SORTS,
     TABS,
     InboxQuery,
+    briefs_in_progress,
     decisions_for_draft,
     fan_comments,
     inbox_page,
+    recent_briefs,
     tab_counts,
     unanswered_questions,
 )
@@ -148,6 +151,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "open_base": "?" + urlencode(query.params()) + "&",
         "snippets": Snippet.objects.filter(creator_id=membership.creator_id) if query.tab == "review" else [],
     }
+    if membership.can_review:
+        context.update(_briefs_context(membership.creator_id))
     if query.tab in QUOTA_TABS:
         context["youtube_quota"] = youtube_quota_left(membership.creator_id)
     if request.htmx and request.GET.get("more"):
@@ -474,7 +479,22 @@ def new_brief(request: HttpRequest) -> HttpResponse:
         creator=membership.creator, actor=Actor.for_member(membership), kind=kind, text=text[:5000],
         post_text=request.POST.get("post_text", "")[:50_000], variants=_optional_int(request.POST.get("variants")) or 3,
     )
-    return HttpResponseClientRefresh() if request.htmx else redirect("inbox")
+    if request.htmx:
+        return render(request, "inbox/_briefs.html", _briefs_context(membership.creator_id))
+    return redirect("inbox")
+
+
+def _briefs_context(creator_id: int) -> dict:
+    briefs = recent_briefs(creator_id)
+    return {"briefs": briefs, "briefs_in_progress": briefs_in_progress(briefs), "writes_variants": writes_variants()}
+
+
+@login_required
+@require_GET
+def briefs(request: HttpRequest) -> HttpResponse:
+    """The latest briefs and what became of them (polled while one is being written)."""
+    membership = _reviewer(request)
+    return render(request, "inbox/_briefs.html", _briefs_context(membership.creator_id))
 
 
 @login_required

@@ -9,6 +9,7 @@ from replyqueue.inbox.actions import Actor, brief_request, draft_approve, drafts
 from replyqueue.inbox.drafting import brief_draft
 from replyqueue.inbox.models import Draft
 from replyqueue.publishing.models import Publication
+from tests.pages import HTMX, login
 
 BRIEF = "Two weeks driving the Ring Road in Iceland, all on one camera. The wind at Reynisfjara nearly took my tripod."
 
@@ -122,3 +123,23 @@ def test_brief_create_drafts_after_commit(creator, django_capture_on_commit_call
         brief = brief_request(creator=creator, actor=Actor(role="owner"), kind="title", text=BRIEF, variants=2)
     brief.refresh_from_db()
     assert brief.status == "drafted"
+
+
+def test_the_inbox_shows_a_brief_being_written_then_its_variants_in_the_queue(client, owner, creator):
+    login(client, owner)
+    body = client.post("/inbox/briefs/", {"kind": "caption", "brief": BRIEF, "variants": 3}, **HTMX).content.decode()
+    assert "writing variants…" in body and 'hx-trigger="every 2s"' in body  # polled until written
+    brief_draft(brief_id=ContentBrief.objects.get(creator=creator).id)
+    body = client.get("/inbox/briefs/recent/").content.decode()
+    assert "3 variants in the review queue" in body
+    assert "every 2s" not in body
+
+
+def test_offline_the_inbox_says_why_a_brief_has_no_variants_in_the_readers_language(client, owner, creator, settings):
+    settings.DRAFTER = "grounded"
+    owner.language = "fr"
+    owner.save(update_fields=["language"])
+    make(creator)
+    body = login(client, owner).get("/inbox/").content.decode()
+    assert "Il faut un modèle de langue" in body
+    assert "Needs a language model" not in body

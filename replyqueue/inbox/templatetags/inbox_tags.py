@@ -3,6 +3,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from replyqueue.clone.variants import BRIEF_REASONS
 from replyqueue.core import explain
 
 register = template.Library()
@@ -40,6 +41,13 @@ def reasons_shown(comment) -> list[str]:
     """Triage's reasons for the comment, in the reader's language."""
     kept = comment.reasons_i18n or []
     return [explain.shown(reason, kept[i] if i < len(kept) else None) for i, reason in enumerate(comment.reasons or [])]
+
+
+@register.filter
+def brief_reason(brief) -> str:
+    """Why a brief has no variants, in the reader's language."""
+    known = next((explain.stored(reason) for reason in BRIEF_REASONS if reason == brief.reason), None)
+    return explain.shown(brief.reason, known)
 
 
 @register.filter
