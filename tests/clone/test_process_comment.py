@@ -166,7 +166,14 @@ def test_a_returning_fan_is_greeted_as_one(creator, owner, camera_faq):
 
 
 def test_an_abstention_for_distant_knowledge_says_how_close_it_came_and_what_a_draft_needs(creator, camera_faq):
-    comment = ingest(creator, text="How much did your flat in Lyon cost?")
+    comment = ingest(creator, text="What editing software do you use?")
     comment_process(comment_id=comment.id)
     comment.refresh_from_db()
     assert re.fullmatch(r"Not sure: the closest thing the creator said matches this comment at \d+% \(a draft needs 35%\)\.", comment.reason)
+
+
+def test_an_abstention_for_knowledge_below_the_similarity_floor_says_nothing_answers(creator, camera_faq):
+    comment = ingest(creator, text="Will you come to Tokyo for a meetup next year?")
+    comment_process(comment_id=comment.id)
+    comment.refresh_from_db()
+    assert comment.reason == "Nothing the creator has said answers this comment."

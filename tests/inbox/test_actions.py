@@ -364,7 +364,7 @@ def test_a_safety_false_alarm_the_knowledge_answers_is_one_click_from_a_draft_fo
 
 
 def test_draft_anyway_still_invents_nothing_when_no_knowledge_is_near(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
-    comment = processed(creator, "far", "How much did your flat in Lyon cost?")
+    comment = processed(creator, "far", "What editing software do you use?")
     with django_capture_on_commit_callbacks(execute=True):
         login(client, owner).post(f"/inbox/comments/{comment.id}/draft/", **HTMX)
     comment.refresh_from_db()

@@ -50,6 +50,8 @@ NOTHING_ANSWERS = Reason("Nothing the creator has said answers this comment.")
 
 def not_sure(confidence: float, threshold: float) -> Reason:
     """Why a drafter stays silent when the closest knowledge is too far from the comment."""
+    if confidence <= 0:  # below the similarity floor: "matches at 0%" would read as a bug
+        return NOTHING_ANSWERS
     return Reason(
         "Not sure: the closest thing the creator said matches this comment at %(percent)s (a draft needs %(needed)s).",
         percent=f"{confidence:.0%}", needed=f"{threshold:.0%}",
