@@ -195,4 +195,4 @@ def test_a_draft_shows_its_triage_labels_and_reasons_in_the_readers_language(cli
     body = login(client, french).get("/inbox/").content.decode()
     assert '<span class="badge label">peut-être du spam</span>' in body
     assert '<span class="badge label">VIP</span>' in body
-    assert '<p class="reasons">question (' in body  # triage's reason, under the comment
+    assert '<p class="reasons">Tri : question (' in body  # triage's reason, under the comment
