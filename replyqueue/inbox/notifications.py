@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Creator, Membership, Role
 from replyqueue.comments.models import Category, Comment, CommentStatus
+from replyqueue.core import explain
 from replyqueue.inbox.models import Draft, DraftStatus, Notification
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,11 @@ def _category(comment: Comment) -> str:
     return Category(comment.category).label if comment.category else _("owner only")
 
 
+def _why(comment: Comment) -> str:
+    """The comment's reason in the language the email is written in (core.explain)."""
+    return explain.shown(comment.reason, comment.reason_i18n) if comment.reason else _category(comment)
+
+
 def _alert_one(comment: Comment):
     def build():
         subject = _("[%(creator)s] Needs you now: a %(category)s comment from %(fan)s") % {
@@ -107,7 +113,7 @@ def _alert_one(comment: Comment):
         body = "\n\n".join([
             _("%(fan)s wrote on %(platform)s:") % {"fan": _who(comment), "platform": comment.platform},
             comment.text[:1000],
-            _("Why it came to you: %(reason)s") % {"reason": comment.reason or _category(comment)},
+            _("Why it came to you: %(reason)s") % {"reason": _why(comment)},
             _("Open it: %(url)s") % {"url": card_url(comment)},
         ])
         return subject, body
@@ -131,7 +137,7 @@ def _alert_many(comments: list[Comment]):
                     "fan": _who(comment), "platform": comment.platform, "category": _category(comment),
                 },
                 comment.text[:500],
-                _("Why it came to you: %(reason)s") % {"reason": comment.reason or _category(comment)},
+                _("Why it came to you: %(reason)s") % {"reason": _why(comment)},
                 _("Open it: %(url)s") % {"url": card_url(comment)},
             ]))
         if len(comments) > ALERT_ITEMS:

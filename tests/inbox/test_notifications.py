@@ -66,6 +66,8 @@ def test_the_alert_is_in_the_owners_language(creator, owner, django_capture_on_c
         comment_process(comment_id=comment.id)
     [message] = mail.outbox
     assert "L'ouvrir :" in message.body and "À voir maintenant" in message.subject
+    assert "le propriétaire le voit en premier" in message.body  # the reason too, not its stored English
+    assert "the owner sees it first" not in message.body
 
 
 THREATS = [
