@@ -41,7 +41,7 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             continue
         if rule.action == RuleAction.LABEL:
             labels.append(rule.label or rule.name)
-            result.reasons.append(Reason("rule '%(rule)s': labelled %(label)s", rule=rule.name, label=rule.label or rule.name))
+            result.reasons.append(Reason("rule '%(rule)s': labelled %(rule_label)s", rule=rule.name, rule_label=rule.label or rule.name))
             continue
         if (result.category in SAFETY_CATEGORIES or result.safety) and rule.action != RuleAction.ESCALATE:
             result.reasons.append(Reason("rule '%(rule)s' matched, but %(category)s comments stay with the creator", rule=rule.name, category=result.category))

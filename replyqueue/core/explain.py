@@ -13,6 +13,7 @@ a language) and are translated too; every other parameter (a rule's name, a topi
 percentage) is shown as it is. A parameter may itself be a Reason.
 """
 
+from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 
@@ -41,15 +42,12 @@ def clipped(reason: str, limit: int) -> str:
 
 
 # Product words that appear inside reasons: marked here so makemessages collects them.
-WORDS = {
-    word: word
-    for word in (
-        gettext_noop("threat"), gettext_noop("doxxing"), gettext_noop("harassment"), gettext_noop("self harm"),
-        gettext_noop("crisis"), gettext_noop("minor at risk"), gettext_noop("possibly spam"), gettext_noop("possibly abuse"),
-        gettext_noop("possibly sensitive"), gettext_noop("sorted by your marks"), gettext_noop(" with a link"),
-        gettext_noop("English"), gettext_noop("French"),
-    )
-}
+WORDS = frozenset((
+    gettext_noop("threat"), gettext_noop("doxxing"), gettext_noop("harassment"), gettext_noop("self harm"),
+    gettext_noop("crisis"), gettext_noop("minor at risk"), gettext_noop("possibly spam"), gettext_noop("possibly abuse"),
+    gettext_noop("possibly sensitive"), gettext_noop("sorted by your marks"), gettext_noop(" with a link"),
+    gettext_noop("English"), gettext_noop("French"),
+))
 
 
 SAFETY_LABEL = gettext_noop("safety: %(kind)s")
@@ -99,13 +97,6 @@ def shown(english: str, kept: list | None) -> str:
     if not kept:
         return english
     template, params = kept
-    try:
-        same = (template % _english(params) if params else template) == english
-    except (KeyError, TypeError, ValueError):
-        same = False
+    with translation.override(None):  # no catalogue: the English it was made from
+        same = in_language(template, params) == english
     return in_language(template, params) if same else english
-
-
-def _english(params: dict) -> dict:
-    return {k: (v[0] % _english(v[1]) if v[1] else v[0]) if isinstance(v, list) and len(v) == 2 and isinstance(v[1], dict) else v
-            for k, v in params.items()}

@@ -18,9 +18,9 @@ def test_a_stored_reason_is_shown_in_french_with_its_product_words_translated():
 
 
 def test_a_creators_own_words_in_a_reason_are_never_translated():
-    reason = Reason("rule '%(rule)s': labelled %(label)s", rule="spam", label="French")
+    reason = Reason("rule '%(rule)s': labelled %(rule_label)s", rule="spam", rule_label="French")
     with translation.override("fr"):
-        assert shown(reason, stored(reason)) == "règle « spam » : étiqueté français"
+        assert shown(reason, stored(reason)) == "règle « spam » : étiqueté French"
         reason = Reason("a topic you never engage on: %(topic)s (%(how)s)", topic="threat", how=Reason("words: %(words)s", words="threat"))
         assert shown(reason, stored(reason)) == "un sujet que vous n'abordez jamais : threat (mots : threat)"
 
