@@ -520,6 +520,13 @@ def draft_request_fail(*, request_id: int, error: str) -> None:
     )
 
 
+def brief_fail(*, brief_id: int, error: str) -> None:
+    """A brief whose drafting failed for good says why (the inbox lists it), instead of waiting forever."""
+    ContentBrief.objects.filter(id=brief_id, status=BriefStatus.RECEIVED).update(
+        status=BriefStatus.FAILED, reason=f"Drafting failed: {error}"[:500]
+    )
+
+
 @transaction.atomic
 def brief_draft(*, brief_id: int) -> str:
     """Draft the brief's variants as pending drafts (rank 0 first, the others as alternatives)."""

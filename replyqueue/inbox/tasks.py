@@ -21,6 +21,7 @@ from replyqueue.inbox.drafting import (
     MAX_PROCESS_ATTEMPTS,
     MAX_REQUEST_ATTEMPTS,
     brief_draft,
+    brief_fail,
     comment_give_up,
     comment_process,
     comments_process,
@@ -66,9 +67,15 @@ def run_draft_request(self, request_id: int) -> None:
         raise
 
 
-@shared_task(acks_late=True, max_retries=3, **RETRY)
-def draft_brief(brief_id: int) -> None:
-    brief_draft(brief_id=brief_id)
+@shared_task(bind=True, acks_late=True, max_retries=MAX_REQUEST_ATTEMPTS, **RETRY)
+def draft_brief(self, brief_id: int) -> None:
+    try:
+        brief_draft(brief_id=brief_id)
+    except DraftingError as error:
+        if self.request.retries >= self.max_retries:
+            brief_fail(brief_id=brief_id, error=str(error))
+            return
+        raise
 
 
 def _enqueue(task, queryset, ids: list[int], batch_size: int = 0) -> None:

@@ -39,6 +39,9 @@ class FakeOpenAI:
     def variants(self, request: dict, data: dict) -> tuple[int, str]:
         """A brief rewritten as the model would: the creator's examples set the style (an emoji
         they use), the brief gives the facts."""
+        if self.script and self.script[0] == "500":
+            self.script.pop(0)
+            return 500, json.dumps({"error": {"message": "overloaded", "type": "server_error"}})
         count = int(request["messages"][0]["content"].split(" distinct variants")[0].rsplit(" ", 1)[-1])
         style = "📸" if any("📸" in example for example in data.get("EXAMPLES", [])) else "✨"
         sentences = [s.strip() for s in data["BRIEF"].replace("!", ".").split(".") if s.strip()]

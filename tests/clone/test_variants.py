@@ -143,3 +143,20 @@ def test_offline_the_inbox_says_why_a_brief_has_no_variants_in_the_readers_langu
     body = login(client, owner).get("/inbox/").content.decode()
     assert "Il faut un modèle de langue" in body
     assert "Needs a language model" not in body
+
+
+def test_a_brief_the_model_keeps_failing_ends_failed_with_the_error_not_written_forever(client, owner, creator, llm):
+    from replyqueue.celery import app as celery_app
+    from replyqueue.inbox.tasks import draft_brief
+
+    llm.script = ["500"] * 10
+    brief = ContentBrief.objects.create(creator=creator, kind="caption", brief=BRIEF)
+    celery_app.conf.task_eager_propagates = False  # eager retries run inline until they give up
+    try:
+        draft_brief.apply(args=[brief.id], throw=False)
+    finally:
+        celery_app.conf.task_eager_propagates = True
+    brief.refresh_from_db()
+    assert brief.status == "failed" and brief.reason.startswith("Drafting failed:")
+    body = login(client, owner).get("/inbox/briefs/recent/").content.decode()
+    assert "Drafting failed:" in body and "every 2s" not in body
