@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import Creator
+from replyqueue.core import explain
 from replyqueue.core.crypto import decrypt_json, encrypt_json
 
 MAX_COMMENT_CHARS = 10_000  # YouTube's own limit; longer text is refused, never truncated silently
@@ -188,3 +189,14 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
+
+    # What people read, in the active language (core.explain); the fields stay English for the API.
+    def reason_in_language(self) -> str:
+        return explain.shown(self.reason, self.reason_i18n)
+
+    def reasons_in_language(self) -> list[str]:
+        kept = self.reasons_i18n or []
+        return [explain.shown(reason, kept[i] if i < len(kept) else None) for i, reason in enumerate(self.reasons or [])]
+
+    def labels_in_language(self) -> list[str]:
+        return [explain.label_shown(label) for label in self.labels or []]

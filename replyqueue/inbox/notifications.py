@@ -15,7 +15,6 @@ from django.utils.translation import ngettext
 
 from accounts.models import Creator, Membership, Role
 from replyqueue.comments.models import Category, Comment, CommentStatus
-from replyqueue.core import explain
 from replyqueue.inbox.models import Draft, DraftStatus, Notification
 
 log = logging.getLogger(__name__)
@@ -101,8 +100,7 @@ def _category(comment: Comment) -> str:
 
 
 def _why(comment: Comment) -> str:
-    """The comment's reason in the language the email is written in (core.explain)."""
-    return explain.shown(comment.reason, comment.reason_i18n) if comment.reason else _category(comment)
+    return comment.reason_in_language() if comment.reason else _category(comment)
 
 
 def _alert_one(comment: Comment):

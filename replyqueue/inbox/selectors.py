@@ -346,7 +346,6 @@ def recent_briefs(creator_id: int) -> list[ContentBrief]:
     return list(
         ContentBrief.objects.filter(creator_id=creator_id)
         .annotate(variant_count=Count("drafts", filter=~Q(drafts__status=DraftStatus.SUPERSEDED)))
-        .select_related("created_by")
         .order_by("-created_at", "-id")[:RECENT_BRIEFS]
     )
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from replyqueue.clone.triage import classify
+from replyqueue.clone.triage import PRIORITY_BY_CATEGORY, classify, safety_priority
 from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
 from replyqueue.comments.models import Category
 
@@ -176,20 +176,14 @@ def test_a_threat_to_come_to_the_creators_home_still_reaches_the_owner():
 
 
 def test_a_safety_case_ranks_above_every_comment_but_a_threat_however_unsure_the_model():
-    from replyqueue.clone.triage import PRIORITY_BY_CATEGORY, safety_priority
-
     others = [priority for category, priority in PRIORITY_BY_CATEGORY.items() if category != "threat"]
     assert safety_priority("self_harm", 0.0, by_pattern=False) > max(others)
 
 
 def test_among_safety_cases_a_clear_pattern_and_the_models_surer_calls_come_first():
-    from replyqueue.clone.triage import safety_priority
-
     assert safety_priority("threat", 0.3, by_pattern=True) == 100
     assert safety_priority("self_harm", 0.9, by_pattern=False) > safety_priority("self_harm", 0.3, by_pattern=False)
 
 
 def test_harassment_of_the_creator_ranks_below_someone_in_danger():
-    from replyqueue.clone.triage import safety_priority
-
     assert safety_priority("harassment", 1.0, by_pattern=False) < safety_priority("crisis", 1.0, by_pattern=False)

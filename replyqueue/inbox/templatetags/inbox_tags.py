@@ -31,28 +31,10 @@ def highlight_flags(text: str, flags: list[dict]) -> SafeString:
 
 
 @register.filter
-def reason_shown(comment) -> str:
-    """Why the comment waits or was set aside, in the reader's language (core.explain)."""
-    return explain.shown(comment.reason, comment.reason_i18n)
-
-
-@register.filter
-def reasons_shown(comment) -> list[str]:
-    """Triage's reasons for the comment, in the reader's language."""
-    kept = comment.reasons_i18n or []
-    return [explain.shown(reason, kept[i] if i < len(kept) else None) for i, reason in enumerate(comment.reasons or [])]
-
-
-@register.filter
 def brief_reason(brief) -> str:
     """Why a brief has no variants, in the reader's language."""
     known = next((explain.stored(reason) for reason in BRIEF_REASONS if reason == brief.reason), None)
     return explain.shown(brief.reason, known)
-
-
-@register.filter
-def labels_shown(comment) -> list[str]:
-    return [explain.label_shown(label) for label in comment.labels or []]
 
 
 @register.filter
