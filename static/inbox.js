@@ -253,6 +253,11 @@
       event.detail.parameters.query = window.location.search;
     }
   });
+  // A brief that was sent empties its form, so the same brief is not sent twice by a second click.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form && form.id === "brief-form") { form.reset(); }
+  });
   // After a bulk approval, show the result and reload the queue.
   document.body.addEventListener("inbox:bulk", function () {
     htmx.ajax("GET", window.location.pathname + window.location.search, { target: "#tab-body", select: "#tab-body", swap: "outerHTML" });

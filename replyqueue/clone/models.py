@@ -153,6 +153,9 @@ class ContentBrief(models.Model):
     status = models.CharField(max_length=20, choices=BriefStatus.choices, default=BriefStatus.RECEIVED)
     reason = models.CharField(max_length=500, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # Drafting runs started: a brief that kills its worker every time ends failed (the sweeper)
+    # instead of being enqueued again forever.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

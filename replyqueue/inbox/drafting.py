@@ -527,9 +527,16 @@ def brief_fail(*, brief_id: int, error: str) -> None:
     )
 
 
-@transaction.atomic
 def brief_draft(*, brief_id: int) -> str:
-    """Draft the brief's variants as pending drafts (rank 0 first, the others as alternatives)."""
+    """Draft the brief's variants as pending drafts (rank 0 first, the others as alternatives).
+    The attempt is counted before drafting, in its own commit, so that one the worker never
+    finishes still counts."""
+    ContentBrief.objects.filter(id=brief_id, status=BriefStatus.RECEIVED).update(attempts=F("attempts") + 1)
+    with transaction.atomic():
+        return _brief_draft(brief_id)
+
+
+def _brief_draft(brief_id: int) -> str:
     brief = ContentBrief.objects.select_for_update().get(id=brief_id)
     if brief.status != BriefStatus.RECEIVED:
         return brief.status

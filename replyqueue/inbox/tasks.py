@@ -146,6 +146,10 @@ def sweep_drafting_once() -> dict:
     request_ids = _lost(DraftRequest.objects.filter(status=DraftRequestStatus.PENDING), 200)
     enqueue_draft_request(request_ids)
     brief_ids = _lost(ContentBrief.objects.filter(status=BriefStatus.RECEIVED), 100)
+    crashed_briefs = ContentBrief.objects.filter(id__in=brief_ids, attempts__gte=MAX_REQUEST_ATTEMPTS + 1)
+    for brief_id in crashed_briefs.values_list("id", flat=True):
+        brief_fail(brief_id=brief_id, error=f"drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times")
+        brief_ids.remove(brief_id)
     enqueue_brief(brief_ids)
     return {"comments": len(comment_ids), "draft_requests": len(request_ids), "briefs": len(brief_ids)}
 

@@ -160,3 +160,30 @@ def test_a_brief_the_model_keeps_failing_ends_failed_with_the_error_not_written_
     assert brief.status == "failed" and brief.reason.startswith("Drafting failed:")
     body = login(client, owner).get("/inbox/briefs/recent/").content.decode()
     assert "Drafting failed:" in body and "every 2s" not in body
+
+
+def test_a_brief_drafting_that_dies_midway_still_counts_its_attempt(creator, monkeypatch):
+    from replyqueue.inbox import drafting
+
+    def killed(*args, **kwargs):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(drafting, "brief_variants", killed)
+    brief = ContentBrief.objects.create(creator=creator, kind="caption", brief=BRIEF)
+    with pytest.raises(SystemExit):
+        brief_draft(brief_id=brief.id)
+    brief.refresh_from_db()
+    assert (brief.status, brief.attempts) == ("received", 1)
+
+
+def test_the_sweeper_ends_a_brief_that_crashed_every_worker_instead_of_enqueuing_it_forever(client, owner, creator):
+    from replyqueue.inbox.drafting import MAX_REQUEST_ATTEMPTS
+    from replyqueue.inbox.tasks import sweep_drafting_once
+
+    crashed = ContentBrief.objects.create(creator=creator, kind="caption", brief=BRIEF, attempts=MAX_REQUEST_ATTEMPTS + 1)
+    lost = ContentBrief.objects.create(creator=creator, kind="title", brief=BRIEF, attempts=1)
+    assert sweep_drafting_once()["briefs"] == 1  # the lost one is enqueued again, the crashed one is not
+    crashed.refresh_from_db(), lost.refresh_from_db()
+    assert crashed.status == "failed" and crashed.reason == f"Drafting failed: drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times"
+    assert lost.status == "drafted"
+    assert "drafting crashed" in login(client, owner).get("/inbox/briefs/recent/").content.decode()

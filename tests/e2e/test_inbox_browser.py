@@ -301,3 +301,16 @@ def test_a_snippet_goes_into_the_reply_by_keyboard(live_server, new_page, owner,
     page.keyboard.press("Control+Enter")
     page.locator(f"#draft-{draft.id}.decided").wait_for()
     assert Publication.objects.get(draft_id=draft.id).text.startswith("Hi Sam Carter, the shop: https://youtu.be/p1")
+
+
+def test_a_sent_brief_empties_its_form_and_shows_in_the_list(live_server, new_page, owner, creator, transactional_db):
+    from replyqueue.clone.models import ContentBrief
+
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.locator("details.new-brief summary").click()
+    page.locator("#brief-form textarea[name=brief]").fill("Ten days in Lisbon, golden hour every night")
+    page.locator("#brief-form button").click()
+    page.locator("#briefs .brief-row").wait_for()
+    assert page.locator("#brief-form textarea[name=brief]").input_value() == ""
+    assert ContentBrief.objects.filter(creator=creator).count() == 1
