@@ -55,6 +55,27 @@ def test_the_threshold_is_chosen_on_dev_and_results_read_on_test():
     assert (result.right, result.wrong, result.abstained_unanswerable) == (0.5, 0.5, 1.0)
 
 
+def test_a_right_source_on_a_comment_triage_sends_to_the_owner_is_not_counted_through_triage():
+    test = [
+        intents.Scored(intents.Question("a", "camera", "en", "test"), 0.9, "camera", True, drafted=True),
+        intents.Scored(intents.Question("b", "camera", "en", "test"), 0.9, "camera", True, drafted=False),
+    ]
+    result = intents.result(test, 0.5)
+    assert (result.right, result.right_through_triage) == (1.0, 0.5)
+
+
+def test_questions_are_triaged_as_comments_before_their_sources_count(db):
+    from accounts.models import Creator
+    from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
+
+    creator = Creator.objects.create(slug="intent-triage", name="Intent triage")
+    item = knowledge_add(creator=creator, items=[KnowledgeInput("faq", "What camera do you use?", "A Sony A7 IV.")], origin="test")[0]
+    questions = [intents.Question("which camera do you use", "camera", "en", "test"),
+                 intents.Question("I know where you live and I'm coming for you", "camera", "en", "test")]
+    scored = intents.score(creator, questions, {item.id: "camera"})
+    assert [s.drafted for s in scored] == [True, False]
+
+
 def test_the_command_reports_each_language_and_writes_the_reliability_diagram(tmp_path, db, capsys):
     svg = tmp_path / "reliability.svg"
     call_command("evaluate_clone", "--intents", *map(str, write_rows(tmp_path)), "--reliability", str(svg))

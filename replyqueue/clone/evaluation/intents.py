@@ -12,6 +12,9 @@ Protocol (fixed seed):
 - the remaining utterances are questions, split by id into dev (even) and test (odd); the
   abstention threshold is chosen on dev (the lowest that abstains on >= 60 % of dev's
   unanswerable questions), then every figure is read on test.
+Every question also goes through triage as a comment would: `right_through_triage` counts only
+the right sources of questions triage lets the clone draft (a safety call sends a comment to the
+owner with no draft), the figure a benchmark pushed through the API would read.
 Settings: English (EN knowledge, EN questions), French (FR/FR), and across (FR questions
 against EN knowledge only). The grounded drafter answers, with its language rule, so "across"
 measures retrieval (right source found) and the drafter abstains from answering in English.
@@ -30,6 +33,7 @@ from replyqueue.clone.drafters.grounded import confidence_from, prefer_language
 from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.language import detect_language
 from replyqueue.clone.retrieval import search
+from replyqueue.clone.triage_pipeline import triage_comments
 
 KNOWN, HELD_OUT = 40, 15
 TEACHING = 6  # one FAQ and five past replies
@@ -132,17 +136,22 @@ class Scored:
     confidence: float
     predicted: str  # intent of the best source
     same_language: bool
+    drafted: bool = True  # triage lets the comment be drafted (not sent to the owner or filed)
 
 
 def score(creator: Creator, questions: list[Question], intent_of: dict[int, str]) -> list[Scored]:
+    triaged = triage_comments([{"text": question.text} for question in questions])
     scored = []
-    for question in questions:
+    for question, triage in zip(questions, triaged, strict=True):
+        drafted = triage.outcome == "draft"
         hits = search(creator_id=creator.id, text=question.text, limit=8)
         if not hits:
-            scored.append(Scored(question, 0.0, "", True))
+            scored.append(Scored(question, 0.0, "", True, drafted))
             continue
         best = prefer_language(hits, detect_language(question.text) or question.lang)
-        scored.append(Scored(question, confidence_from(hits), intent_of.get(best.item.id, ""), best.item.language == question.lang))
+        scored.append(Scored(
+            question, confidence_from(hits), intent_of.get(best.item.id, ""), best.item.language == question.lang, drafted
+        ))
     return scored
 
 
@@ -154,6 +163,7 @@ class Result:
     threshold: float
     n_answerable: int
     n_unanswerable: int
+    right_through_triage: float = 0.0  # right source on comments triage lets the clone draft
 
 
 def choose_threshold(dev: list[Scored]) -> float:
@@ -168,6 +178,7 @@ def result(test: list[Scored], threshold: float) -> Result:
     unanswerable = [s for s in test if not s.question.intent]
     answered = [s for s in answerable if s.confidence >= threshold]
     right = sum(1 for s in answered if s.predicted == s.question.intent)
+    right_through_triage = sum(1 for s in answered if s.predicted == s.question.intent and s.drafted)
     return Result(
         right=right / max(len(answerable), 1),
         wrong=(len(answered) - right) / max(len(answerable), 1),
@@ -175,6 +186,7 @@ def result(test: list[Scored], threshold: float) -> Result:
         threshold=threshold,
         n_answerable=len(answerable),
         n_unanswerable=len(unanswerable),
+        right_through_triage=right_through_triage / max(len(answerable), 1),
     )
 
 

@@ -165,7 +165,7 @@ class IntentEvaluation:
             f"{len(bench.known)} known intents (1 FAQ + 5 past replies each, per language), "
             f"{len(bench.held_out)} held out; threshold chosen on dev for {intents.TARGET_ABSTENTION:.0%} abstention"
         )
-        self.stdout.write(f"{'setting':<40}{'right':>8}{'wrong':>8}{'abstain':>9}{'thr':>6}{'n':>7}")
+        self.stdout.write(f"{'setting':<40}{'right':>8}{'wrong':>8}{'abstain':>9}{'thr':>6}{'n':>7}{'right via triage':>18}")
         curves = {}
         for n, (name, knowledge_langs, question_lang) in enumerate(self.SETTINGS):
             creator = Creator.objects.create(slug=f"intent-evaluation-{n}", name="Evaluation")
@@ -200,5 +200,5 @@ class IntentEvaluation:
     def line(self, name: str, r) -> None:
         self.stdout.write(
             f"{name:<40}{r.right:>8.1%}{r.wrong:>8.1%}{r.abstained_unanswerable:>9.1%}{r.threshold:>6.2f}"
-            f"{r.n_answerable + r.n_unanswerable:>7}"
+            f"{r.n_answerable + r.n_unanswerable:>7}{r.right_through_triage:>18.1%}"
         )
