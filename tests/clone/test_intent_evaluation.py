@@ -72,8 +72,9 @@ def test_questions_are_triaged_as_comments_before_their_sources_count(db):
     item = knowledge_add(creator=creator, items=[KnowledgeInput("faq", "What camera do you use?", "A Sony A7 IV.")], origin="test")[0]
     questions = [intents.Question("which camera do you use", "camera", "en", "test"),
                  intents.Question("I know where you live and I'm coming for you", "camera", "en", "test")]
-    scored = intents.score(creator, questions, {item.id: "camera"})
+    scored = intents.score(creator, questions, {item.id: "camera"}, intents.drafted_by_triage(questions))
     assert [s.drafted for s in scored] == [True, False]
+    assert scored[0].predicted == "camera"
 
 
 def test_the_command_reports_each_language_and_writes_the_reliability_diagram(tmp_path, db, capsys):

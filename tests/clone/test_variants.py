@@ -183,7 +183,8 @@ def test_the_sweeper_ends_a_brief_that_crashed_every_worker_instead_of_enqueuing
     crashed = ContentBrief.objects.create(creator=creator, kind="caption", brief=BRIEF, attempts=MAX_REQUEST_ATTEMPTS + 1)
     lost = ContentBrief.objects.create(creator=creator, kind="title", brief=BRIEF, attempts=1)
     assert sweep_drafting_once()["briefs"] == 1  # the lost one is enqueued again, the crashed one is not
-    crashed.refresh_from_db(), lost.refresh_from_db()
+    crashed.refresh_from_db()
+    lost.refresh_from_db()
     assert crashed.status == "failed" and crashed.reason == f"Drafting failed: drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times"
     assert lost.status == "drafted"
     assert "drafting crashed" in login(client, owner).get("/inbox/briefs/recent/").content.decode()

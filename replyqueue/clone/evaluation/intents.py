@@ -139,18 +139,22 @@ class Scored:
     drafted: bool = True  # triage lets the comment be drafted (not sent to the owner or filed)
 
 
-def score(creator: Creator, questions: list[Question], intent_of: dict[int, str]) -> list[Scored]:
-    triaged = triage_comments([{"text": question.text} for question in questions])
+def drafted_by_triage(questions: list[Question]) -> list[bool]:
+    """Whether triage lets the clone draft each question, taken as a fan's comment."""
+    return [triage.outcome == "draft" for triage in triage_comments([{"text": question.text} for question in questions])]
+
+
+def score(creator: Creator, questions: list[Question], intent_of: dict[int, str], drafted: list[bool]) -> list[Scored]:
+    """`drafted`: drafted_by_triage(questions), computed once (it does not depend on the knowledge)."""
     scored = []
-    for question, triage in zip(questions, triaged, strict=True):
-        drafted = triage.outcome == "draft"
+    for question, may_draft in zip(questions, drafted, strict=True):
         hits = search(creator_id=creator.id, text=question.text, limit=8)
         if not hits:
-            scored.append(Scored(question, 0.0, "", True, drafted))
+            scored.append(Scored(question, 0.0, "", True, may_draft))
             continue
         best = prefer_language(hits, detect_language(question.text) or question.lang)
         scored.append(Scored(
-            question, confidence_from(hits), intent_of.get(best.item.id, ""), best.item.language == question.lang, drafted
+            question, confidence_from(hits), intent_of.get(best.item.id, ""), best.item.language == question.lang, may_draft
         ))
     return scored
 

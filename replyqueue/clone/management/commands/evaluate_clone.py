@@ -171,7 +171,8 @@ class IntentEvaluation:
             creator = Creator.objects.create(slug=f"intent-evaluation-{n}", name="Evaluation")
             intent_of = intents.teach(creator, bench, rows, knowledge_langs)
             questions = [q for q in bench.questions if q.lang == question_lang]
-            scored = intents.score(creator, questions, intent_of)
+            drafted = intents.drafted_by_triage(questions)
+            scored = intents.score(creator, questions, intent_of, drafted)
             dev = [s for s in scored if s.question.split == "dev"]
             test = [s for s in scored if s.question.split == "test"]
             threshold = intents.choose_threshold(dev)
@@ -182,19 +183,19 @@ class IntentEvaluation:
                 calibrated = [replace(s, confidence=calibration.chance(s.confidence)) for s in test]
                 curves["calibrated on dev (test)"] = intents.reliability(calibrated)
                 if learn:
-                    self.learning_curve(creator, bench, rows, knowledge_langs, questions, intent_of, threshold)
+                    self.learning_curve(creator, bench, rows, knowledge_langs, questions, drafted, intent_of, threshold)
         if reliability_path:
             reliability_path.write_text(intents.reliability_svg(curves, "Clone confidence vs right source (English)"))
             self.stdout.write(f"reliability diagram written to {reliability_path}")
 
-    def learning_curve(self, creator, bench, rows, langs, questions, intent_of, threshold) -> None:
+    def learning_curve(self, creator, bench, rows, langs, questions, drafted, intent_of, threshold) -> None:
         self.stdout.write("learning curve (English, test split, same threshold):")
         learned = 0
         for approvals in (0, 10, 50, 200):
             if approvals > learned:
                 intent_of |= intents.learn(creator, bench, rows, langs, approvals)
                 learned = approvals
-            test = [s for s in intents.score(creator, questions, intent_of) if s.question.split == "test"]
+            test = [s for s in intents.score(creator, questions, intent_of, drafted) if s.question.split == "test"]
             self.line(f"  after {approvals} approvals", intents.result(test, threshold))
 
     def line(self, name: str, r) -> None:
