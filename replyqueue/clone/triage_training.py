@@ -20,9 +20,13 @@ from replyqueue.clone.learning_tuning import choose as choose_learning
 from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
-TRAINING_FILES = ("triage_train.jsonl", "triage_train_authored.jsonl", "triage_train_hard_negatives.jsonl")
+TRAINING_FILES = (
+    "triage_train.jsonl", "triage_train_authored.jsonl", "triage_train_hard_negatives.jsonl", "triage_train_adult_spam.jsonl",
+    "triage_train_orders.jsonl",
+)
 SEED = 20260501
 FOLDS = 5
+CV_REPEATS = 3  # repetitions of the cross-validation, each with its own fold split
 SAFETY_RECALL = 0.97  # share of safety cases (threats, self-harm, crisis...) the head must catch in CV
 NO_REPLY_PRECISION = 0.98  # share of model-only no_reply calls that must be spam/abuse in CV
 FILED = ("spam", "abuse")
@@ -88,17 +92,20 @@ def precision_threshold(scores: np.ndarray, correct: np.ndarray, precision: floa
 
 
 def cross_validate(texts, embeddings, categories, safeties, seed) -> tuple[np.ndarray, np.ndarray]:
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    """Out-of-fold probabilities, averaged over CV_REPEATS stratified 5-fold splits: with one split
+    the safety threshold moved by up to 0.045 from one fold seed to the next."""
     out_categories = np.zeros((len(texts), len(CATEGORIES)))
     out_safety = np.zeros((len(texts), len(SAFETY_KINDS)))
-    for train, held in folds.split(texts, categories):
-        _, category_head, safety_head, features = _fit(
-            [texts[i] for i in train], embeddings[train], categories[train], safeties[train], seed
-        )
-        matrix = features([texts[i] for i in held], embeddings[held])
-        out_categories[held] = _ordered(category_head.predict_proba(matrix), category_head.classes_, CATEGORIES)
-        out_safety[held] = _ordered(safety_head.predict_proba(matrix), safety_head.classes_, SAFETY_KINDS)
-    return out_categories, out_safety
+    for repeat in range(CV_REPEATS):
+        folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed + repeat)
+        for train, held in folds.split(texts, categories):
+            _, category_head, safety_head, features = _fit(
+                [texts[i] for i in train], embeddings[train], categories[train], safeties[train], seed
+            )
+            matrix = features([texts[i] for i in held], embeddings[held])
+            out_categories[held] += _ordered(category_head.predict_proba(matrix), category_head.classes_, CATEGORIES)
+            out_safety[held] += _ordered(safety_head.predict_proba(matrix), safety_head.classes_, SAFETY_KINDS)
+    return out_categories / CV_REPEATS, out_safety / CV_REPEATS
 
 
 def unseen_spam_probabilities(texts, embeddings, categories, seed) -> tuple[np.ndarray, np.ndarray]:
@@ -156,7 +163,7 @@ def train(seed: int = SEED, log=print) -> dict:
     flagged = safety_score >= safety_threshold
     thresholds = {"safety": safety_threshold}
     info = {
-        "rows": len(rows), "seed": seed, "folds": FOLDS, "embedder": get_embedder().name,
+        "rows": len(rows), "seed": seed, "folds": FOLDS, "cv_repeats": CV_REPEATS, "embedder": get_embedder().name,
         "cv_accuracy": round(accuracy, 4),
         "cv_safety_recall": round(float(flagged[is_safety].mean()), 4),
         "cv_safety_flag_rate_on_others": round(float(flagged[~is_safety].mean()), 4),

@@ -105,7 +105,9 @@ def test_a_safety_case_is_never_filed_whatever_the_spam_probability():
 
 
 def test_an_rtl_override_does_not_hide_a_link():
-    assert classify("visit \u202emoc.\u202c www.cheap-coins.xyz").category == "spam"
+    hidden, plain = classify("visit \u202emoc.\u202c www.cheap-coins.xyz"), classify("visit moc. www.cheap-coins.xyz")
+    assert hidden.probabilities == plain.probabilities
+    assert classify("free coins here \u202emoc.\u202c www.cheap-coins.xyz").category == "spam"
 
 
 def test_ten_thousand_emoji_are_praise_and_fast():

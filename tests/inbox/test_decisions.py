@@ -59,7 +59,10 @@ def _tab_count(html: str, tab: str) -> str:
 def test_the_triage_models_learn_from_training_data_only():
     from replyqueue.clone import triage_training
 
-    assert triage_training.TRAINING_FILES == ("triage_train.jsonl", "triage_train_authored.jsonl", "triage_train_hard_negatives.jsonl")
+    assert triage_training.TRAINING_FILES == (
+        "triage_train.jsonl", "triage_train_authored.jsonl", "triage_train_hard_negatives.jsonl", "triage_train_adult_spam.jsonl",
+        "triage_train_orders.jsonl",
+    )
     fresh = (ROOT / "datasets" / "triage_fresh.jsonl").read_text()
     assert fresh and not any("fresh" in name for name in triage_training.TRAINING_FILES)
 
