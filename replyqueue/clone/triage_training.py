@@ -1,7 +1,8 @@
 """Training the triage models (`manage.py train_triage`) on the training files only.
 
 Thresholds are chosen on out-of-fold predictions of a stratified 5-fold cross-validation over
-the TRAINING data (the TF-IDF is refitted inside each fold); the evaluation set is never seen.
+the TRAINING data, repeated CV_REPEATS times with different splits and averaged (the TF-IDF is
+refitted inside each fold); the evaluation set is never seen.
 """
 
 import json

@@ -67,6 +67,25 @@ def test_the_triage_models_learn_from_training_data_only():
     assert fresh and not any("fresh" in name for name in triage_training.TRAINING_FILES)
 
 
+def test_no_training_comment_is_an_evaluation_comment():
+    import json
+
+    from replyqueue.clone import triage_training
+    from replyqueue.clone.triage_model import normalised
+
+    def key(text: str) -> str:
+        return " ".join(normalised(text).lower().split())
+
+    evaluation = {
+        key(json.loads(line)["text"])
+        for name in ("triage_fresh.jsonl", "triage_struggles.jsonl")
+        for line in (ROOT / "datasets" / name).read_text().splitlines() if line.strip()
+    }
+    training = {key(row["text"]) for row in triage_training.load_training()}
+    assert len(evaluation) > 300 and len(training) > 2300
+    assert not training & evaluation
+
+
 def test_a_mark_is_recorded_with_who_and_the_category_before_and_after(client, owner, creator, camera_faq):
     comment = processed(creator, "m1", "What camera do you use?")
     login(client, owner).post(f"/inbox/comments/{comment.id}/mark/", {"category": "spam"}, **HTMX)
