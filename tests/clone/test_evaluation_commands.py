@@ -32,3 +32,15 @@ def test_evaluate_triage_reports_precision_and_recall_per_category(db):
     for category in ("question", "praise", "complaint", "request", "spam", "abuse", "sensitive", "other"):
         assert re.search(rf"^{category}\s+\d\.\d\d\s+\d\.\d\d", output, re.M)
     assert "accuracy" in output
+
+
+def test_no_held_out_clone_case_is_a_case_of_the_tuning_set():
+    import json
+
+    def comments(name: str) -> set[str]:
+        cases = json.loads((DATASETS / name).read_text())["cases"]
+        return {" ".join(case["comment"].lower().split()) for case in cases}
+
+    tuning, held_out = comments("clone_eval.json"), comments("clone_fresh.json")
+    assert len(tuning) > 300 and len(held_out) > 200
+    assert not tuning & held_out
