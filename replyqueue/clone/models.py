@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Creator
 from replyqueue.comments.models import Category
+from replyqueue.core import explain
 
 
 class Persona(models.Model):
@@ -152,6 +153,7 @@ class ContentBrief(models.Model):
     variants = models.PositiveSmallIntegerField(default=3)
     status = models.CharField(max_length=20, choices=BriefStatus.choices, default=BriefStatus.RECEIVED)
     reason = models.CharField(max_length=500, blank=True)
+    reason_i18n = models.JSONField(null=True, blank=True)  # `reason` as a template and parameters (core.explain)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     # Drafting runs started: a brief that kills its worker every time ends failed (the sweeper)
     # instead of being enqueued again forever.
@@ -161,3 +163,6 @@ class ContentBrief(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.brief[:40]}"
+
+    def reason_in_language(self) -> str:
+        return explain.shown(self.reason, self.reason_i18n)

@@ -26,7 +26,6 @@ NEEDS_A_LANGUAGE_MODEL = Reason(
     "caption or title is new writing (set DRAFTER=openai)."
 )
 NO_VARIANT = Reason("The model wrote no variant.")
-BRIEF_REASONS = (NEEDS_A_LANGUAGE_MODEL, NO_VARIANT)  # every reason a brief may end with, for the pages to translate
 
 
 def writes_variants() -> bool:

@@ -520,10 +520,11 @@ def draft_request_fail(*, request_id: int, error: str) -> None:
     )
 
 
-def brief_fail(*, brief_id: int, error: str) -> None:
-    """A brief whose drafting failed for good says why (the inbox lists it), instead of waiting forever."""
-    ContentBrief.objects.filter(id=brief_id, status=BriefStatus.RECEIVED).update(
-        status=BriefStatus.FAILED, reason=f"Drafting failed: {error}"[:500]
+def briefs_fail(brief_ids: list[int], error: str) -> None:
+    """Briefs whose drafting failed for good say why (the inbox lists them), instead of waiting forever."""
+    reason = clipped(Reason("Drafting failed: %(error)s", error=error), 500)
+    ContentBrief.objects.filter(id__in=brief_ids, status=BriefStatus.RECEIVED).update(
+        status=BriefStatus.FAILED, reason=reason, reason_i18n=stored(reason)
     )
 
 
@@ -549,6 +550,7 @@ def _brief_draft(brief_id: int) -> str:
             rank=rank, priority=50,
         )
     brief.status = BriefStatus.DRAFTED if result.variants else BriefStatus.FAILED
-    brief.reason = "" if result.variants else result.reason
-    brief.save(update_fields=["status", "reason"])
+    brief.reason = "" if result.variants else clipped(result.reason, 500)
+    brief.reason_i18n = stored(brief.reason)
+    brief.save(update_fields=["status", "reason", "reason_i18n"])
     return brief.status

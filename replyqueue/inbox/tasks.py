@@ -16,12 +16,13 @@ from django.utils import timezone
 from replyqueue.clone.drafters import DraftingError
 from replyqueue.clone.models import BriefStatus, ContentBrief
 from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.core.explain import Reason
 from replyqueue.core.workers import held_by_dead_q, released_claim_q
 from replyqueue.inbox.drafting import (
     MAX_PROCESS_ATTEMPTS,
     MAX_REQUEST_ATTEMPTS,
     brief_draft,
-    brief_fail,
+    briefs_fail,
     comment_give_up,
     comment_process,
     comments_process,
@@ -73,7 +74,7 @@ def draft_brief(self, brief_id: int) -> None:
         brief_draft(brief_id=brief_id)
     except DraftingError as error:
         if self.request.retries >= self.max_retries:
-            brief_fail(brief_id=brief_id, error=str(error))
+            briefs_fail([brief_id], str(error))
             return
         raise
 
@@ -146,10 +147,9 @@ def sweep_drafting_once() -> dict:
     request_ids = _lost(DraftRequest.objects.filter(status=DraftRequestStatus.PENDING), 200)
     enqueue_draft_request(request_ids)
     brief_ids = _lost(ContentBrief.objects.filter(status=BriefStatus.RECEIVED), 100)
-    crashed_briefs = ContentBrief.objects.filter(id__in=brief_ids, attempts__gte=MAX_REQUEST_ATTEMPTS + 1)
-    for brief_id in crashed_briefs.values_list("id", flat=True):
-        brief_fail(brief_id=brief_id, error=f"drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times")
-        brief_ids.remove(brief_id)
+    crashed_briefs = set(ContentBrief.objects.filter(id__in=brief_ids, attempts__gte=MAX_REQUEST_ATTEMPTS + 1).values_list("id", flat=True))
+    briefs_fail(list(crashed_briefs), Reason("drafting crashed %(count)s times", count=MAX_REQUEST_ATTEMPTS + 1))
+    brief_ids = [brief_id for brief_id in brief_ids if brief_id not in crashed_briefs]
     enqueue_brief(brief_ids)
     return {"comments": len(comment_ids), "draft_requests": len(request_ids), "briefs": len(brief_ids)}
 

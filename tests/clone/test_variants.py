@@ -188,3 +188,16 @@ def test_the_sweeper_ends_a_brief_that_crashed_every_worker_instead_of_enqueuing
     assert crashed.status == "failed" and crashed.reason == f"Drafting failed: drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times"
     assert lost.status == "drafted"
     assert "drafting crashed" in login(client, owner).get("/inbox/briefs/recent/").content.decode()
+
+
+def test_a_brief_that_crashed_every_worker_says_so_in_the_readers_language(client, owner, creator):
+    from replyqueue.inbox.drafting import MAX_REQUEST_ATTEMPTS
+    from replyqueue.inbox.tasks import sweep_drafting_once
+
+    ContentBrief.objects.create(creator=creator, kind="caption", brief=BRIEF, attempts=MAX_REQUEST_ATTEMPTS + 1)
+    sweep_drafting_once()
+    owner.language = "fr"
+    owner.save(update_fields=["language"])
+    body = login(client, owner).get("/inbox/briefs/recent/").content.decode()
+    assert f"Échec de la rédaction\u00a0: la rédaction a planté {MAX_REQUEST_ATTEMPTS + 1} fois" in body
+    assert "Drafting failed" not in body

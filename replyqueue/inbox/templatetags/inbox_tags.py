@@ -3,9 +3,6 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from replyqueue.clone.variants import BRIEF_REASONS
-from replyqueue.core import explain
-
 register = template.Library()
 
 
@@ -28,13 +25,6 @@ def highlight_flags(text: str, flags: list[dict]) -> SafeString:
         cursor = end
     pieces.append(conditional_escape(text[cursor:]))
     return mark_safe("".join(pieces))
-
-
-@register.filter
-def brief_reason(brief) -> str:
-    """Why a brief has no variants, in the reader's language."""
-    known = next((explain.stored(reason) for reason in BRIEF_REASONS if reason == brief.reason), None)
-    return explain.shown(brief.reason, known)
 
 
 @register.filter
