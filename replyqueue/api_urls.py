@@ -8,7 +8,15 @@ from replyqueue.clone.api import (
     RulePreview,
 )
 from replyqueue.comments.api import CommentListCreate
-from replyqueue.inbox.api import BriefCreate, BriefDetail, CommentDetail, DraftApprove, DraftList, DraftReject
+from replyqueue.inbox.api import (
+    BriefCreate,
+    BriefDetail,
+    CommentDetail,
+    CommentMark,
+    DraftApprove,
+    DraftList,
+    DraftReject,
+)
 from replyqueue.integrations.webhook.api import WebhookSecretRotate
 from replyqueue.privacy.api import CreatorExport, FanErase
 from replyqueue.publishing.api import PublicationAck, PublicationList
@@ -23,6 +31,7 @@ urlpatterns = [
     path("briefs/<int:pk>/", BriefDetail.as_view(), name="api-brief-detail"),
     path("comments/", CommentListCreate.as_view(), name="api-comments"),
     path("comments/<int:pk>/", CommentDetail.as_view(), name="api-comment-detail"),
+    path("comments/<int:pk>/mark/", CommentMark.as_view(), name="api-comment-mark"),
     path("drafts/", DraftList.as_view(), name="api-drafts"),
     path("drafts/<int:pk>/approve/", DraftApprove.as_view(), name="api-draft-approve"),
     path("drafts/<int:pk>/reject/", DraftReject.as_view(), name="api-draft-reject"),

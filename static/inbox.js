@@ -1,5 +1,5 @@
 // The inbox keyboard: j/k move, a approve, e edit (ctrl+enter approves), r reject, g regenerate,
-// u undo, x select, shift+a approve selected, / search, ? help. Everything also has a button.
+// s spam, u undo, x select, shift+a approve selected, / search, ? help. Everything also has a button.
 //
 // The card in view is remembered by its id, not by its element: htmx replaces a card's element
 // when it answers (a warning to confirm, an error, the decided card), and the next key must still
@@ -165,7 +165,7 @@
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     var focused = current();
     // Acting on the card in view picks it: the next j moves on from there.
-    if (focused && !byId(focusedId) && /^[aeurgx;]$/.test(event.key)) { focusCard(focused); }
+    if (focused && !byId(focusedId) && /^[aeurgsx;]$/.test(event.key)) { focusCard(focused); }
     var actions = {
       j: function () { move(1); },
       k: function () { move(-1); },
@@ -173,6 +173,7 @@
       A: function () { click(document, "[data-action=bulk-approve]"); },
       e: function () { focusField(focused, "textarea"); },
       r: function () { focusField(focused, "input[name=reason]"); },
+      s: function () { click(focused, "[data-action=mark-spam]"); },
       g: function () { focusField(focused, "input[name=instruction]"); },
       u: function () { click(byId(lastDecidedId) || focused, "[data-action=undo]"); },
       x: function () {
@@ -222,6 +223,20 @@
     var list = cards(), index = list.indexOf(done);
     var next = list.slice(index + 1).find(function (c) { return !c.classList.contains("decided"); });
     focusCard(next || done);
+  });
+  // Comments marked together with another leave the queue: their cards and lines go.
+  document.body.addEventListener("inbox:left", function (event) {
+    var detail = event.detail || {};
+    (detail.drafts || []).forEach(function (id) {
+      ["draft-" + id, "line-" + id].forEach(function (elementId) {
+        var element = document.getElementById(elementId);
+        if (element) { element.remove(); }
+      });
+    });
+    (detail.comments || []).forEach(function (id) {
+      var card = document.getElementById("comment-" + id);
+      if (card) { card.remove(); }
+    });
   });
   // A card htmx swapped in (a warning to confirm, an error, a fresh draft) keeps the focus if
   // its card had it: same id, new element.

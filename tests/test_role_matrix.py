@@ -52,6 +52,8 @@ WEB_FORMS = {
     "inbox-reject": lambda s: {"reason": "not now"},
     "inbox-regenerate": lambda s: {"instruction": "shorter"},
     "inbox-mark": lambda s: {"category": "praise"},
+    "inbox-draft-mark": lambda s: {"category": "spam"},
+    "inbox-mark-similar": lambda s: {"category": "spam", "comment": [str(i) for i in s.comments.values()]},
     "inbox-answer": lambda s: {"text": "Thanks a lot!"},
     "inbox-assign": lambda s: {"assignee": "me"},
     "settings-team-invite": lambda s: {"email": "new@example.com", "role": "assistant"},
@@ -79,6 +81,7 @@ API_BODIES = {
                      "author": {"external_id": "f9", "name": "Fan"}},
     "api-draft-approve": {"text": "Edited reply"},
     "api-draft-reject": {"reason": "no"},
+    "api-comment-mark": {"category": "praise"},
     "api-fan-erase": {"platform": "youtube", "fan_id": "fan-nobody"},
 }
 
@@ -137,7 +140,7 @@ class Scene:
         }
         by_api_name = {
             "api-knowledge-detail": {"knowledge": self.knowledge}, "api-rule-detail": {"rule": self.rule},
-            "api-brief-detail": {"brief": self.brief}, "api-comment-detail": self.comments,
+            "api-brief-detail": {"brief": self.brief}, "api-comment-detail": self.comments, "api-comment-mark": self.comments,
             "api-draft-approve": self.drafts, "api-draft-reject": self.drafts,
             "api-publication-ack": self.publications,
         }

@@ -405,6 +405,42 @@ def comment_mark(*, comment: Comment, actor: Actor, category: str) -> None:
         _request_redraft(comment, actor, DraftRequestKind.DRAFT_ANYWAY)
 
 
+@dataclass
+class MarkResult:
+    marked: list[int]  # comment ids
+    left_queue: list[int]  # ids of the pending drafts those comments no longer need
+    skipped: dict[int, str]  # comment id -> why not
+
+
+@transaction.atomic
+def comments_mark(*, creator_id: int, actor: Actor, comment_ids: list[int], category: str) -> MarkResult:
+    """The same verdict on several of the creator's comments (the ones that read like a comment
+    just marked): each is marked as comment_mark does, with its own Decision; a safety case is
+    skipped (the owner sees it whatever a mark says), as is a comment the actor may not act on."""
+    if category not in SPAMMY:
+        raise DecisionError(_("Only spam or abuse can be marked on several comments at once."))
+    result = MarkResult(marked=[], left_queue=[], skipped={})
+    comments = {c.id: c for c in Comment.objects.filter(creator_id=creator_id, id__in=comment_ids)}
+    pending = dict(
+        Draft.objects.filter(comment_id__in=list(comments), status=DraftStatus.PENDING).values_list("id", "comment_id")
+    )
+    for comment_id in dict.fromkeys(comment_ids):
+        comment = comments.get(comment_id)
+        if comment is None:
+            result.skipped[comment_id] = _("not found")
+        elif comment.category in (Category.SENSITIVE, Category.THREAT):
+            result.skipped[comment_id] = _("a safety case: the owner sees it")
+        elif comment.category == category and comment.status == CommentStatus.NO_REPLY:
+            result.skipped[comment_id] = _("already %(category)s") % {"category": Category(category).label}
+        elif refusal := policy.act_refusal(actor.role, comment):
+            result.skipped[comment_id] = refusal
+        else:
+            comment_mark(comment=comment, actor=actor, category=category)
+            result.marked.append(comment_id)
+    result.left_queue = [draft_id for draft_id, comment_id in pending.items() if comment_id in result.marked]
+    return result
+
+
 @transaction.atomic
 def comment_answer(*, comment: Comment, actor: Actor, text: str) -> Draft:
     """'Ask the creator': their answer becomes knowledge (so the question is drafted next time)

@@ -15,6 +15,7 @@ from replyqueue.inbox.actions import (
     DecisionError,
     NeedsConfirmation,
     brief_request,
+    comment_mark,
     draft_approve,
     draft_reject,
 )
@@ -25,6 +26,7 @@ from replyqueue.inbox.serializers import (
     CommentWithDraftsOut,
     DraftListQuery,
     DraftOut,
+    MarkIn,
     RejectIn,
 )
 from replyqueue.publishing.serializers import PublicationOut
@@ -103,6 +105,21 @@ class CommentDetail(APIView):
     @extend_schema(responses=CommentWithDraftsOut, summary="A comment, its triage and its drafts")
     def get(self, request, pk: int):
         comment = get_for_creator(request, Comment.objects.select_related("fan", "post"), pk)
+        return Response(CommentWithDraftsOut(comment).data)
+
+
+class CommentMark(APIView):
+    @extend_schema(request=MarkIn, responses={200: CommentWithDraftsOut}, summary="Mark what a comment is (spam, abuse, or not)")
+    def post(self, request, pk: int):
+        data, error = _input(MarkIn, request)
+        if error:
+            return error
+        comment = get_for_creator(request, Comment.objects.select_related("fan", "post"), pk)
+        try:
+            comment_mark(comment=comment, actor=Actor.for_token(request.auth), category=data["category"])
+        except DecisionError as exc:
+            return decision_error(exc)
+        comment.refresh_from_db()
         return Response(CommentWithDraftsOut(comment).data)
 
 

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from replyqueue.clone.serializers import BriefOut
+from replyqueue.comments.models import Category
 from replyqueue.comments.serializers import CommentOut
 from replyqueue.inbox.models import MAX_REPLY_CHARS, Draft, DraftStatus
 from replyqueue.publishing.services import send_at_error
@@ -54,6 +55,14 @@ class ApproveIn(serializers.Serializer):
 class RejectIn(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     version = serializers.IntegerField(required=False, min_value=1)
+
+
+class MarkIn(serializers.Serializer):
+    category = serializers.ChoiceField(
+        choices=Category.choices,
+        help_text="What the comment is. spam or abuse files it (no reply) and supersedes its drafts; another category "
+        "on a filed comment asks for a draft. Either way the creator's triage learns from it.",
+    )
 
 
 class CommentWithDraftsOut(CommentOut):

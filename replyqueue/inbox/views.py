@@ -20,6 +20,7 @@ from replyqueue.clone.variants import writes_variants
 from replyqueue.comments.models import Category, Channel, Comment, CommentStatus, Platform
 from replyqueue.inbox import policy, presence
 from replyqueue.inbox.actions import (
+    SPAMMY,
     Actor,
     Conflict,
     DecisionError,
@@ -30,6 +31,7 @@ from replyqueue.inbox.actions import (
     comment_draft_anyway,
     comment_mark,
     comments_answer_group,
+    comments_mark,
     draft_approve,
     draft_regenerate,
     draft_reject,
@@ -47,6 +49,7 @@ from replyqueue.inbox.models import (
     Snippet,
 )
 from replyqueue.inbox.selectors import (
+    MAX_SIMILAR_SHOWN,
     SORTS,
     TABS,
     InboxQuery,
@@ -55,6 +58,7 @@ from replyqueue.inbox.selectors import (
     fan_comments,
     inbox_page,
     recent_briefs,
+    similar_waiting,
     tab_counts,
     unanswered_questions,
 )
@@ -350,8 +354,53 @@ def mark(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment_mark(comment=comment, actor=Actor.for_member(membership), category=category)
     comment.refresh_from_db()
     notice = _("Marked %(category)s.") % {"category": Category(category).label}
-    response = render(request, "inbox/_comment_card.html", {"comment": comment, "notice": notice})
+    context = {"comment": comment, "notice": notice, **_similar_context(comment, category, membership.role)}
+    response = render(request, "inbox/_comment_card.html", context)
     return trigger_client_event(response, "inbox:decided", {"comment": comment.id})
+
+
+@login_required
+@require_POST
+def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
+    """Spam or abuse, from the review queue: the comment is marked (its draft leaves the queue)
+    and the comments that read like it are offered to mark too."""
+    membership = _reviewer(request)
+    draft = _get_draft_for_member(request, draft_id)
+    category = request.POST.get("category", "")
+    if category not in SPAMMY or draft.comment is None:
+        return HttpResponse(_("Only a fan's comment can be marked spam or abuse."), status=400)
+    try:
+        comment_mark(comment=draft.comment, actor=Actor.for_member(membership), category=category)
+    except DecisionError as error:
+        _refused(error)
+        return _draft_card(request, draft, error=str(error))
+    draft.refresh_from_db()
+    context = {"draft": draft, "marked": Category(category).label, **_similar_context(draft.comment, category, membership.role)}
+    response = render(request, "inbox/_decided_card.html", context)
+    return trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
+
+
+def _similar_context(comment: Comment, category: str, role: str) -> dict:
+    if category not in SPAMMY:
+        return {}
+    return {"similar": similar_waiting(comment, role), "similar_category": category}
+
+
+@login_required
+@require_POST
+def mark_similar(request: HttpRequest) -> HttpResponse:
+    membership = _reviewer(request)
+    ids = [int(value) for value in request.POST.getlist("comment") if value.isdigit()][:MAX_SIMILAR_SHOWN]
+    try:
+        result = comments_mark(
+            creator_id=membership.creator_id, actor=Actor.for_member(membership), comment_ids=ids,
+            category=request.POST.get("category", ""),
+        )
+    except DecisionError as error:
+        return HttpResponse(str(error), status=400)
+    category = Category(request.POST["category"]).label
+    response = render(request, "inbox/_marked_similar.html", {"result": result, "category": category})
+    return trigger_client_event(response, "inbox:left", {"drafts": result.left_queue, "comments": result.marked})
 
 
 @login_required

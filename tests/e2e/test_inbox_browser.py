@@ -314,3 +314,22 @@ def test_a_sent_brief_empties_its_form_and_shows_in_the_list(live_server, new_pa
     page.locator("#briefs .brief-row").wait_for()
     assert page.locator("#brief-form textarea[name=brief]").input_value() == ""
     assert ContentBrief.objects.filter(creator=creator).count() == 1
+
+
+def test_s_marks_spam_and_the_comments_that_read_like_it_leave_the_queue(live_server, new_page, owner, creator, camera_faq,
+                                                                          transactional_db):
+    legit = drafted(creator, "m1", "Which lens do you take for portraits of your dog?")
+    copy = drafted(creator, "m2", "what camera do u use?? 🔥🔥 follow me pls")
+    spam = drafted(creator, "m3", "What camera do you use? 🔥🔥 follow me")  # newest: the card in view
+    page = new_page()
+    log_in(page, live_server.url, owner.email, PASSWORD)
+    page.keyboard.press("s")
+    offer = page.locator(f"#draft-{spam.id} form.similar")
+    offer.wait_for()
+    assert offer.locator(f"input[value='{copy.comment_id}']").is_checked()
+    assert offer.locator(f"input[value='{legit.comment_id}']").count() == 0
+    offer.locator("[data-action=mark-similar]").click()
+    page.get_by_text("1 more comment marked spam.").wait_for()
+    page.locator(f"#line-{copy.id}").wait_for(state="detached")
+    assert set(Comment.objects.filter(id__in=[spam.comment_id, copy.comment_id]).values_list("status", flat=True)) == {"no_reply"}
+    assert Draft.objects.get(id=legit.id).status == "pending"

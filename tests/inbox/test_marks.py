@@ -1,0 +1,112 @@
+"""Marking spam or abuse from the review queue, and the waiting comments that read like it."""
+
+import json
+
+import pytest
+
+from replyqueue.clone.models import TriageFeedback
+from replyqueue.comments.models import Comment
+from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comments_mark
+from replyqueue.inbox.models import Decision, Draft
+from replyqueue.inbox.selectors import similar_waiting
+from tests.factories import drafted, ingest
+from tests.pages import login
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+SPAMMY = "What camera do you use? 🔥🔥 follow me"
+COPY = "what camera do u use?? 🔥🔥 follow me pls"
+
+
+def test_spam_from_the_review_queue_files_the_comment_and_teaches_triage(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    response = login(client, owner).post(f"/inbox/drafts/{draft.id}/mark/", {"category": "spam"}, **HTMX)
+    assert response.status_code == 200
+    assert "Marked spam" in response.content.decode()
+    assert json.loads(response["HX-Trigger"])["inbox:decided"]["draft"] == draft.id
+    comment = Comment.objects.get(id=draft.comment_id)
+    assert (comment.status, comment.category) == ("no_reply", "spam")
+    assert Draft.objects.get(id=draft.id).status == "superseded"
+    assert TriageFeedback.objects.get(comment=comment).category == "spam"
+    assert Decision.objects.filter(action="mark", comment_id=comment.id, after_text="spam").count() == 1
+
+
+def test_a_content_variant_cannot_be_marked_spam(client, owner, creator):
+    brief = brief_request(creator=creator, actor=Actor(role="owner", user=owner), kind="caption", text="x")
+    variant = Draft.objects.create(creator=creator, brief=brief, text="A caption", drafted_text="A caption", confidence=0.9)
+    response = login(client, owner).post(f"/inbox/drafts/{variant.id}/mark/", {"category": "spam"}, **HTMX)
+    assert response.status_code == 400
+    assert Draft.objects.get(id=variant.id).status == "pending"
+
+
+def test_the_mark_offers_the_waiting_comments_that_read_like_it(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    copy = drafted(creator, "s2", COPY)
+    unrelated = drafted(creator, "q1", "Which lens do you take for portraits of your dog?")
+    page = login(client, owner).post(f"/inbox/drafts/{draft.id}/mark/", {"category": "spam"}, **HTMX).content.decode()
+    assert f'name="comment" value="{copy.comment_id}" checked' in page
+    assert f'value="{unrelated.comment_id}"' not in page
+    assert "1 other waiting comment reads like this one" in page
+
+
+def test_safety_cases_and_other_creators_comments_are_never_offered(creator, other_creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    safety = drafted(creator, "s2", COPY)
+    Comment.objects.filter(id=safety.comment_id).update(category="sensitive", status="needs_human")
+    elsewhere = ingest(other_creator, "s3", COPY)
+    Comment.objects.filter(id=elsewhere.id).update(status="needs_human")
+    assert similar_waiting(Comment.objects.get(id=draft.comment_id)) == []
+
+
+def test_marking_the_ticked_ones_files_each_with_its_own_decision(client, owner, creator, camera_faq):
+    copies = [drafted(creator, f"s{i}", text) for i, text in enumerate([COPY, "What camera do you use?? 🔥 follow me"])]
+    ids = [d.comment_id for d in copies]
+    response = login(client, owner).post("/inbox/comments/mark-similar/", {"category": "spam", "comment": ids}, **HTMX)
+    assert "2 more comments marked spam." in response.content.decode()
+    assert sorted(json.loads(response["HX-Trigger"])["inbox:left"]["drafts"]) == sorted(d.id for d in copies)
+    assert set(Comment.objects.filter(id__in=ids).values_list("status", "category")) == {("no_reply", "spam")}
+    assert Decision.objects.filter(action="mark", comment_id__in=ids).count() == 2
+    assert TriageFeedback.objects.filter(comment_id__in=ids, category="spam").count() == 2
+
+
+def test_an_assistant_marking_several_skips_the_owner_only_comment(creator, assistant, camera_faq):
+    shown, hidden = drafted(creator, "s1", COPY), drafted(creator, "s2", SPAMMY)
+    Comment.objects.filter(id=hidden.comment_id).update(owner_only=True)
+    result = comments_mark(
+        creator_id=creator.id, actor=Actor(role="assistant", user=assistant),
+        comment_ids=[shown.comment_id, hidden.comment_id], category="spam",
+    )
+    assert result.marked == [shown.comment_id]
+    assert result.skipped == {hidden.comment_id: "Only the owner can act on this comment."}
+    assert Comment.objects.get(id=hidden.comment_id).status == "drafted"
+
+
+def test_a_safety_case_is_never_marked_with_the_others(creator, owner, camera_faq):
+    safety = drafted(creator, "s1", COPY)
+    Comment.objects.filter(id=safety.comment_id).update(category="threat", status="needs_human")
+    result = comments_mark(creator_id=creator.id, actor=Actor(role="owner", user=owner), comment_ids=[safety.comment_id],
+                           category="spam")
+    assert result.marked == [] and safety.comment_id in result.skipped
+    assert Comment.objects.get(id=safety.comment_id).status == "needs_human"
+
+
+def test_only_spam_or_abuse_is_marked_on_several_comments_at_once(creator, owner, camera_faq):
+    draft = drafted(creator, "s1", COPY)
+    with pytest.raises(DecisionError):
+        comments_mark(creator_id=creator.id, actor=Actor(role="owner", user=owner), comment_ids=[draft.comment_id],
+                      category="praise")
+    assert Comment.objects.get(id=draft.comment_id).status == "drafted"
+
+
+def test_the_api_marks_a_comment_spam(api, creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    response = api.post(f"/api/v1/comments/{draft.comment_id}/mark/", {"category": "spam"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["category"]) == ("no_reply", "spam")
+    assert TriageFeedback.objects.get(comment_id=draft.comment_id).category == "spam"
+
+
+def test_the_api_refuses_a_category_outside_the_vocabulary(api, creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    response = api.post(f"/api/v1/comments/{draft.comment_id}/mark/", {"category": "fine"}, format="json")
+    assert response.status_code == 400
+    assert Comment.objects.get(id=draft.comment_id).status == "drafted"
