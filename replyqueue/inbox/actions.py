@@ -424,12 +424,17 @@ def comments_mark(*, creator_id: int, actor: Actor, comment_ids: list[int], cate
     pending = dict(
         Draft.objects.filter(comment_id__in=list(comments), status=DraftStatus.PENDING).values_list("id", "comment_id")
     )
+    answered = set(
+        Draft.objects.filter(comment_id__in=list(comments), status=DraftStatus.APPROVED).values_list("comment_id", flat=True)
+    )
     for comment_id in dict.fromkeys(comment_ids):
         comment = comments.get(comment_id)
         if comment is None:
             result.skipped[comment_id] = _("not found")
         elif comment.category in (Category.SENSITIVE, Category.THREAT):
             result.skipped[comment_id] = _("a safety case: the owner sees it")
+        elif comment_id in answered:
+            result.skipped[comment_id] = _("already answered")
         elif comment.category == category and comment.status == CommentStatus.NO_REPLY:
             result.skipped[comment_id] = _("already %(category)s") % {"category": Category(category).label}
         elif refusal := policy.act_refusal(actor.role, comment):

@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -350,16 +350,22 @@ class Similar:
 
 
 def similar_waiting(comment: Comment, role: str = Role.OWNER) -> list[Similar]:
-    """The creator's other comments still waiting for a reply (a draft to review, or a person)
-    that read like `comment`, most similar first: what a reviewer who just marked it spam or abuse
+    """The creator's other comments still waiting for a reply (a pending draft to review, or a
+    person) that read like `comment`, most similar first: what a reviewer who just marked it spam or abuse
     may want to mark too. Safety cases are never offered (they go to the owner whatever a mark says)."""
     from replyqueue.clone.embeddings import embed
 
-    waiting = list(
-        Comment.objects.filter(creator_id=comment.creator_id, status__in=[CommentStatus.DRAFTED, CommentStatus.NEEDS_HUMAN])
-        .exclude(id=comment.id).exclude(category__in=SAFETY_CATEGORIES)
-        .filter(policy.visible_q(role, "")).select_related("fan").order_by("-id")[:MAX_SIMILAR_SCAN]
+    mine = (
+        Comment.objects.filter(creator_id=comment.creator_id).exclude(id=comment.id).exclude(category__in=SAFETY_CATEGORIES)
+        .filter(policy.visible_q(role, "")).select_related("fan").order_by("-received_at")
     )
+    pending = Draft.objects.filter(comment_id=OuterRef("pk"), status=DraftStatus.PENDING)
+    # One query per status, each along the (creator, status, -received_at) index.
+    waiting = sorted(
+        [*mine.filter(status=CommentStatus.DRAFTED).filter(Exists(pending))[:MAX_SIMILAR_SCAN],
+         *mine.filter(status=CommentStatus.NEEDS_HUMAN)[:MAX_SIMILAR_SCAN]],
+        key=lambda c: c.received_at, reverse=True,
+    )[:MAX_SIMILAR_SCAN]
     if not waiting:
         return []
     vectors = embed([comment.text] + [c.text for c in waiting])

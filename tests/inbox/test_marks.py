@@ -6,7 +6,7 @@ import pytest
 
 from replyqueue.clone.models import TriageFeedback
 from replyqueue.comments.models import Comment
-from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comments_mark
+from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comments_mark, draft_approve
 from replyqueue.inbox.models import Decision, Draft
 from replyqueue.inbox.selectors import similar_waiting
 from tests.factories import drafted, ingest
@@ -110,3 +110,14 @@ def test_the_api_refuses_a_category_outside_the_vocabulary(api, creator, camera_
     response = api.post(f"/api/v1/comments/{draft.comment_id}/mark/", {"category": "fine"}, format="json")
     assert response.status_code == 400
     assert Comment.objects.get(id=draft.comment_id).status == "drafted"
+
+
+def test_a_comment_already_answered_is_neither_offered_nor_marked(creator, owner, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    answered = drafted(creator, "s2", COPY)
+    draft_approve(draft=answered, actor=Actor(role="owner", user=owner))
+    assert similar_waiting(Comment.objects.get(id=draft.comment_id)) == []
+    result = comments_mark(creator_id=creator.id, actor=Actor(role="owner", user=owner), comment_ids=[answered.comment_id],
+                           category="spam")
+    assert result.skipped == {answered.comment_id: "already answered"}
+    assert Comment.objects.get(id=answered.comment_id).status == "drafted"
