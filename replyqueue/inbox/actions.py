@@ -415,10 +415,12 @@ class MarkResult:
 @transaction.atomic
 def comments_mark(*, creator_id: int, actor: Actor, comment_ids: list[int], category: str) -> MarkResult:
     """The same verdict on several of the creator's comments (the ones that read like a comment
-    just marked): each is marked as comment_mark does, with its own Decision; a safety case is
-    skipped (the owner sees it whatever a mark says), as is a comment the actor may not act on."""
-    if category not in SPAMMY:
-        raise DecisionError(_("Only spam or abuse can be marked on several comments at once."))
+    just marked): each is marked as comment_mark does, with its own Decision. Spam or abuse files
+    them, skipping a safety case (the owner sees it whatever a mark says) and a comment answered
+    meanwhile; another category restores filed ones (each gets a draft), skipping the others.
+    A comment the actor may not act on is skipped too."""
+    if category not in Category.values:
+        raise DecisionError(_("Unknown category."))
     result = MarkResult(marked=[], left_queue=[], skipped={})
     comments = {c.id: c for c in Comment.objects.filter(creator_id=creator_id, id__in=comment_ids)}
     pending = dict(
@@ -431,6 +433,8 @@ def comments_mark(*, creator_id: int, actor: Actor, comment_ids: list[int], cate
         comment = comments.get(comment_id)
         if comment is None:
             result.skipped[comment_id] = _("not found")
+        elif category not in SPAMMY and comment.status != CommentStatus.NO_REPLY:
+            result.skipped[comment_id] = _("not filed")
         elif comment.category in (Category.SENSITIVE, Category.THREAT):
             result.skipped[comment_id] = _("a safety case: the owner sees it")
         elif comment_id in answered:

@@ -351,14 +351,9 @@ class Similar:
 
 def similar_waiting(comment: Comment, role: str = Role.OWNER) -> list[Similar]:
     """The creator's other comments still waiting for a reply (a pending draft to review, or a
-    person) that read like `comment`, most similar first: what a reviewer who just marked it spam or abuse
-    may want to mark too. Safety cases are never offered (they go to the owner whatever a mark says)."""
-    from replyqueue.clone.embeddings import embed
-
-    mine = (
-        Comment.objects.filter(creator_id=comment.creator_id).exclude(id=comment.id).exclude(category__in=SAFETY_CATEGORIES)
-        .filter(policy.visible_q(role, "")).select_related("fan").order_by("-received_at")
-    )
+    person) that read like `comment`, most similar first: what a reviewer who just marked it spam or
+    abuse may want to mark too. Safety cases are never offered (they go to the owner whatever a mark says)."""
+    mine = _others(comment, role).exclude(category__in=SAFETY_CATEGORIES)
     pending = Draft.objects.filter(comment_id=OuterRef("pk"), status=DraftStatus.PENDING)
     # One query per status, each along the (creator, status, -received_at) index.
     waiting = sorted(
@@ -366,11 +361,37 @@ def similar_waiting(comment: Comment, role: str = Role.OWNER) -> list[Similar]:
          *mine.filter(status=CommentStatus.NEEDS_HUMAN)[:MAX_SIMILAR_SCAN]],
         key=lambda c: c.received_at, reverse=True,
     )[:MAX_SIMILAR_SCAN]
-    if not waiting:
+    return _closest(comment, waiting)
+
+
+def similar_filed(comment: Comment, role: str = Role.OWNER) -> list[Similar]:
+    """The creator's other comments that triage filed as spam or abuse (no person marked them) and
+    that read like `comment`: what a reviewer who just restored it may want to restore too."""
+    from replyqueue.clone.models import TriageFeedback
+
+    marked = TriageFeedback.objects.filter(comment_id=OuterRef("pk"))
+    filed = (
+        _others(comment, role).filter(status=CommentStatus.NO_REPLY, category__in=("spam", "abuse"))
+        .exclude(Exists(marked))[:MAX_SIMILAR_SCAN]
+    )
+    return _closest(comment, list(filed))
+
+
+def _others(comment: Comment, role: str) -> QuerySet:
+    return (
+        Comment.objects.filter(creator_id=comment.creator_id).exclude(id=comment.id)
+        .filter(policy.visible_q(role, "")).select_related("fan").order_by("-received_at")
+    )
+
+
+def _closest(comment: Comment, candidates: list[Comment]) -> list[Similar]:
+    from replyqueue.clone.embeddings import embed
+
+    if not candidates:
         return []
-    vectors = embed([comment.text] + [c.text for c in waiting])
+    vectors = embed([comment.text] + [c.text for c in candidates])
     scores = vectors[1:] @ vectors[0]
-    close = [Similar(c, float(score)) for c, score in zip(waiting, scores, strict=True) if score >= SIMILAR_TO_MARKED]
+    close = [Similar(c, float(score)) for c, score in zip(candidates, scores, strict=True) if score >= SIMILAR_TO_MARKED]
     close.sort(key=lambda s: -s.similarity)
     return close[:MAX_SIMILAR_SHOWN]
 

@@ -58,6 +58,7 @@ from replyqueue.inbox.selectors import (
     fan_comments,
     inbox_page,
     recent_briefs,
+    similar_filed,
     similar_waiting,
     tab_counts,
     unanswered_questions,
@@ -351,10 +352,11 @@ def mark(request: HttpRequest, comment_id: int) -> HttpResponse:
     category = request.POST.get("category", "")
     if category not in Category.values:
         return HttpResponse(_("Unknown category."), status=400)
+    was_filed = comment.status == CommentStatus.NO_REPLY
     comment_mark(comment=comment, actor=Actor.for_member(membership), category=category)
     comment.refresh_from_db()
     notice = _("Marked %(category)s.") % {"category": Category(category).label}
-    context = {"comment": comment, "notice": notice, **_similar_context(comment, category, membership.role)}
+    context = {"comment": comment, "notice": notice, **_similar_context(comment, category, membership.role, was_filed)}
     response = render(request, "inbox/_comment_card.html", context)
     return trigger_client_event(response, "inbox:decided", {"comment": comment.id})
 
@@ -380,10 +382,14 @@ def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
     return trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
 
 
-def _similar_context(comment: Comment, category: str, role: str) -> dict:
-    if category not in SPAMMY:
-        return {}
-    return {"similar": similar_waiting(comment, role), "similar_category": category}
+def _similar_context(comment: Comment, category: str, role: str, was_filed: bool = False) -> dict:
+    """The comments to offer the same mark: waiting ones that read like a comment marked spam or
+    abuse, or filed ones that read like a comment restored."""
+    if category in SPAMMY:
+        return {"similar": similar_waiting(comment, role), "similar_category": category}
+    if was_filed:
+        return {"similar": similar_filed(comment, role), "similar_category": category, "restoring": True}
+    return {}
 
 
 @login_required
@@ -398,8 +404,8 @@ def mark_similar(request: HttpRequest) -> HttpResponse:
         )
     except DecisionError as error:
         return HttpResponse(str(error), status=400)
-    category = Category(request.POST["category"]).label
-    response = render(request, "inbox/_marked_similar.html", {"result": result, "category": category})
+    context = {"result": result, "category": Category(request.POST["category"]).label, "restored": request.POST["category"] not in SPAMMY}
+    response = render(request, "inbox/_marked_similar.html", context)
     return trigger_client_event(response, "inbox:left", {"drafts": result.left_queue, "comments": result.marked})
 
 

@@ -1,4 +1,4 @@
-"""Marking spam or abuse from the review queue, and the waiting comments that read like it."""
+"""Marking spam or abuse from the review queue, restoring filed comments, and the comments that read alike."""
 
 import json
 
@@ -6,15 +6,24 @@ import pytest
 
 from replyqueue.clone.models import TriageFeedback
 from replyqueue.comments.models import Comment
-from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comments_mark, draft_approve
-from replyqueue.inbox.models import Decision, Draft
-from replyqueue.inbox.selectors import similar_waiting
+from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comment_mark, comments_mark, draft_approve
+from replyqueue.inbox.drafting import comment_process
+from replyqueue.inbox.models import Decision, Draft, DraftRequest
+from replyqueue.inbox.selectors import similar_filed, similar_waiting
 from tests.factories import drafted, ingest
 from tests.pages import login
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SPAMMY = "What camera do you use? 🔥🔥 follow me"
 COPY = "what camera do u use?? 🔥🔥 follow me pls"
+FILED = "Check out my channel for free crypto giveaways!!! www.cheap-coins.xyz"
+FILED_TOO = "check out my channel for FREE crypto giveaway www.cheap-coins.xyz !!"
+
+
+def processed(creator, external_id: str, text: str) -> Comment:
+    comment = ingest(creator, external_id, text)
+    comment_process(comment_id=comment.id)
+    return Comment.objects.get(id=comment.id)
 
 
 def test_spam_from_the_review_queue_files_the_comment_and_teaches_triage(client, owner, creator, camera_faq):
@@ -89,12 +98,41 @@ def test_a_safety_case_is_never_marked_with_the_others(creator, owner, camera_fa
     assert Comment.objects.get(id=safety.comment_id).status == "needs_human"
 
 
-def test_only_spam_or_abuse_is_marked_on_several_comments_at_once(creator, owner, camera_faq):
+def test_a_category_outside_the_vocabulary_marks_nothing(creator, owner, camera_faq):
     draft = drafted(creator, "s1", COPY)
     with pytest.raises(DecisionError):
         comments_mark(creator_id=creator.id, actor=Actor(role="owner", user=owner), comment_ids=[draft.comment_id],
-                      category="praise")
+                      category="fine")
     assert Comment.objects.get(id=draft.comment_id).status == "drafted"
+
+
+def test_restoring_a_filed_comment_offers_the_filed_ones_that_read_like_it(client, owner, creator, camera_faq):
+    first, second = processed(creator, "g1", FILED), processed(creator, "g2", FILED_TOO)
+    kept = processed(creator, "g3", "Earn $500 a day working from home, visit www.easy-job.biz")
+    assert {first.status, second.status, kept.status} == {"no_reply"}
+    page = login(client, owner).post(f"/inbox/comments/{first.id}/mark/", {"category": "other"}, **HTMX).content.decode()
+    assert f'name="comment" value="{second.id}" checked' in page
+    assert f'value="{kept.id}"' not in page
+    assert "1 other filed comment reads like this one" in page
+
+
+def test_a_comment_a_person_marked_spam_is_not_offered_for_restoring(client, owner, creator, camera_faq):
+    first, second = processed(creator, "g1", FILED), processed(creator, "g2", FILED_TOO)
+    comment_mark(comment=second, actor=Actor(role="owner", user=owner), category="spam")
+    assert similar_filed(Comment.objects.get(id=first.id)) == []
+
+
+def test_restoring_the_ticked_ones_asks_a_draft_for_each(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
+    first, second = processed(creator, "g1", FILED), processed(creator, "g2", FILED_TOO)
+    waiting = drafted(creator, "q1")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login(client, owner).post(
+            "/inbox/comments/mark-similar/", {"category": "other", "comment": [first.id, second.id, waiting.comment_id]}, **HTMX
+        )
+    assert "2 more comments restored" in response.content.decode()
+    assert DraftRequest.objects.filter(comment_id__in=[first.id, second.id], kind="draft_anyway").count() == 2
+    assert "no_reply" not in set(Comment.objects.filter(id__in=[first.id, second.id]).values_list("status", flat=True))
+    assert "not filed" in response.content.decode()
 
 
 def test_the_api_marks_a_comment_spam(api, creator, camera_faq):
