@@ -405,6 +405,17 @@ def comment_mark(*, comment: Comment, actor: Actor, category: str) -> None:
         _request_redraft(comment, actor, DraftRequestKind.DRAFT_ANYWAY)
 
 
+@transaction.atomic
+def draft_comment_mark(*, draft: Draft, actor: Actor, category: str) -> None:
+    """Spam or abuse, from the review queue: the draft's comment is marked as comment_mark does,
+    unless someone decided the draft meanwhile (an approved reply stays approved)."""
+    if category not in SPAMMY or draft.comment is None:
+        raise DecisionError(_("Only a fan's comment can be marked spam or abuse."))
+    if Draft.objects.select_for_update().get(pk=draft.pk).status != DraftStatus.PENDING:
+        raise _conflict(draft)
+    comment_mark(comment=draft.comment, actor=actor, category=category)
+
+
 @dataclass
 class MarkResult:
     marked: list[int]  # comment ids

@@ -33,6 +33,7 @@ from replyqueue.inbox.actions import (
     comments_answer_group,
     comments_mark,
     draft_approve,
+    draft_comment_mark,
     draft_regenerate,
     draft_reject,
     draft_undo,
@@ -369,13 +370,13 @@ def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
     membership = _reviewer(request)
     draft = _get_draft_for_member(request, draft_id)
     category = request.POST.get("category", "")
-    if category not in SPAMMY or draft.comment is None:
-        return HttpResponse(_("Only a fan's comment can be marked spam or abuse."), status=400)
     try:
-        comment_mark(comment=draft.comment, actor=Actor.for_member(membership), category=category)
+        draft_comment_mark(draft=draft, actor=Actor.for_member(membership), category=category)
+    except Conflict as conflict:
+        return _draft_card(request, conflict.draft, error=str(conflict))
     except DecisionError as error:
         _refused(error)
-        return _draft_card(request, draft, error=str(error))
+        return HttpResponse(str(error), status=400)
     draft.refresh_from_db()
     context = {"draft": draft, "marked": Category(category).label, **_similar_context(draft.comment, category, membership.role)}
     response = render(request, "inbox/_decided_card.html", context)

@@ -39,6 +39,15 @@ def test_spam_from_the_review_queue_files_the_comment_and_teaches_triage(client,
     assert Decision.objects.filter(action="mark", comment_id=comment.id, after_text="spam").count() == 1
 
 
+def test_a_draft_approved_meanwhile_is_not_marked_and_its_reply_stands(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    draft_approve(draft=draft, actor=Actor(role="owner", user=owner))
+    response = login(client, owner).post(f"/inbox/drafts/{draft.id}/mark/", {"category": "spam"}, **HTMX)
+    assert "already approved" in response.content.decode()
+    assert Comment.objects.get(id=draft.comment_id).status == "drafted"
+    assert not TriageFeedback.objects.filter(comment_id=draft.comment_id, category="spam").exists()
+
+
 def test_a_content_variant_cannot_be_marked_spam(client, owner, creator):
     brief = brief_request(creator=creator, actor=Actor(role="owner", user=owner), kind="caption", text="x")
     variant = Draft.objects.create(creator=creator, brief=brief, text="A caption", drafted_text="A caption", confidence=0.9)
