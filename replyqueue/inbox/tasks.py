@@ -131,6 +131,16 @@ def _lost(queryset, limit: int) -> list[int]:
     return list(waiting.order_by("id").values_list("id", flat=True)[:limit])
 
 
+def _lost_or_failed(queryset, limit: int, fail) -> list[int]:
+    """The lost rows to wake again. A lost row that already crashed a worker on each of its
+    MAX_REQUEST_ATTEMPTS + 1 attempts is failed instead (one still held by a live worker is not lost)."""
+    lost = _lost(queryset, limit)
+    crashed = set(queryset.filter(id__in=lost, attempts__gte=MAX_REQUEST_ATTEMPTS + 1).values_list("id", flat=True))
+    if crashed:
+        fail(sorted(crashed))
+    return [row_id for row_id in lost if row_id not in crashed]
+
+
 def comments_waiting(limit: int = 500) -> list[int]:
     return _lost(Comment.objects.filter(status=CommentStatus.RECEIVED), limit)
 
@@ -139,17 +149,19 @@ def sweep_drafting_once() -> dict:
     stuck = Comment.objects.filter(id__in=comments_waiting(), attempts__gte=MAX_PROCESS_ATTEMPTS)
     for comment_id in stuck.values_list("id", flat=True):
         comment_give_up(comment_id=comment_id, error=f"processing crashed {MAX_PROCESS_ATTEMPTS} times")
-    crashed = DraftRequest.objects.filter(status=DraftRequestStatus.PENDING, attempts__gte=MAX_REQUEST_ATTEMPTS + 1)
-    for request_id in crashed.values_list("id", flat=True):
-        draft_request_fail(request_id=request_id, error=f"drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times")
     comment_ids = comments_waiting()
     enqueue_process_comment(comment_ids)
-    request_ids = _lost(DraftRequest.objects.filter(status=DraftRequestStatus.PENDING), 200)
+    crashed = Reason("drafting crashed %(count)s times", count=MAX_REQUEST_ATTEMPTS + 1)
+
+    def requests_fail(request_ids: list[int]) -> None:
+        for request_id in request_ids:
+            draft_request_fail(request_id=request_id, error=str(crashed))
+
+    request_ids = _lost_or_failed(DraftRequest.objects.filter(status=DraftRequestStatus.PENDING), 200, requests_fail)
     enqueue_draft_request(request_ids)
-    brief_ids = _lost(ContentBrief.objects.filter(status=BriefStatus.RECEIVED), 100)
-    crashed_briefs = set(ContentBrief.objects.filter(id__in=brief_ids, attempts__gte=MAX_REQUEST_ATTEMPTS + 1).values_list("id", flat=True))
-    briefs_fail(list(crashed_briefs), Reason("drafting crashed %(count)s times", count=MAX_REQUEST_ATTEMPTS + 1))
-    brief_ids = [brief_id for brief_id in brief_ids if brief_id not in crashed_briefs]
+    brief_ids = _lost_or_failed(
+        ContentBrief.objects.filter(status=BriefStatus.RECEIVED), 100, lambda ids: briefs_fail(ids, crashed)
+    )
     enqueue_brief(brief_ids)
     return {"comments": len(comment_ids), "draft_requests": len(request_ids), "briefs": len(brief_ids)}
 

@@ -269,6 +269,36 @@ def test_a_failed_redraft_request_stops_polling_and_says_why(client, owner, crea
     assert "the language model did not answer" in body
 
 
+def test_the_sweeper_ends_a_redraft_request_that_crashed_every_worker(creator, camera_faq):
+    from replyqueue.inbox.drafting import MAX_REQUEST_ATTEMPTS
+    from replyqueue.inbox.tasks import sweep_drafting_once
+
+    draft = drafted(creator)
+    crashed = DraftRequest.objects.create(
+        creator=creator, comment_id=draft.comment_id, kind="regenerate", attempts=MAX_REQUEST_ATTEMPTS + 1
+    )
+    assert sweep_drafting_once()["draft_requests"] == 0
+    crashed.refresh_from_db()
+    assert (crashed.status, crashed.error) == ("failed", f"drafting crashed {MAX_REQUEST_ATTEMPTS + 1} times")
+
+
+def test_the_sweeper_leaves_a_last_attempt_that_a_live_worker_holds(creator, camera_faq):
+    from django.utils import timezone
+
+    from replyqueue.core.workers import current_worker
+    from replyqueue.inbox.drafting import MAX_REQUEST_ATTEMPTS
+    from replyqueue.inbox.tasks import sweep_drafting_once
+
+    draft = drafted(creator)
+    running = DraftRequest.objects.create(
+        creator=creator, comment_id=draft.comment_id, kind="regenerate", attempts=MAX_REQUEST_ATTEMPTS + 1,
+        claimed_at=timezone.now(), claimed_by=current_worker(),
+    )
+    sweep_drafting_once()
+    running.refresh_from_db()
+    assert running.status == "pending"
+
+
 def test_assistants_cannot_bulk_approve_possibly_sensitive_drafts(creator, assistant, camera_faq):
     draft = drafted(creator, "ps")
     Comment.objects.filter(id=draft.comment_id).update(labels=["possibly sensitive"])
