@@ -1,5 +1,6 @@
 """Inbox page server time with 100,000 and 1,000,000 drafts on PostgreSQL, next to Django's admin
-changelist listing the same rows; and bulk-approving 1,000 drafts.
+changelist listing the same rows; a spam mark from a draft card with the comments that read alike
+offered, and marking them; and bulk-approving 1,000 drafts.
 
     .venv/bin/python bench/inbox_pages.py [--rows 100000 1000000]
 
@@ -32,11 +33,11 @@ def fill(creator_id: int, rows: int) -> None:
         first_fan = cursor.fetchone()[0]
         cursor.execute(
             """INSERT INTO comments_comment (creator_id, platform, external_id, fan_id, parent_external_id, text,
-                 received_at, status, reason, category, language, priority, reasons, owner_only, attempts, labels,
-                 claimed_by)
+                 received_at, status, reason, category, language, priority, reasons, reasons_i18n, owner_only, attempts,
+                 labels, claimed_by)
                SELECT %s, 'youtube', 'c-' || g, %s + (g %% %s), '', 'What camera do you use? #' || g,
-                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', false, 1, '[]',
-                 ''
+                 now() - (g || ' seconds')::interval, 'drafted', '', 'question', 'en', (g %% 7) * 10, '[]', '[]', false, 1,
+                 '[]', ''
                FROM generate_series(1, %s) g""",
             [creator_id, first_fan, max(rows // 10, 1), rows],
         )
@@ -115,7 +116,38 @@ def run(rows: int) -> None:
     report("inbox_pages", rows=rows, inbox_first_ms=inbox_first, admin_first_ms=admin_first, inbox_deep_ms=inbox_deep,
            admin_deep_ms=admin_deep, admin_vs_inbox_first=admin_first / inbox_first,
            admin_vs_inbox_deep=admin_deep / inbox_deep)
+    marks(client, creator, inbox_first)
     bulk(creator, owner)
+
+
+def marks(client, creator, page_ms: float, repeat: int = 5) -> None:
+    """A spam mark from a draft card, which reads up to MAX_SIMILAR_SCAN waiting comments and embeds
+    them to offer the ones that read alike (the next mark finds most of them in the process's
+    embedding cache), then marking the offered ones."""
+    from replyqueue.inbox.models import Draft
+    from replyqueue.inbox.selectors import MAX_SIMILAR_SCAN
+
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    drafts = list(Draft.objects.filter(creator_id=creator.id, status="pending").order_by("-id")[: repeat + 1])
+    durations, offered = [], 0
+    for draft in drafts:
+        started = time.perf_counter()
+        response = client.post(f"/inbox/drafts/{draft.id}/mark/", {"category": "spam"}, **htmx)
+        durations.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+        offered = response.content.decode().count('name="comment"')
+    cold, warm = durations[0], statistics.median(durations[1:])
+    ids = [str(d.comment_id) for d in Draft.objects.filter(creator_id=creator.id, status="pending").order_by("-id")[:offered]]
+    started = time.perf_counter()
+    response = client.post("/inbox/comments/mark-similar/", {"category": "spam", "comment": ids}, **htmx)
+    marked_ms = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, response.status_code
+    print(f"spam mark from a draft card, {MAX_SIMILAR_SCAN} waiting comments read, {offered} offered: "
+          f"{warm:.0f} ms (the first of this run: {cold:.0f} ms; a process's first mark loads the encoder), "
+          f"{warm / page_ms:.1f}x the first inbox page; "
+          f"marking the {len(ids)} offered: {marked_ms:.0f} ms")
+    report("spam_mark", rows=Draft.objects.filter(creator_id=creator.id).count(), mark_ms=warm, cold_mark_ms=cold,
+           mark_vs_first_page=warm / page_ms, offered=offered, mark_offered_ms=marked_ms)
 
 
 def bulk(creator, owner) -> None:

@@ -385,11 +385,15 @@ def _others(comment: Comment, role: str) -> QuerySet:
 
 
 def _closest(comment: Comment, candidates: list[Comment]) -> list[Similar]:
-    from replyqueue.clone.embeddings import embed
+    import numpy as np
+
+    from replyqueue.clone.embeddings import CACHED_UP_TO, embed
 
     if not candidates:
         return []
-    vectors = embed([comment.text] + [c.text for c in candidates])
+    texts = [comment.text] + [c.text for c in candidates]
+    # In slices the process's embedding cache keeps: the next mark finds most of the same comments.
+    vectors = np.concatenate([embed(texts[i : i + CACHED_UP_TO]) for i in range(0, len(texts), CACHED_UP_TO)])
     scores = vectors[1:] @ vectors[0]
     close = [Similar(c, float(score)) for c, score in zip(candidates, scores, strict=True) if score >= SIMILAR_TO_MARKED]
     close.sort(key=lambda s: -s.similarity)
