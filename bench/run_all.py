@@ -74,6 +74,10 @@ def rows_for(result: dict) -> list[Row]:
             Row(f"admin / inbox, deep page ({rows})", result["admin_vs_inbox_deep"],
                 f"{_f(result['admin_deep_ms'], ' ms')} vs {_f(result['inbox_deep_ms'], ' ms')}"),
         ]
+    if bench == "spam_mark":
+        return [Row(f"spam mark from a card / first inbox page ({result['rows']:,} drafts)", result["mark_vs_first_page"],
+                    f"{_f(result['mark_ms'], ' ms')}, {result['offered']} alike offered; "
+                    f"marking them {_f(result['mark_offered_ms'], ' ms')}")]
     if bench.startswith("bulk_approve_"):
         return [Row(f"bulk approve as {bench.removeprefix('bulk_approve_')} (no baseline)", None,
                     f"{result['approved']} drafts in {result['seconds']:.2f} s = {_f(result['drafts_per_s'])}/s")]
