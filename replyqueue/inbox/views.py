@@ -377,6 +377,8 @@ def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
     except DecisionError as error:
         _refused(error)
         return HttpResponse(str(error), status=400)
+    if not request.htmx:
+        return redirect("inbox")
     draft.refresh_from_db()
     context = {"draft": draft, "marked": Category(category).label, **_similar_context(draft.comment, category, membership.role)}
     response = render(request, "inbox/_decided_card.html", context)
@@ -405,6 +407,8 @@ def mark_similar(request: HttpRequest) -> HttpResponse:
         )
     except DecisionError as error:
         return HttpResponse(str(error), status=400)
+    if not request.htmx:
+        return redirect("inbox")
     context = {"result": result, "category": Category(request.POST["category"]).label, "restored": request.POST["category"] not in SPAMMY}
     response = render(request, "inbox/_marked_similar.html", context)
     return trigger_client_event(response, "inbox:left", {"drafts": result.left_queue, "comments": result.marked})

@@ -48,6 +48,13 @@ def test_a_draft_approved_meanwhile_is_not_marked_and_its_reply_stands(client, o
     assert not TriageFeedback.objects.filter(comment_id=draft.comment_id, category="spam").exists()
 
 
+def test_spam_from_a_draft_card_works_without_javascript(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", SPAMMY)
+    response = login(client, owner).post(f"/inbox/drafts/{draft.id}/mark/", {"category": "spam", "text": draft.text})
+    assert (response.status_code, response["Location"]) == (302, "/inbox/")
+    assert Comment.objects.get(id=draft.comment_id).status == "no_reply"
+
+
 def test_a_content_variant_cannot_be_marked_spam(client, owner, creator):
     brief = brief_request(creator=creator, actor=Actor(role="owner", user=owner), kind="caption", text="x")
     variant = Draft.objects.create(creator=creator, brief=brief, text="A caption", drafted_text="A caption", confidence=0.9)
