@@ -19,6 +19,13 @@ def drafted(creator, external_id: str = "c1", text: str = "What camera do you us
     return Draft.objects.select_related("comment__fan", "creator").get(comment=comment)
 
 
+def processed(creator, external_id: str, text: str, **extra) -> Comment:
+    """A comment ingested and taken through triage and drafting, whatever they decide."""
+    comment = ingest(creator, external_id, text, **extra)
+    comment_process(comment_id=comment.id)
+    return Comment.objects.get(id=comment.id)
+
+
 def redraft(comment_id: int, instruction: str = "", alternatives: int = 1) -> str | None:
     """Ask for a new draft as a reviewer would (the request row), and run it as the worker does."""
     comment = Comment.objects.get(id=comment_id)

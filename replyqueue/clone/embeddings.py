@@ -132,7 +132,9 @@ class _RecentVectors:
 
 
 recent_vectors = _RecentVectors(size=2048)  # 4 MB; holds what triage ran ahead on (drafting.TRIAGE_AHEAD)
-CACHED_UP_TO = 256  # larger lists (an import, a training run) are embedded without the cache
+# Larger lists (an import, a training run) are embedded without the cache. 512 covers the inbox's
+# reads of up to 500 waiting comments (questions, comments alike a mark), so the next page finds them.
+CACHED_UP_TO = 512
 
 
 def embed(texts: list[str]) -> np.ndarray:

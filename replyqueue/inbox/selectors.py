@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from replyqueue.clone.models import BriefStatus, ContentBrief, KnowledgeItem
+from replyqueue.clone.triage_pipeline import SAFETY_CATEGORIES
 from replyqueue.comments.models import Comment, CommentStatus
 from replyqueue.inbox import policy
 from replyqueue.inbox.models import Decision, Draft, DraftStatus
@@ -340,7 +341,6 @@ def unanswered_questions(creator_id: int, role: str = Role.OWNER, limit: int = M
 SIMILAR_TO_MARKED = 0.70  # on triage's training rows, 97 % of the comments this close to a spam row are spam too
 MAX_SIMILAR_SCAN = 500
 MAX_SIMILAR_SHOWN = 50
-SAFETY_CATEGORIES = ("sensitive", "threat")
 
 
 @dataclass
@@ -385,15 +385,11 @@ def _others(comment: Comment, role: str) -> QuerySet:
 
 
 def _closest(comment: Comment, candidates: list[Comment]) -> list[Similar]:
-    import numpy as np
-
-    from replyqueue.clone.embeddings import CACHED_UP_TO, embed
+    from replyqueue.clone.embeddings import embed
 
     if not candidates:
         return []
-    texts = [comment.text] + [c.text for c in candidates]
-    # In slices the process's embedding cache keeps: the next mark finds most of the same comments.
-    vectors = np.concatenate([embed(texts[i : i + CACHED_UP_TO]) for i in range(0, len(texts), CACHED_UP_TO)])
+    vectors = embed([comment.text] + [c.text for c in candidates])
     scores = vectors[1:] @ vectors[0]
     close = [Similar(c, float(score)) for c, score in zip(candidates, scores, strict=True) if score >= SIMILAR_TO_MARKED]
     close.sort(key=lambda s: -s.similarity)

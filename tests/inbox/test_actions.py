@@ -7,12 +7,11 @@ from replyqueue.clone.knowledge import KnowledgeInput, knowledge_add
 from replyqueue.clone.models import KnowledgeItem, TriageFeedback
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, NeedsConfirmation, draft_approve, drafts_bulk_approve
-from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Decision, Draft, DraftRequest
 from replyqueue.inbox.policy import routine_refusal
 from replyqueue.publishing.models import Publication
 from tests.conftest import PASSWORD
-from tests.factories import drafted, ingest
+from tests.factories import drafted, ingest, processed
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -20,13 +19,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def login(client, user):
     assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
-
-
-def processed(creator, external_id, text, **extra):
-    comment = ingest(creator, external_id, text, **extra)
-    comment_process(comment_id=comment.id)
-    comment.refresh_from_db()
-    return comment
 
 
 def test_an_assistant_bulk_approves_routine_drafts_and_is_told_what_was_skipped(creator, assistant, camera_faq):

@@ -7,10 +7,9 @@ import pytest
 from replyqueue.clone.models import TriageFeedback
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comment_mark, comments_mark, draft_approve
-from replyqueue.inbox.drafting import comment_process
 from replyqueue.inbox.models import Decision, Draft, DraftRequest
 from replyqueue.inbox.selectors import similar_filed, similar_waiting
-from tests.factories import drafted, ingest
+from tests.factories import drafted, ingest, processed
 from tests.pages import login
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -18,12 +17,6 @@ SPAMMY = "What camera do you use? 🔥🔥 follow me"
 COPY = "what camera do u use?? 🔥🔥 follow me pls"
 FILED = "Check out my channel for free crypto giveaways!!! www.cheap-coins.xyz"
 FILED_TOO = "check out my channel for FREE crypto giveaway www.cheap-coins.xyz !!"
-
-
-def processed(creator, external_id: str, text: str) -> Comment:
-    comment = ingest(creator, external_id, text)
-    comment_process(comment_id=comment.id)
-    return Comment.objects.get(id=comment.id)
 
 
 def test_spam_from_the_review_queue_files_the_comment_and_teaches_triage(client, owner, creator, camera_faq):
