@@ -44,3 +44,15 @@ def test_no_held_out_clone_case_is_a_case_of_the_tuning_set():
     tuning, held_out = comments("clone_eval.json"), comments("clone_fresh.json")
     assert len(tuning) > 300 and len(held_out) > 200
     assert not tuning & held_out
+
+
+def test_the_learning_curve_scores_every_comment_once_with_marks_from_other_comments_only():
+    from replyqueue.clone.management.commands.evaluate_triage import cross_fitted, load
+
+    cases = load(DATASETS / "triage_fresh.jsonl")
+    splits = cross_fitted(cases, seed=0)
+    scored_ids = [case["id"] for _, scored in splits for case in scored]
+    assert sorted(scored_ids) == sorted(case["id"] for case in cases)
+    for pool, scored in splits:
+        assert not {case["id"] for case in pool} & {case["id"] for case in scored}
+        assert len(pool) >= 200  # the curve's last point: 200 marks

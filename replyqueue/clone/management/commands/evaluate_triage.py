@@ -4,7 +4,8 @@ Scores the whole triage (trained models + safety patterns) on a labelled JSONL s
 trained or tuned on: precision / recall / F1 per category and per language, spam F1, precision of
 no_reply, threat + distress recall per language, threats / distress sent to no_reply, and a
 confusion matrix picture (docs/triage_confusion.svg). `--learn` adds a learning curve: creator
-marks drawn from one part of the set (then left out of scoring) teach the per-creator model.
+marks drawn from the rest of the set teach the per-creator model, fold by fold, so every comment is
+scored and none is taught by its own mark.
 """
 
 import json
@@ -26,6 +27,7 @@ SAFETY = {"threat", "sensitive"}
 DOCS = Path(__file__).resolve().parents[4] / "docs"
 CURVE = (0, 10, 50, 200)
 CURVE_REPEATS = 5
+CURVE_FOLDS = 5  # each fold is scored with marks from the other four
 
 
 def load(path: Path) -> list[dict]:
@@ -147,33 +149,37 @@ class Command(BaseCommand):
                     self.stdout.write(f"  {case['id']} expected {case['category']}, got {result.category} ({result.outcome}): {case['text'][:90]!r}")
 
     def learning_curve(self, cases: list[dict]) -> None:
-        """Marks come from a pool of the set; the rest is scored. Same scored part for every
-        number of marks; averaged over CURVE_REPEATS random splits (fixed seeds). Two ways of
-        marking: at random, and correcting first (the pool's comments the trained model got wrong
-        on spam, i.e. spam left in the inbox or legit comments called spam, then the others at
-        random), as a creator cleaning their inbox does. 10 % of the set is one of the points."""
+        """Cross-fitted: each repeat shuffles the set (fixed seeds) into CURVE_FOLDS folds, and each
+        fold is scored with marks drawn from the other folds, so every comment is scored once per
+        repeat and never taught by its own mark. Figures are over the whole set, averaged over
+        CURVE_REPEATS repeats. Two ways of marking: at random, and correcting first (the pool's
+        comments the trained model got wrong on spam, i.e. spam left in the inbox or legit comments
+        called spam, then the others at random), as a creator cleaning their inbox does. 10 % of the
+        set is one of the points."""
         pool_size = max(CURVE)
-        if len(cases) <= pool_size + 20:
-            raise CommandError(f"--learn needs more than {pool_size + 20} comments")
+        if len(cases) - -(-len(cases) // CURVE_FOLDS) < pool_size:
+            raise CommandError(f"--learn needs at least {pool_size * CURVE_FOLDS // (CURVE_FOLDS - 1) + 1} comments")
         tenth = round(len(cases) / 10)
         points = sorted({*CURVE, tenth})
         for protocol in ("random", "corrective"):
             self.stdout.write(
-                f"\nlearning curve ({protocol} marks): marks from {pool_size} comments, {len(cases) - pool_size} scored, "
-                f"{CURVE_REPEATS} splits; {tenth} marks = 10% of the set"
+                f"\nlearning curve ({protocol} marks): {len(cases)} comments scored in {CURVE_FOLDS} folds, each with marks "
+                f"from the other folds; {CURVE_REPEATS} repeats; {tenth} marks = 10% of the set"
             )
             self.stdout.write(f"{'marks':>6}{'accuracy':>10}{'spam F1':>9}{'no_reply prec':>15}{'no_reply n':>12}{'safety in no_reply':>20}")
             totals = {n: [] for n in points}
             for seed in range(CURVE_REPEATS):
-                shuffled = list(cases)
-                random.Random(seed).shuffle(shuffled)
-                pool, scored = shuffled[:pool_size], shuffled[pool_size:]
-                if protocol == "corrective":
-                    pool = corrective_order(pool)
+                splits = cross_fitted(cases, seed)
+                results = {n: [] for n in points}
+                for pool, scored in splits:
+                    if protocol == "corrective":
+                        pool = corrective_order(pool)
+                    for n in points:
+                        model = CreatorModel.fit([(c["text"], c["category"]) for c in pool[:n]]) if n else None
+                        results[n] += triage_comments([{"text": c["text"]} for c in scored], learned=model)
+                in_fold_order = [c for _, scored in splits for c in scored]
                 for n in points:
-                    model = CreatorModel.fit([(c["text"], c["category"]) for c in pool[:n]]) if n else None
-                    results = triage_comments([{"text": c["text"]} for c in scored], learned=model)
-                    totals[n].append(summary(scored, results))
+                    totals[n].append(summary(in_fold_order, results[n]))
             means = {}
             for n in points:
                 rows = totals[n]
@@ -188,6 +194,15 @@ class Command(BaseCommand):
                 f"marks it took to improve spam F1 ({protocol}): {better[0] if better else f'not within {pool_size}'}"
                 f"; points worse than no marks: {', '.join(map(str, worse)) or 'none'}"
             )
+
+
+def cross_fitted(cases: list[dict], seed: int) -> list[tuple[list[dict], list[dict]]]:
+    """(pool of marks, scored comments) per fold: the set shuffled with `seed` and dealt into
+    CURVE_FOLDS folds; each fold is scored once, with marks from the others."""
+    shuffled = list(cases)
+    random.Random(seed).shuffle(shuffled)
+    folds = [shuffled[k::CURVE_FOLDS] for k in range(CURVE_FOLDS)]
+    return [([c for j, fold in enumerate(folds) if j != k for c in fold], scored) for k, scored in enumerate(folds)]
 
 
 def corrective_order(pool: list[dict]) -> list[dict]:
