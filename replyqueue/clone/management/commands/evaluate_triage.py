@@ -156,11 +156,11 @@ class Command(BaseCommand):
         comments the trained model got wrong on spam, i.e. spam left in the inbox or legit comments
         called spam, then the others at random), as a creator cleaning their inbox does. 10 % of the
         set is one of the points."""
-        pool_size = max(CURVE)
-        if len(cases) - -(-len(cases) // CURVE_FOLDS) < pool_size:
-            raise CommandError(f"--learn needs at least {pool_size * CURVE_FOLDS // (CURVE_FOLDS - 1) + 1} comments")
+        pool_size = len(cases) - -(-len(cases) // CURVE_FOLDS)  # the smallest pool of marks
         tenth = round(len(cases) / 10)
-        points = sorted({*CURVE, tenth})
+        if pool_size < max(tenth, CURVE[1]):
+            raise CommandError(f"--learn needs at least {CURVE_FOLDS * CURVE[1]} comments")
+        points = sorted({*(n for n in CURVE if n <= pool_size), tenth})
         for protocol in ("random", "corrective"):
             self.stdout.write(
                 f"\nlearning curve ({protocol} marks): {len(cases)} comments scored in {CURVE_FOLDS} folds, each with marks "
