@@ -191,7 +191,7 @@ class Command(BaseCommand):
             better = [n for n in points if n and means[n]["spam_f1"] > means[0]["spam_f1"] + 1e-9]
             worse = [n for n in points if n and means[n]["spam_f1"] < means[0]["spam_f1"] - 1e-9]
             self.stdout.write(
-                f"marks it took to improve spam F1 ({protocol}): {better[0] if better else f'not within {pool_size}'}"
+                f"marks it took to improve spam F1 ({protocol}): {better[0] if better else f'not within {points[-1]}'}"
                 f"; points worse than no marks: {', '.join(map(str, worse)) or 'none'}"
             )
 
