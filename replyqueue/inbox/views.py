@@ -370,6 +370,8 @@ def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
     membership = _reviewer(request)
     draft = _get_draft_for_member(request, draft_id)
     category = request.POST.get("category", "")
+    # What "Undo" gives back: the category triage had given (a draft labelled possibly spam: other).
+    before = draft.comment.category if draft.comment and draft.comment.category and draft.comment.category not in SPAMMY else Category.OTHER
     try:
         draft_comment_mark(draft=draft, actor=Actor.for_member(membership), category=category)
     except Conflict as conflict:
@@ -380,7 +382,8 @@ def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
     if not request.htmx:
         return redirect("inbox")
     draft.refresh_from_db()
-    context = {"draft": draft, "marked": Category(category).label, **_similar_context(draft.comment, category, membership.role)}
+    context = {"draft": draft, "marked": Category(category).label, "restore_category": before,
+               **_similar_context(draft.comment, category, membership.role)}
     response = render(request, "inbox/_decided_card.html", context)
     return trigger_client_event(response, "inbox:decided", {"draft": draft.id, "status": draft.status})
 

@@ -1,6 +1,7 @@
 """Marking spam or abuse from the review queue, restoring filed comments, and the comments that read alike."""
 
 import json
+import re
 
 import pytest
 
@@ -30,6 +31,16 @@ def test_spam_from_the_review_queue_files_the_comment_and_teaches_triage(client,
     assert Draft.objects.get(id=draft.id).status == "superseded"
     assert TriageFeedback.objects.get(comment=comment).category == "spam"
     assert Decision.objects.filter(action="mark", comment_id=comment.id, after_text="spam").count() == 1
+
+
+def test_undo_of_a_spam_mark_gives_the_comment_back_its_category(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", "What camera do you use?")
+    assert Comment.objects.get(id=draft.comment_id).category == "question"
+    page = login(client, owner).post(f"/inbox/drafts/{draft.id}/mark/", {"category": "spam"}, **HTMX).content.decode()
+    undo = re.search(r"hx-post=\"([^\"]+)\" hx-vals='([^']+)'[^>]*data-action=\"undo\"", page)
+    client.post(undo.group(1), json.loads(undo.group(2)), **HTMX)
+    assert Comment.objects.get(id=draft.comment_id).category == "question"  # not "other"
+    assert DraftRequest.objects.filter(comment_id=draft.comment_id, kind="draft_anyway").exists()
 
 
 def test_a_draft_approved_meanwhile_is_not_marked_and_its_reply_stands(client, owner, creator, camera_faq):
