@@ -29,7 +29,12 @@ SEED = 20260501
 FOLDS = 5
 CV_REPEATS = 3  # repetitions of the cross-validation, each with its own fold split
 SAFETY_RECALL = 0.97  # share of safety cases (threats, self-harm, crisis...) the head must catch in CV
-NO_REPLY_PRECISION = 0.98  # share of model-only no_reply calls that must be spam/abuse in CV
+# Share of model-only no_reply calls that must be spam/abuse in CV: 0.99 for a 0.98 target, as comments
+# new to the model are called with less precision than cross-validation shows (SAFETY_RECALL's margin too).
+NO_REPLY_PRECISION = 0.99
+# Inverse regularisation of both heads. 32 rather than 4: on training data only (3 random splits and 2
+# splits by meaning), spam F1 after safety routing +0.01 to +0.02 on every split, false alarms unchanged.
+HEAD_C = 32.0
 FILED = ("spam", "abuse")
 SPAM_KINDS = 5  # groups of spam by meaning, each held out in turn to simulate a new kind of spam
 
@@ -52,8 +57,8 @@ def _vectorizer() -> TfidfVectorizer:
 
 
 def _heads(seed: int) -> tuple[LogisticRegression, LogisticRegression]:
-    category = LogisticRegression(C=4.0, max_iter=4000, class_weight="balanced", random_state=seed)
-    safety = LogisticRegression(C=4.0, max_iter=4000, class_weight="balanced", random_state=seed)
+    category = LogisticRegression(C=HEAD_C, max_iter=4000, class_weight="balanced", random_state=seed)
+    safety = LogisticRegression(C=HEAD_C, max_iter=4000, class_weight="balanced", random_state=seed)
     return category, safety
 
 

@@ -27,8 +27,8 @@ def test_evaluate_clone_reports_accuracy_abstention_and_violations_and_keeps_not
     assert KnowledgeItem.objects.count() == 0
 
 
-def test_evaluate_triage_reports_precision_and_recall_per_category(db):
-    output = run("evaluate_triage", str(DATASETS / "triage_fresh.jsonl"))
+def test_evaluate_triage_reports_precision_and_recall_per_category(db, tmp_path):
+    output = run("evaluate_triage", str(DATASETS / "triage_fresh.jsonl"), "--picture", str(tmp_path / "confusion.svg"))
     for category in ("question", "praise", "complaint", "request", "spam", "abuse", "sensitive", "other"):
         assert re.search(rf"^{category}\s+\d\.\d\d\s+\d\.\d\d", output, re.M)
     assert "accuracy" in output

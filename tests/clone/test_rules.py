@@ -42,7 +42,7 @@ def test_a_muted_fan_gets_no_reply(creator, camera_faq):
 
 
 def test_draft_normally_overrides_a_builtin_spam_call(creator, camera_faq):
-    text = "What camera do you use? check out my channel for free crypto!!"
+    text = "What camera do you use? check out my channel for free crypto!! free followers http://spam.example"
     assert processed(creator, text, external_id="before").status == "no_reply"
     rule(creator, "phrase", "check out my channel", "draft")  # the creator knows this fan
     assert processed(creator, text, external_id="after").status == "drafted"

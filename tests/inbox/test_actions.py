@@ -161,7 +161,7 @@ def test_marking_spam_trains_the_creator_and_stops_the_draft(client, owner, crea
 
 
 def test_not_spam_gets_the_comment_drafted(client, owner, creator, camera_faq, django_capture_on_commit_callbacks):
-    comment = processed(creator, "ns", "What camera do you use? check out my channel for free crypto!!")
+    comment = processed(creator, "ns", "What camera do you use? check out my channel for free crypto!! free followers http://spam.example")
     assert comment.status == "no_reply"
     with django_capture_on_commit_callbacks(execute=True):
         login(client, owner).post(f"/inbox/comments/{comment.id}/mark/", {"category": "question"}, **HTMX)
