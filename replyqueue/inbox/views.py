@@ -370,8 +370,9 @@ def draft_mark(request: HttpRequest, draft_id: int) -> HttpResponse:
     membership = _reviewer(request)
     draft = _get_draft_for_member(request, draft_id)
     category = request.POST.get("category", "")
-    # What "Undo" gives back: the category triage had given (a draft labelled possibly spam: other).
-    before = draft.comment.category if draft.comment and draft.comment.category and draft.comment.category not in SPAMMY else Category.OTHER
+    # What "Undo" gives back: the category triage had given (other for a draft labelled possibly spam).
+    triaged = draft.comment.category if draft.comment else ""
+    before = triaged if triaged and triaged not in SPAMMY else Category.OTHER
     try:
         draft_comment_mark(draft=draft, actor=Actor.for_member(membership), category=category)
     except Conflict as conflict:

@@ -9,6 +9,7 @@ scored and none is taught by its own mark.
 """
 
 import json
+import math
 import random
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -156,7 +157,7 @@ class Command(BaseCommand):
         comments the trained model got wrong on spam, i.e. spam left in the inbox or legit comments
         called spam, then the others at random), as a creator cleaning their inbox does. 10 % of the
         set is one of the points."""
-        pool_size = len(cases) - -(-len(cases) // CURVE_FOLDS)  # the smallest pool of marks
+        pool_size = len(cases) - math.ceil(len(cases) / CURVE_FOLDS)  # the pool beside the largest fold
         tenth = round(len(cases) / 10)
         if pool_size < max(tenth, CURVE[1]):
             raise CommandError(f"--learn needs at least {CURVE_FOLDS * CURVE[1]} comments")
