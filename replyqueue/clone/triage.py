@@ -9,7 +9,8 @@ refine the result in triage_pipeline.py.
 Outcomes: threats and safety cases go to the owner first (needs_human, owner_only, priority 100),
 never to no_reply; sensitive comments go to the owner; business comments are owner-only and drafted
 only from what the creator said about such requests (never routine; with nothing to draft from they
-wait for the owner); spam and abuse go to
+wait for the owner); a flagged comment the trained model is sure is spam waits for the owner as
+"possibly spam" instead of at the top (never a possible minor, never filed); spam and abuse go to
 no_reply only when the model is at least as sure as the threshold chosen for 98% precision in
 cross-validation, otherwise they are drafted and labelled "possibly spam" / "possibly abuse" (never
 routine: an owner decides).
@@ -61,6 +62,12 @@ FILED = (Category.SPAM, Category.ABUSE)
 POSSIBLY = {Category.SPAM: "possibly spam", Category.ABUSE: "possibly abuse"}
 POSSIBLY_SENSITIVE = "possibly sensitive"
 POSSIBLY_SENSITIVE_AT = 0.35  # P(sensitive) + P(threat) from which a drafted comment is never routine
+# Bot spam (romance scams, "private pics", get-rich offers) can alarm the safety model. Such a comment leaves the
+# safety route when the trained category head is at least thresholds["spam_over_safety"] sure it is spam (chosen
+# by train_triage above every real safety case of cross-validation); it then waits for the owner, never filed.
+# Never for a possible minor: grooming reads like bot spam ("hey cutie dm me", P(spam) up to 0.92 in CV).
+NEVER_SPAM_KINDS = ("minor_at_risk",)
+SPAM_LOOKALIKE_PRIORITY = 50  # below questions (60), above everything drafted as routine
 
 
 @dataclass
@@ -74,6 +81,7 @@ class Triage:
     rule: object = None  # the CommunityRule that decided, if any
     labels: list[str] = field(default_factory=list)
     safety: str = ""  # threat, doxxing, harassment, self_harm, crisis, minor_at_risk, or ""
+    safety_doubt: str = ""  # the kind the safety model flagged in a comment that reads as spam (never filed)
     probabilities: dict = field(default_factory=dict)  # the category head's view (after learning)
 
 
@@ -95,19 +103,41 @@ def safety_priority(kind: str, safety_score: float, *, by_pattern: bool) -> int:
     return priority if kind in TOP_PRIORITY else min(priority, 95)
 
 
+def reads_as_spam(kind: str, trained_spam: float, thresholds: dict[str, float]) -> bool:
+    """Whether a comment the safety model flagged is bot spam instead (see NEVER_SPAM_KINDS)."""
+    return kind not in NEVER_SPAM_KINDS and trained_spam >= thresholds.get("spam_over_safety", 2.0)
+
+
+def spam_lookalike(language: str, kind: str, safety_score: float, trained_spam: float, probabilities: dict) -> Triage:
+    """A flagged comment that reads as spam: the owner decides, at a middle priority, never filed."""
+    return Triage(
+        Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY,
+        [Reason(
+            "possibly spam (%(percent)s) that the safety model flagged as %(kind)s (%(safety)s); it waits for the owner, never filed",
+            percent=_percent(trained_spam), kind=kind.replace("_", " "), safety=_percent(safety_score),
+        )],
+        "needs_human", owner_only=True, labels=[POSSIBLY[Category.SPAM]], safety_doubt=kind, probabilities=probabilities,
+    )
+
+
 def _percent(p: float) -> str:
     return f"{min(p, 0.999):.0%}" if p < 0.995 else "99%+"
 
 
 def decide(text: str, probabilities: dict[str, float], safety_score: float, safety_kind: str, *, language: str = "",
-           thresholds: dict[str, float] | None = None, creator_verdict: str = "") -> Triage:
+           thresholds: dict[str, float] | None = None, creator_verdict: str = "", trained_spam: float | None = None) -> Triage:
     """Turn the models' probabilities into a category, an outcome, a priority and reasons.
 
     `creator_verdict` is the category of a comment the creator marked that this one nearly copies:
-    their own word may file it even below the model's threshold."""
+    their own word may file it even below the model's threshold. `trained_spam` is the trained
+    model's P(spam) when `probabilities` were moved by the creator's verdicts: safety calls never
+    depend on what a creator taught."""
     thresholds = thresholds if thresholds is not None else get_model().thresholds
     category = max(probabilities, key=probabilities.get)
     by_pattern = safety_pattern(text)
+    trained_spam = probabilities.get(Category.SPAM, 0.0) if trained_spam is None else trained_spam
+    if not by_pattern and safety_score >= thresholds["safety"] and reads_as_spam(safety_kind, trained_spam, thresholds):
+        return spam_lookalike(language, safety_kind, safety_score, trained_spam, probabilities)
     if by_pattern or safety_score >= thresholds["safety"]:
         kind = by_pattern or safety_kind
         if category not in (Category.THREAT, Category.SENSITIVE):
@@ -179,9 +209,10 @@ def classify_many(texts: list[str]) -> list[Triage]:
 def classify_scored(text: str, scores: Scores, i: int, probabilities: dict | None = None, creator_verdict: str = "") -> Triage:
     if (empty := without_words(text)) is not None:
         return empty
+    trained = scores.category_probabilities(i)
     return decide(
-        text, probabilities or scores.category_probabilities(i), scores.safety_score(i), scores.safety_kind(i),
-        language=detect_language(clean(text)), creator_verdict=creator_verdict,
+        text, probabilities or trained, scores.safety_score(i), scores.safety_kind(i),
+        language=detect_language(clean(text)), creator_verdict=creator_verdict, trained_spam=trained[Category.SPAM],
     )
 
 

@@ -58,6 +58,11 @@ def safety_scores(categories: np.ndarray, safety: np.ndarray) -> np.ndarray:
     return (1.0 - safety[:, 0] + concern) / 2
 
 
+def safety_kinds(safety: np.ndarray) -> np.ndarray:
+    """The likeliest safety kind of each row (never "none"), whether or not it is a safety case."""
+    return np.array(SAFETY_KINDS)[1 + np.argmax(safety[:, 1:], axis=1)]
+
+
 @dataclass
 class Scores:
     """The models' view of a batch of comments (row i is comment i)."""
@@ -73,7 +78,7 @@ class Scores:
         return float(safety_scores(self.categories[i : i + 1], self.safety[i : i + 1])[0])
 
     def safety_kind(self, i: int) -> str:
-        return SAFETY_KINDS[1 + int(np.argmax(self.safety[i, 1:]))]
+        return str(safety_kinds(self.safety[i : i + 1])[0])
 
 
 class CharGrams:

@@ -43,8 +43,9 @@ def apply_rules(result: Triage, text: str, fan_external_id: str, fan_name: str, 
             labels.append(rule.label or rule.name)
             result.reasons.append(Reason("rule '%(rule)s': labelled %(rule_label)s", rule=rule.name, rule_label=rule.label or rule.name))
             continue
-        if (result.category in SAFETY_CATEGORIES or result.safety) and rule.action != RuleAction.ESCALATE:
-            result.reasons.append(Reason("rule '%(rule)s' matched, but %(category)s comments stay with the creator", rule=rule.name, category=result.category))
+        if (result.category in SAFETY_CATEGORIES or result.safety or result.safety_doubt) and rule.action != RuleAction.ESCALATE:
+            result.reasons.append(Reason("rule '%(rule)s' matched, but %(category)s comments stay with the creator", rule=rule.name,
+                                          category=result.safety_doubt.replace("_", " ") or result.category))
             continue
         outcome = {RuleAction.NO_REPLY: "no_reply", RuleAction.ESCALATE: "needs_human", RuleAction.DRAFT: "draft"}
         result = replace(

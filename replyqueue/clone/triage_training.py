@@ -18,7 +18,16 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from replyqueue.clone.embeddings import embed, get_embedder
 from replyqueue.clone.learning_tuning import WORLD_CLUSTERS, choose_neighbour_layer
 from replyqueue.clone.learning_tuning import choose as choose_learning
-from replyqueue.clone.triage_model import CATEGORIES, EMBEDDING_WEIGHT, FORMAT, SAFETY_KINDS, normalised, safety_scores
+from replyqueue.clone.triage import NEVER_SPAM_KINDS
+from replyqueue.clone.triage_model import (
+    CATEGORIES,
+    EMBEDDING_WEIGHT,
+    FORMAT,
+    SAFETY_KINDS,
+    normalised,
+    safety_kinds,
+    safety_scores,
+)
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 TRAINING_FILES = (
@@ -97,6 +106,15 @@ def precision_threshold(scores: np.ndarray, correct: np.ndarray, precision: floa
     return float(scores[order][ok[-1]])
 
 
+def spam_over_safety_threshold(categories: np.ndarray, safety: np.ndarray, is_safety: np.ndarray) -> float:
+    """How sure of spam the category head must be to take a flagged comment off the safety route
+    (triage.reads_as_spam): halfway from the spam probability of the most spam-like real safety case
+    of cross-validation (of a kind that may leave the route) to certainty."""
+    eligible = is_safety & ~np.isin(safety_kinds(safety), NEVER_SPAM_KINDS)
+    surest = float(categories[eligible, CATEGORIES.index("spam")].max()) if eligible.any() else 1.0
+    return (surest + 1.0) / 2
+
+
 def cross_validate(texts, embeddings, categories, safeties, seed) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities, averaged over CV_REPEATS stratified 5-fold splits: with one split
     the safety threshold moved by up to 0.045 from one fold seed to the next."""
@@ -167,13 +185,16 @@ def train(seed: int = SEED, log=print) -> dict:
     is_safety = safeties != "none"
     safety_threshold = recall_threshold(safety_score, is_safety, SAFETY_RECALL)
     flagged = safety_score >= safety_threshold
-    thresholds = {"safety": safety_threshold}
+    thresholds = {"safety": safety_threshold, "spam_over_safety": spam_over_safety_threshold(oof_categories, oof_safety, is_safety)}
     info = {
         "rows": len(rows), "seed": seed, "folds": FOLDS, "cv_repeats": CV_REPEATS, "embedder": get_embedder().name,
         "cv_accuracy": round(accuracy, 4),
         "cv_safety_recall": round(float(flagged[is_safety].mean()), 4),
         "cv_safety_flag_rate_on_others": round(float(flagged[~is_safety].mean()), 4),
     }
+    off_route = flagged & ~np.isin(safety_kinds(oof_safety), NEVER_SPAM_KINDS) & (oof_categories[:, CATEGORIES.index("spam")] >= thresholds["spam_over_safety"])
+    info["cv_spam_over_safety"] = {"spam": int((off_route & (categories == "spam")).sum()), "of_flagged_spam": int((flagged & (categories == "spam")).sum()),
+                                   "safety_cases": int((off_route & is_safety).sum()), "others": int((off_route & ~is_safety & (categories != "spam")).sum())}
     for name in FILED:
         column = CATEGORIES.index(name)
         chosen = (predicted == name) & ~flagged  # safety cases are never filed, whatever the category

@@ -54,6 +54,16 @@ def test_sensitive_comments_stay_with_the_creator_whatever_the_rules(creator, ca
     assert (comment.status, comment.category) == ("needs_human", "sensitive")
 
 
+def test_a_rule_never_files_spam_the_safety_model_flagged(creator):
+    from replyqueue.clone.triage import Triage
+    from replyqueue.clone.triage_pipeline import apply_rules
+
+    blocked = rule(creator, "phrase", "telegram", "no_reply")
+    flagged_spam = Triage("spam", "en", 50, outcome="needs_human", owner_only=True, safety_doubt="doxxing")
+    result = apply_rules(flagged_spam, "private pics on telegram", "fan-1", "", [blocked])
+    assert result.outcome == "needs_human" and "doxxing comments stay with the creator" in result.reasons[-1]
+
+
 def test_rules_apply_in_order_and_labels_do_not_stop_them(creator, camera_faq):
     rule(creator, "topic", "camera", "label", position=0, label="gear")
     first = rule(creator, "pattern", r"\bcam\w*", "escalate", position=1)

@@ -189,3 +189,48 @@ def test_among_safety_cases_a_clear_pattern_and_the_models_surer_calls_come_firs
 
 def test_harassment_of_the_creator_ranks_below_someone_in_danger():
     assert safety_priority("harassment", 1.0, by_pattern=False) < safety_priority("crisis", 1.0, by_pattern=False)
+
+
+SPAM_OVER_SAFETY = {"safety": 0.5, "no_reply_spam": 0.9, "no_reply_abuse": 0.9, "spam_over_safety": 0.8}
+
+
+def test_a_flagged_comment_the_model_is_sure_is_spam_waits_for_the_owner_as_possibly_spam_never_filed():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.95, "sensitive": 0.05}
+    result = decide("I made $3,200 last week from home, search PROFITGRID", probabilities, 0.6, "crisis", thresholds=SPAM_OVER_SAFETY)
+    assert (result.category, result.outcome, result.owner_only, result.safety) == ("spam", "needs_human", True, "")
+    assert result.labels == ["possibly spam"] and "flagged as crisis" in result.reasons[0]
+
+
+def test_a_flagged_comment_below_the_spam_over_safety_threshold_stays_a_safety_case():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.79, "sensitive": 0.21}
+    result = decide("whatever", probabilities, 0.6, "crisis", thresholds=SPAM_OVER_SAFETY)
+    assert (result.category, result.safety, result.outcome) == ("sensitive", "crisis", "needs_human")
+    assert result.priority > PRIORITY_BY_CATEGORY[Category.SENSITIVE]
+
+
+def test_a_possible_minor_at_risk_stays_a_safety_case_however_sure_the_model_is_of_spam():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.99, "sensitive": 0.01}
+    result = decide("@lily_2013 hey cutie dm me", probabilities, 0.6, "minor_at_risk", thresholds=SPAM_OVER_SAFETY)
+    assert (result.category, result.safety, result.outcome) == ("sensitive", "minor_at_risk", "needs_human")
+
+
+def test_a_safety_pattern_is_never_taken_for_spam():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.99, "sensitive": 0.01}
+    result = decide("check my channel or I will find you", probabilities, 0.0, "threat", thresholds=SPAM_OVER_SAFETY)
+    assert (result.category, result.safety, result.outcome) == ("threat", "threat", "needs_human")
+
+
+def test_the_creators_verdicts_never_take_a_comment_off_the_safety_route():
+    from replyqueue.clone.triage import decide
+
+    learned = dict.fromkeys(Category.values, 0.0) | {"spam": 0.99, "sensitive": 0.01}
+    result = decide("whatever", learned, 0.6, "crisis", thresholds=SPAM_OVER_SAFETY, trained_spam=0.3)
+    assert (result.category, result.safety) == ("sensitive", "crisis")

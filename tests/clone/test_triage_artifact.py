@@ -9,7 +9,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from replyqueue.clone.triage_model import CATEGORIES, SAFETY_KINDS, CharGrams, LinearHead, get_model
-from replyqueue.clone.triage_training import artifact_arrays
+from replyqueue.clone.triage_training import artifact_arrays, spam_over_safety_threshold
 
 TEXTS = [
     "check my channel", "a", "ok", "  spaces   everywhere \t and\nlines ", "", "Ça été génial !!! 😍",
@@ -51,7 +51,7 @@ def test_the_committed_artifact_names_every_category_and_safety_kind():
     assert sorted(model.category_head.classes) == sorted(CATEGORIES)
     assert sorted(model.safety_head.classes) == sorted(SAFETY_KINDS)
     assert model.category_head.coef.shape == (len(CATEGORIES), 512 + len(model.grams.idf))
-    assert set(model.thresholds) == {"safety", "no_reply_spam", "no_reply_abuse"}
+    assert set(model.thresholds) == {"safety", "no_reply_spam", "no_reply_abuse", "spam_over_safety"}
 
 
 def test_a_worker_triages_without_importing_scikit_learn():
@@ -64,3 +64,15 @@ def test_a_worker_triages_without_importing_scikit_learn():
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="replyqueue.settings")
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_spam_leaves_the_safety_route_only_above_every_real_safety_case_of_a_kind_that_may_leave_it():
+    spam = CATEGORIES.index("spam")
+    categories = np.zeros((4, len(CATEGORIES)))
+    categories[:, spam] = [0.6, 0.95, 0.99, 0.2]
+    safety = np.zeros((4, len(SAFETY_KINDS)))
+    safety[0, SAFETY_KINDS.index("crisis")] = safety[1, SAFETY_KINDS.index("minor_at_risk")] = 1.0
+    safety[2:, 0] = 1.0
+    is_safety = np.array([True, True, False, False])
+    # the crisis case at 0.6 counts; the possible minor at 0.95 never leaves the route, so it does not
+    assert spam_over_safety_threshold(categories, safety, is_safety) == 0.8

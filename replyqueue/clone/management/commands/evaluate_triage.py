@@ -142,6 +142,8 @@ class Command(BaseCommand):
         legit = [(c, r) for c, r in zip(cases, results, strict=True) if c["category"] not in SAFETY]
         flagged = sum(bool(r.safety) for _, r in legit)
         self.stdout.write(f"other comments sent to the owner as safety cases: {flagged}/{len(legit)}")
+        doubts = [c["category"] for c, r in zip(cases, results, strict=True) if r.safety_doubt]
+        self.stdout.write(f"flagged by the safety model but read as spam (the owner decides): {len(doubts)}, of which spam {doubts.count('spam')}")
         as_threat = sum(1 for c, r in zip(cases, results, strict=True) if c["category"] == "abuse" and r.category == "threat")
         self.stdout.write(f"comments labelled abuse called threat (the set predates the threat label): {as_threat}")
         if errors:
