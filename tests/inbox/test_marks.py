@@ -179,3 +179,30 @@ def test_a_comment_already_answered_is_neither_offered_nor_marked(creator, owner
                            category="spam")
     assert result.skipped == {answered.comment_id: "already answered"}
     assert Comment.objects.get(id=answered.comment_id).status == "drafted"
+
+
+def test_possibly_spam_waiting_for_the_owner_is_filed_or_cleared_in_one_click(client, owner, creator, camera_faq):
+    comment = ingest(creator, "s1", text="hi beautiful, I am a general on a peace mission, message me on hangouts")
+    Comment.objects.filter(id=comment.id).update(status="needs_human", category="spam", owner_only=True)
+    page = login(client, owner).get(f"/inbox/comments/{comment.id}/card/", **HTMX).content.decode()
+    assert 'data-action="mark-spam"' in page and 'data-action="not-spam"' in page
+    client.post(f"/inbox/comments/{comment.id}/mark/", {"category": "spam"}, **HTMX)
+    assert Comment.objects.get(id=comment.id).status == "no_reply"
+
+
+def test_a_filed_spam_card_offers_not_spam_and_no_second_spam_button(client, owner, creator, camera_faq):
+    comment = processed(creator, "f1", FILED)
+    assert comment.status == "no_reply"
+    page = login(client, owner).get(f"/inbox/comments/{comment.id}/card/", **HTMX).content.decode()
+    assert 'data-action="not-spam"' in page and 'data-action="mark-spam"' not in page
+
+
+def test_filing_a_safety_case_from_its_card_asks_first(client, owner, creator, camera_faq):
+    safety = processed(creator, "t1", "I want to end my life. What camera do you use?")
+    waiting = ingest(creator, "w1", text="hi, message me on hangouts")
+    Comment.objects.filter(id=waiting.id).update(status="needs_human", category="spam", owner_only=True)
+    login(client, owner)
+    asks = client.get(f"/inbox/comments/{safety.id}/card/", **HTMX).content.decode()
+    plain = client.get(f"/inbox/comments/{waiting.id}/card/", **HTMX).content.decode()
+    assert re.search(r'data-action="mark-spam" hx-confirm="[^"]*safety case', asks)
+    assert "hx-confirm" not in plain
