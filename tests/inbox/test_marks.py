@@ -206,3 +206,11 @@ def test_filing_a_safety_case_from_its_card_asks_first(client, owner, creator, c
     plain = client.get(f"/inbox/comments/{waiting.id}/card/", **HTMX).content.decode()
     assert re.search(r'data-action="mark-spam" hx-confirm="[^"]*safety case', asks)
     assert "hx-confirm" not in plain
+
+
+def test_filing_the_comment_of_a_drafted_safety_case_asks_first(client, owner, creator, camera_faq):
+    draft = drafted(creator, "s1", "What camera do you use?")
+    asks = re.compile(r'data-action="mark-spam" hx-confirm="[^"]*safety case')
+    assert not asks.search(login(client, owner).get("/inbox/").content.decode())
+    Comment.objects.filter(id=draft.comment_id).update(category="sensitive")
+    assert asks.search(client.get("/inbox/").content.decode())
