@@ -85,6 +85,7 @@ def _outcome(case: Case, probabilities: np.ndarray, thresholds: dict, near_dupli
     filed = np.zeros(len(predicted), bool)
     for name in FILED:
         column = CATEGORIES.index(name)
+        # The stricter threshold for comments that ask a question (triage.no_reply_threshold) is left out: cases keep no text.
         filed |= (predicted == name) & ((probabilities[:, column] >= thresholds[f"no_reply_{name}"]) | (verdict == name))
     return predicted, filed
 

@@ -103,6 +103,18 @@ def safety_priority(kind: str, safety_score: float, *, by_pattern: bool) -> int:
     return priority if kind in TOP_PRIORITY else min(priority, 95)
 
 
+def asks_question(text: str) -> bool:
+    return "?" in clean(text)
+
+
+def no_reply_threshold(category: str, text: str, thresholds: dict[str, float]) -> float:
+    """How sure the model must be to file a comment of this category. A comment that asks a question
+    has its own threshold (train_triage): the training data has almost no abuse that asks one, so
+    cross-validation cannot show the model precise enough to file such a comment alone."""
+    general = thresholds[f"no_reply_{category}"]
+    return max(general, thresholds.get(f"no_reply_{category}_question", general)) if asks_question(text) else general
+
+
 def reads_as_spam(kind: str, trained_spam: float, thresholds: dict[str, float]) -> bool:
     """Whether a comment the safety model flagged is bot spam instead (see NEVER_SPAM_KINDS)."""
     return kind not in NEVER_SPAM_KINDS and trained_spam >= thresholds.get("spam_over_safety", 2.0)
@@ -162,18 +174,22 @@ def decide(text: str, probabilities: dict[str, float], safety_score: float, safe
         result.owner_only = True
     elif category in FILED:
         link = " with a link" if URL.search(clean(text)) else ""
+        needed = no_reply_threshold(category, text, thresholds)
         if creator_verdict == category:
             result.reasons = [Reason("%(category)s: like a comment you marked %(category)s", category=category)]
             result.outcome = "no_reply"
-        elif p >= thresholds[f"no_reply_{category}"]:
+        elif p >= needed:
             result.reasons = [Reason("%(category)s%(link)s: the model is %(percent)s sure", category=category, link=link, percent=_percent(p))]
             result.outcome = "no_reply"
         else:
             result.labels = [POSSIBLY[category]]
-            result.reasons = [Reason(
-                "%(label)s%(link)s (%(percent)s, below the %(needed)s needed to file it)",
-                label=POSSIBLY[category], link=link, percent=_percent(p), needed=f"{thresholds[f'no_reply_{category}']:.0%}",
-            )]
+            if p >= thresholds[f"no_reply_{category}"]:  # only because it asks a question
+                why = Reason("%(label)s%(link)s (%(percent)s; a comment that asks a question needs %(needed)s to be filed)",
+                             label=POSSIBLY[category], link=link, percent=_percent(p), needed=f"{needed:.0%}")
+            else:
+                why = Reason("%(label)s%(link)s (%(percent)s, below the %(needed)s needed to file it)",
+                             label=POSSIBLY[category], link=link, percent=_percent(p), needed=f"{needed:.0%}")
+            result.reasons = [why]
             result.priority = 10  # drafted like any comment, never routine (inbox.policy): a person decides
     else:
         result.reasons = [Reason("%(category)s (%(percent)s)", category=category, percent=_percent(p))]

@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from replyqueue.clone.embeddings import embed, get_embedder
 from replyqueue.clone.learning_tuning import WORLD_CLUSTERS, choose_neighbour_layer
 from replyqueue.clone.learning_tuning import choose as choose_learning
-from replyqueue.clone.triage import NEVER_SPAM_KINDS
+from replyqueue.clone.triage import NEVER_SPAM_KINDS, asks_question
 from replyqueue.clone.triage_model import (
     CATEGORIES,
     EMBEDDING_WEIGHT,
@@ -195,6 +195,7 @@ def train(seed: int = SEED, log=print) -> dict:
     off_route = flagged & ~np.isin(safety_kinds(oof_safety), NEVER_SPAM_KINDS) & (oof_categories[:, CATEGORIES.index("spam")] >= thresholds["spam_over_safety"])
     info["cv_spam_over_safety"] = {"spam": int((off_route & (categories == "spam")).sum()), "of_flagged_spam": int((flagged & (categories == "spam")).sum()),
                                    "safety_cases": int((off_route & is_safety).sum()), "others": int((off_route & ~is_safety & (categories != "spam")).sum())}
+    questions = np.array([asks_question(t) for t in texts])
     for name in FILED:
         column = CATEGORIES.index(name)
         chosen = (predicted == name) & ~flagged  # safety cases are never filed, whatever the category
@@ -204,6 +205,11 @@ def train(seed: int = SEED, log=print) -> dict:
         filed = chosen & (oof_categories[:, column] >= threshold) & ~flagged
         info[f"cv_no_reply_{name}_precision"] = round(float(np.isin(categories[filed], FILED).mean()) if filed.any() else 1.0, 4)
         info[f"cv_no_reply_{name}_share_of_{name}"] = round(float(filed[categories == name].mean()), 4)
+        # Comments that ask a question, on their own: no looser than the general threshold.
+        asking = chosen & questions
+        right = np.isin(categories[asking], FILED)
+        thresholds[f"no_reply_{name}_question"] = max(threshold, precision_threshold(oof_categories[asking, column], right, NO_REPLY_PRECISION))
+        info[f"cv_{name}_calls_that_ask_a_question"] = int(asking.sum())
     for key, value in {**thresholds, **info}.items():
         log(f"  {key}: {value}")
     unseen = unseen_spam_probabilities(texts, embeddings, categories, seed)

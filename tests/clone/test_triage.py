@@ -234,3 +234,30 @@ def test_the_creators_verdicts_never_take_a_comment_off_the_safety_route():
     learned = dict.fromkeys(Category.values, 0.0) | {"spam": 0.99, "sensitive": 0.01}
     result = decide("whatever", learned, 0.6, "crisis", thresholds=SPAM_OVER_SAFETY, trained_spam=0.3)
     assert (result.category, result.safety) == ("sensitive", "crisis")
+
+
+QUESTION_THRESHOLDS = {"safety": 0.5, "no_reply_spam": 0.9, "no_reply_abuse": 0.7, "no_reply_abuse_question": 1.0}
+
+
+def test_abuse_that_asks_a_question_is_drafted_for_a_person_not_filed():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"abuse": 0.96, "question": 0.04}
+    result = decide("t'es en couple ? 😳", probabilities, 0.0, "none", thresholds=QUESTION_THRESHOLDS)
+    assert (result.category, result.outcome, result.labels) == ("abuse", "draft", ["possibly abuse"])
+    assert "asks a question" in result.reasons[0]
+
+
+def test_the_same_abuse_without_a_question_is_filed():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"abuse": 0.96, "question": 0.04}
+    assert decide("t'es nulle 😳", probabilities, 0.0, "none", thresholds=QUESTION_THRESHOLDS).outcome == "no_reply"
+
+
+def test_a_question_threshold_never_files_more_than_the_general_one():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.8, "question": 0.2}
+    thresholds = QUESTION_THRESHOLDS | {"no_reply_spam_question": 0.5}
+    assert decide("free followers? dm me", probabilities, 0.0, "none", thresholds=thresholds).outcome == "draft"

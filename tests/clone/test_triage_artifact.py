@@ -51,7 +51,9 @@ def test_the_committed_artifact_names_every_category_and_safety_kind():
     assert sorted(model.category_head.classes) == sorted(CATEGORIES)
     assert sorted(model.safety_head.classes) == sorted(SAFETY_KINDS)
     assert model.category_head.coef.shape == (len(CATEGORIES), 512 + len(model.grams.idf))
-    assert set(model.thresholds) == {"safety", "no_reply_spam", "no_reply_abuse", "spam_over_safety"}
+    assert set(model.thresholds) == {
+        "safety", "no_reply_spam", "no_reply_abuse", "no_reply_spam_question", "no_reply_abuse_question", "spam_over_safety",
+    }
 
 
 def test_a_worker_triages_without_importing_scikit_learn():
