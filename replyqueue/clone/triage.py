@@ -12,7 +12,7 @@ only from what the creator said about such requests (never routine; with nothing
 wait for the owner); a flagged comment the trained model is sure is spam waits for the owner as
 "possibly spam" instead of at the top (never a possible minor, never filed); spam and abuse go to
 no_reply only when the model is at least as sure as the threshold chosen for 98% precision in
-cross-validation, otherwise they are drafted and labelled "possibly spam" / "possibly abuse" (never
+cross-validation (a comment that asks a question has its own), otherwise they are drafted and labelled "possibly spam" / "possibly abuse" (never
 routine: an owner decides).
 """
 
@@ -148,9 +148,10 @@ def decide(text: str, probabilities: dict[str, float], safety_score: float, safe
     category = max(probabilities, key=probabilities.get)
     by_pattern = safety_pattern(text)
     trained_spam = probabilities.get(Category.SPAM, 0.0) if trained_spam is None else trained_spam
-    if not by_pattern and safety_score >= thresholds["safety"] and reads_as_spam(safety_kind, trained_spam, thresholds):
+    by_model = safety_score >= thresholds["safety"]
+    if by_model and not by_pattern and reads_as_spam(safety_kind, trained_spam, thresholds):
         return spam_lookalike(language, safety_kind, safety_score, trained_spam, probabilities)
-    if by_pattern or safety_score >= thresholds["safety"]:
+    if by_pattern or by_model:
         kind = by_pattern or safety_kind
         if category not in (Category.THREAT, Category.SENSITIVE):
             category = SAFETY_CATEGORY[kind]
