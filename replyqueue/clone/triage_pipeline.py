@@ -17,10 +17,9 @@ from replyqueue.clone.triage import (
     decide,
     score,
 )
-from replyqueue.comments.models import Category
+from replyqueue.comments.models import SAFETY_CATEGORIES
 from replyqueue.core.explain import Reason
 
-SAFETY_CATEGORIES = (Category.SENSITIVE, Category.THREAT)
 ESCALATED_PRIORITY = 85  # a comment the creator's own rule sends them: near the top, below safety cases
 # The label of a comment the creator's verdicts sorted otherwise than the trained model alone would
 # have (another category or outcome): what the insights page counts as their marks at work.

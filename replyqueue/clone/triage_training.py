@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold, StratifiedKFold
 from replyqueue.clone.embeddings import embed, get_embedder
 from replyqueue.clone.learning_tuning import WORLD_CLUSTERS, choose_neighbour_layer
 from replyqueue.clone.learning_tuning import choose as choose_learning
-from replyqueue.clone.triage import NEVER_SPAM_KINDS, asks_question
+from replyqueue.clone.triage import NEVER_SPAM_KINDS, asks_question, reads_as_spam
 from replyqueue.clone.triage_model import (
     CATEGORIES,
     EMBEDDING_WEIGHT,
@@ -192,7 +192,8 @@ def train(seed: int = SEED, log=print) -> dict:
         "cv_safety_recall": round(float(flagged[is_safety].mean()), 4),
         "cv_safety_flag_rate_on_others": round(float(flagged[~is_safety].mean()), 4),
     }
-    off_route = flagged & ~np.isin(safety_kinds(oof_safety), NEVER_SPAM_KINDS) & (oof_categories[:, CATEGORIES.index("spam")] >= thresholds["spam_over_safety"])
+    kinds, spam = safety_kinds(oof_safety), oof_categories[:, CATEGORIES.index("spam")]
+    off_route = flagged & np.array([reads_as_spam(k, p, thresholds) for k, p in zip(kinds, spam, strict=True)])
     info["cv_spam_over_safety"] = {"spam": int((off_route & (categories == "spam")).sum()), "of_flagged_spam": int((flagged & (categories == "spam")).sum()),
                                    "safety_cases": int((off_route & is_safety).sum()), "others": int((off_route & ~is_safety & (categories != "spam")).sum())}
     questions = np.array([asks_question(t) for t in texts])

@@ -129,6 +129,9 @@ class Category(models.TextChoices):
     OTHER = "other", pgettext_lazy("category", "other")
 
 
+SAFETY_CATEGORIES = (Category.SENSITIVE, Category.THREAT)  # the owner sees these first, whatever a rule or mark says
+
+
 class Comment(models.Model):
     creator = models.ForeignKey(Creator, on_delete=models.CASCADE, related_name="comments")
     platform = models.CharField(max_length=20, choices=Platform.choices)
@@ -189,6 +192,10 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.platform}:{self.external_id}"
+
+    @property
+    def is_safety_case(self) -> bool:
+        return self.category in SAFETY_CATEGORIES
 
     # What people read, in the active language (core.explain); the fields stay English for the API.
     def reason_in_language(self) -> str:

@@ -27,7 +27,6 @@ from replyqueue.clone.services import (
     triage_feedback_record,
     triage_feedback_record_approvals,
 )
-from replyqueue.clone.triage_pipeline import SAFETY_CATEGORIES
 from replyqueue.clone.variants import brief_create
 from replyqueue.comments.models import Category, Comment, CommentStatus
 from replyqueue.core.explain import Reason, stored
@@ -447,7 +446,7 @@ def comments_mark(*, creator_id: int, actor: Actor, comment_ids: list[int], cate
             result.skipped[comment_id] = _("not found")
         elif category not in SPAMMY and comment.status != CommentStatus.NO_REPLY:
             result.skipped[comment_id] = _("not filed")
-        elif comment.category in SAFETY_CATEGORIES:
+        elif comment.is_safety_case:
             result.skipped[comment_id] = _("a safety case: the owner sees it")
         elif comment_id in answered:
             result.skipped[comment_id] = _("already answered")

@@ -12,8 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 from replyqueue.clone.models import BriefStatus, ContentBrief, KnowledgeItem
-from replyqueue.clone.triage_pipeline import SAFETY_CATEGORIES
-from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.comments.models import SAFETY_CATEGORIES, Comment, CommentStatus
 from replyqueue.inbox import policy
 from replyqueue.inbox.models import Decision, Draft, DraftStatus
 from replyqueue.publishing.models import Publication, PublicationStatus
