@@ -24,7 +24,9 @@ creators on out-of-fold predictions of the TRAINING data and keeps the settings 
 the most without being worse than the trained model alone at any number of marks
 (learning_tuning.py); they are stored in the artifact with the figures that chose them.
 
-Safety cases are never learned: the safety head and patterns decide before any verdict counts.
+Safety cases are never learned: the safety head and patterns decide before any verdict counts. The one
+exception is a near-copy of a comment the creator marked spam that the safety model (never a pattern)
+flagged, not as a possible minor: it waits for them as "possibly spam", never filed (triage.copies_marked_spam).
 """
 
 import threading

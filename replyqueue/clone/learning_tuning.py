@@ -86,6 +86,7 @@ def _outcome(case: Case, probabilities: np.ndarray, thresholds: dict, near_dupli
     for name in FILED:
         column = CATEGORIES.index(name)
         # The stricter threshold for comments that ask a question (triage.no_reply_threshold) is left out: cases keep no text.
+        # So is a flagged copy of a spam mark waiting as possibly spam (triage.copies_marked_spam): cases keep no safety kind.
         filed |= (predicted == name) & ((probabilities[:, column] >= thresholds[f"no_reply_{name}"]) | (verdict == name))
     return predicted, filed
 

@@ -9,8 +9,9 @@ refine the result in triage_pipeline.py.
 Outcomes: threats and safety cases go to the owner first (needs_human, owner_only, priority 100),
 never to no_reply; sensitive comments go to the owner; business comments are owner-only and drafted
 only from what the creator said about such requests (never routine; with nothing to draft from they
-wait for the owner); a flagged comment the trained model is sure is spam waits for the owner as
-"possibly spam" instead of at the top (never a possible minor, never filed); spam and abuse go to
+wait for the owner); a flagged comment the trained model is sure is spam, or that nearly copies a
+comment the creator marked spam, waits for the owner as "possibly spam" instead of at the top (never a
+possible minor, never a pattern, never filed); spam and abuse go to
 no_reply only when the model is at least as sure as the threshold chosen for 98% precision in
 cross-validation (a comment that asks a question has its own), otherwise they are drafted and labelled "possibly spam" / "possibly abuse" (never
 routine: an owner decides).
@@ -120,14 +121,28 @@ def reads_as_spam(kind: str, trained_spam: float, thresholds: dict[str, float]) 
     return kind not in NEVER_SPAM_KINDS and trained_spam >= thresholds.get("spam_over_safety", 2.0)
 
 
-def spam_lookalike(language: str, kind: str, safety_score: float, trained_spam: float, probabilities: dict) -> Triage:
-    """A flagged comment that reads as spam: the owner decides, at a middle priority, never filed."""
-    return Triage(
-        Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY,
-        [Reason(
+def copies_marked_spam(kind: str, creator_verdict: str) -> bool:
+    """Whether a comment the safety model flagged nearly copies one the creator marked spam: a raid of the
+    same bot then waits as possibly spam (bulk-clearable) instead of filling the top of the queue."""
+    return kind not in NEVER_SPAM_KINDS and creator_verdict == Category.SPAM
+
+
+def spam_lookalike(language: str, kind: str, safety_score: float, trained_spam: float, probabilities: dict, *,
+                   copied: bool = False) -> Triage:
+    """A flagged comment that reads as spam, or copies one the creator marked spam: the owner decides,
+    at a middle priority, never filed."""
+    if copied:
+        why = Reason(
+            "possibly spam: like a comment you marked spam, but the safety model flagged it as %(kind)s (%(safety)s); it waits for the owner, never filed",
+            kind=kind.replace("_", " "), safety=_percent(safety_score),
+        )
+    else:
+        why = Reason(
             "possibly spam (%(percent)s) that the safety model flagged as %(kind)s (%(safety)s); it waits for the owner, never filed",
             percent=_percent(trained_spam), kind=kind.replace("_", " "), safety=_percent(safety_score),
-        )],
+        )
+    return Triage(
+        Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why],
         "needs_human", owner_only=True, labels=[POSSIBLY[Category.SPAM]], safety_doubt=kind, probabilities=probabilities,
     )
 
@@ -141,16 +156,19 @@ def decide(text: str, probabilities: dict[str, float], safety_score: float, safe
     """Turn the models' probabilities into a category, an outcome, a priority and reasons.
 
     `creator_verdict` is the category of a comment the creator marked that this one nearly copies:
-    their own word may file it even below the model's threshold. `trained_spam` is the trained
-    model's P(spam) when `probabilities` were moved by the creator's verdicts: safety calls never
-    depend on what a creator taught."""
+    their own word may file it even below the model's threshold, and a copy of a comment they marked
+    spam that the safety model (never a pattern) flagged waits for them as possibly spam, never filed.
+    `trained_spam` is the trained model's P(spam) when `probabilities` were moved by the creator's
+    verdicts: beyond such a copy, safety calls never depend on what a creator taught."""
     thresholds = thresholds if thresholds is not None else get_model().thresholds
     category = max(probabilities, key=probabilities.get)
     by_pattern = safety_pattern(text)
     trained_spam = probabilities.get(Category.SPAM, 0.0) if trained_spam is None else trained_spam
     by_model = safety_score >= thresholds["safety"]
-    if by_model and not by_pattern and reads_as_spam(safety_kind, trained_spam, thresholds):
-        return spam_lookalike(language, safety_kind, safety_score, trained_spam, probabilities)
+    if by_model and not by_pattern:
+        copied = copies_marked_spam(safety_kind, creator_verdict)
+        if copied or reads_as_spam(safety_kind, trained_spam, thresholds):
+            return spam_lookalike(language, safety_kind, safety_score, trained_spam, probabilities, copied=copied)
     if by_pattern or by_model:
         kind = by_pattern or safety_kind
         if category not in (Category.THREAT, Category.SENSITIVE):

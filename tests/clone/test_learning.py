@@ -25,6 +25,17 @@ def test_a_creators_verdicts_never_clear_a_safety_case():
     assert triage_comment(text, learned=model).category == "threat"
 
 
+ROMANCE_BOT = "Hi dear, you have a lovely smile, I am a widowed captain serving overseas, write to me on hangouts so we can talk"
+
+
+def test_a_raid_of_a_flagged_bot_the_creator_marked_spam_waits_below_the_safety_cases_never_filed():
+    assert triage_comment(ROMANCE_BOT).safety  # the safety model alarms on it, below the spam-over-safety threshold
+    model = CreatorModel.fit([(ROMANCE_BOT, "spam")])
+    copy = triage_comment(ROMANCE_BOT.replace("so we", "and we"), learned=model)
+    assert (copy.category, copy.outcome, copy.safety, copy.labels[0]) == ("spam", "needs_human", "", "possibly spam")
+    assert copy.priority < triage_comment(ROMANCE_BOT).priority
+
+
 def test_a_few_marks_move_spam_towards_legit_for_that_creator():
     legit = ["Join my Discord server, link in my bio, we talk about your videos all day",
              "my discord has all the behind the scenes, come hang out", "Discord link in bio for the study group"]

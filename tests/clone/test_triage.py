@@ -2,7 +2,7 @@
 
 import pytest
 
-from replyqueue.clone.triage import PRIORITY_BY_CATEGORY, classify, safety_priority
+from replyqueue.clone.triage import PRIORITY_BY_CATEGORY, SPAM_LOOKALIKE_PRIORITY, classify, safety_priority
 from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
 from replyqueue.comments.models import Category
 
@@ -234,6 +234,31 @@ def test_the_creators_verdicts_never_take_a_comment_off_the_safety_route():
     learned = dict.fromkeys(Category.values, 0.0) | {"spam": 0.99, "sensitive": 0.01}
     result = decide("whatever", learned, 0.6, "crisis", thresholds=SPAM_OVER_SAFETY, trained_spam=0.3)
     assert (result.category, result.safety) == ("sensitive", "crisis")
+
+
+def test_a_flagged_copy_of_a_comment_the_creator_marked_spam_waits_as_possibly_spam_never_filed():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.3, "threat": 0.7}
+    result = decide("hi dear, I am a captain overseas", probabilities, 0.6, "harassment", thresholds=SPAM_OVER_SAFETY, creator_verdict="spam")
+    assert (result.category, result.outcome, result.safety, result.safety_doubt) == ("spam", "needs_human", "", "harassment")
+    assert result.priority == SPAM_LOOKALIKE_PRIORITY and "like a comment you marked spam" in result.reasons[0]
+
+
+def test_a_flagged_copy_of_a_comment_marked_spam_stays_a_safety_case_for_a_possible_minor():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.3, "sensitive": 0.7}
+    result = decide("@lily_2013 hey cutie dm me", probabilities, 0.6, "minor_at_risk", thresholds=SPAM_OVER_SAFETY, creator_verdict="spam")
+    assert (result.category, result.safety) == ("sensitive", "minor_at_risk")
+
+
+def test_a_copy_of_a_comment_marked_spam_that_a_safety_pattern_matches_stays_a_safety_case():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.3, "threat": 0.7}
+    result = decide("I know where you live", probabilities, 0.6, "doxxing", thresholds=SPAM_OVER_SAFETY, creator_verdict="spam")
+    assert (result.category, result.safety) == ("threat", "doxxing")
 
 
 QUESTION_THRESHOLDS = {"safety": 0.5, "no_reply_spam": 0.9, "no_reply_abuse": 0.7, "no_reply_abuse_question": 1.0}
