@@ -31,7 +31,7 @@ from replyqueue.clone.variants import brief_create
 from replyqueue.comments.models import Category, Comment, CommentStatus
 from replyqueue.core.explain import Reason, stored
 from replyqueue.inbox import policy
-from replyqueue.inbox.drafting import drafts_supersede
+from replyqueue.inbox.drafting import comments_retriage_flagged_copies, drafts_supersede
 from replyqueue.inbox.models import (
     MAX_REPLY_CHARS,
     Decision,
@@ -383,7 +383,8 @@ def comment_draft_anyway(*, comment: Comment, actor: Actor) -> DraftRequest:
 @transaction.atomic
 def comment_mark(*, comment: Comment, actor: Actor, category: str) -> None:
     """A person's verdict on the category. It trains the creator's triage; a comment marked
-    spam/abuse stops waiting for a reply, and one cleared of it gets drafted."""
+    spam/abuse stops waiting for a reply, and one cleared of it gets drafted. A safety case marked
+    spam moves its waiting flagged copies to "possibly spam" (drafting.comments_retriage_flagged_copies)."""
     _refuse(policy.act_refusal(actor.role, comment))
     if category not in Category.values:
         raise DecisionError(_("Unknown category."))
@@ -401,6 +402,8 @@ def comment_mark(*, comment: Comment, actor: Actor, category: str) -> None:
         actor, DecisionAction.MARK, creator_id=comment.creator_id, comment_id=comment.id,
         before=comment.category, after=category,
     )
+    if category == Category.SPAM and comment.is_safety_case:
+        comments_retriage_flagged_copies(comment)
     if category not in SPAMMY and was == CommentStatus.NO_REPLY:
         _request_redraft(comment, actor, DraftRequestKind.DRAFT_ANYWAY)
 

@@ -37,7 +37,7 @@ from replyqueue.clone.services import (
 )
 from replyqueue.clone.triage import Triage
 from replyqueue.clone.variants import brief_variants
-from replyqueue.comments.models import Comment, CommentStatus
+from replyqueue.comments.models import SAFETY_CATEGORIES, Comment, CommentStatus
 from replyqueue.core.explain import Reason, clipped, stored
 from replyqueue.core.workers import current_worker, released_claim_q
 from replyqueue.inbox.calibration import approval_chance, calibrations
@@ -158,6 +158,34 @@ def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> li
     if alerts:  # owner-only: the owners hear of it at once, one email for the batch (a digest is for everything else)
         transaction.on_commit(partial(_enqueue_owner_alerts, alerts))
     return [c.id for c in drafts]
+
+
+RETRIAGE_SCAN = 200  # waiting safety cases looked at when the owner marks one spam (newest first)
+RETRIAGE_FIELDS = ["category", "priority", "reasons", "reasons_i18n", "owner_only", "labels", "triage_rule", "reason", "reason_i18n"]
+
+
+@transaction.atomic
+def comments_retriage_flagged_copies(comment: Comment) -> list[int]:
+    """After the owner marks a safety case spam: their other waiting safety cases that triage now
+    sends to them as possibly spam (near-copies of it the safety model flagged, triage.copies_marked_spam)
+    take that triage, so a raid of the same flagged bot leaves the top of the queue and "mark similar"
+    can clear it. They still wait for the owner. Returns their ids."""
+    waiting = list(
+        Comment.objects.select_for_update().filter(
+            creator_id=comment.creator_id, status=CommentStatus.NEEDS_HUMAN, category__in=SAFETY_CATEGORIES,
+        ).exclude(id=comment.id).select_related("fan").order_by("-received_at")[:RETRIAGE_SCAN]
+    )
+    if not waiting:
+        return []
+    triages = comments_triage(waiting, persona_for(comment.creator_id))
+    moved = [(c, t) for c, t in zip(waiting, triages, strict=True) if t.safety_doubt and t.outcome == "needs_human"]
+    for copy, triage in moved:
+        copy.category, copy.priority, copy.owner_only, copy.labels = triage.category, triage.priority, triage.owner_only, triage.labels
+        copy.reasons, copy.reasons_i18n = triage.reasons, [stored(r) for r in triage.reasons]
+        copy.reason = clipped(triage.reasons[0], 500)
+        copy.reason_i18n, copy.triage_rule = stored(copy.reason), triage.rule
+    _save_fields([c for c, _ in moved], RETRIAGE_FIELDS)
+    return [c.id for c, _ in moved]
 
 
 def _save_fields(comments: list[Comment], names: list[str]) -> None:

@@ -214,3 +214,24 @@ def test_filing_the_comment_of_a_drafted_safety_case_asks_first(client, owner, c
     assert not asks.search(login(client, owner).get("/inbox/").content.decode())
     Comment.objects.filter(id=draft.comment_id).update(category="sensitive")
     assert asks.search(client.get("/inbox/").content.decode())
+
+
+ROMANCE_BOT = "Hi dear, you have a lovely smile, I am a widowed captain serving overseas, write to me on hangouts so we can talk"
+
+
+def test_marking_a_flagged_bot_spam_moves_its_waiting_copies_below_the_safety_cases(client, owner, creator):
+    first, copy = processed(creator, "r1", ROMANCE_BOT), processed(creator, "r2", ROMANCE_BOT.replace("so we", "and we"))
+    threat = processed(creator, "t1", "I know where you live and I'm coming")
+    assert first.is_safety_case and copy.is_safety_case
+    login(client, owner).post(f"/inbox/comments/{first.id}/mark/", {"category": "spam"}, **HTMX)
+    copy.refresh_from_db()
+    assert (copy.category, copy.status, copy.priority, copy.labels[0]) == ("spam", "needs_human", 50, "possibly spam")
+    assert "like a comment you marked spam" in copy.reason
+    assert Comment.objects.get(id=threat.id).category == "threat"
+    assert [s.comment.id for s in similar_waiting(Comment.objects.get(id=first.id))] == [copy.id]  # "mark similar" offers it
+
+
+def test_marking_a_flagged_comment_anything_but_spam_leaves_the_other_safety_cases_alone(client, owner, creator):
+    first, copy = processed(creator, "r1", ROMANCE_BOT), processed(creator, "r2", ROMANCE_BOT.replace("so we", "and we"))
+    login(client, owner).post(f"/inbox/comments/{first.id}/mark/", {"category": "abuse"}, **HTMX)
+    assert Comment.objects.get(id=copy.id).is_safety_case
