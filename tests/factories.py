@@ -6,6 +6,9 @@ from replyqueue.inbox.drafting import comment_process, draft_request_run
 from replyqueue.inbox.models import Draft, DraftRequest, DraftRequestKind
 from tests.conftest import comment_payload
 
+# A romance-scam bot that the safety model flags (as harassment), below the spam-over-safety threshold.
+ROMANCE_BOT = "Hi dear, you have a lovely smile, I am a widowed captain serving overseas, write to me on hangouts so we can talk"
+
 
 def ingest(creator, external_id: str = "c1", text: str = "What camera do you use?", **extra) -> Comment:
     [result] = comments_ingest(creator=creator, items=[comment_payload(external_id, text, **extra)])

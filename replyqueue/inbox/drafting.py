@@ -178,7 +178,7 @@ def comments_retriage_flagged_copies(comment: Comment) -> list[int]:
     if not waiting:
         return []
     triages = comments_triage(waiting, persona_for(comment.creator_id))
-    moved = [(c, t) for c, t in zip(waiting, triages, strict=True) if t.safety_doubt and t.outcome == "needs_human"]
+    moved = [(c, t) for c, t in zip(waiting, triages, strict=True) if t.safety_doubt]
     for copy, triage in moved:
         copy.category, copy.priority, copy.owner_only, copy.labels = triage.category, triage.priority, triage.owner_only, triage.labels
         copy.reasons, copy.reasons_i18n = triage.reasons, [stored(r) for r in triage.reasons]

@@ -1,7 +1,7 @@
 from replyqueue.clone.learning import CreatorModel, LearningParams, learned_models, trained_params
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.triage_pipeline import TAUGHT, triage_comment
-from tests.factories import ingest
+from tests.factories import ROMANCE_BOT, ingest
 
 CAMPAIGN = "Amazing content! I post similar edits daily, you would love my page too"
 
@@ -23,9 +23,6 @@ def test_a_creators_verdicts_never_clear_a_safety_case():
     text = "je sais où tu habites"
     model = CreatorModel.fit([(text, "other")] * 3 + [("buy followers cheap", "spam")] * 3)
     assert triage_comment(text, learned=model).category == "threat"
-
-
-ROMANCE_BOT = "Hi dear, you have a lovely smile, I am a widowed captain serving overseas, write to me on hangouts so we can talk"
 
 
 def test_a_raid_of_a_flagged_bot_the_creator_marked_spam_waits_below_the_safety_cases_never_filed():

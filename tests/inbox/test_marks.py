@@ -10,7 +10,7 @@ from replyqueue.comments.models import Comment
 from replyqueue.inbox.actions import Actor, DecisionError, brief_request, comment_mark, comments_mark, draft_approve
 from replyqueue.inbox.models import Decision, Draft, DraftRequest
 from replyqueue.inbox.selectors import similar_filed, similar_waiting
-from tests.factories import drafted, ingest, processed
+from tests.factories import ROMANCE_BOT, drafted, ingest, processed
 from tests.pages import login
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -214,9 +214,6 @@ def test_filing_the_comment_of_a_drafted_safety_case_asks_first(client, owner, c
     assert not asks.search(login(client, owner).get("/inbox/").content.decode())
     Comment.objects.filter(id=draft.comment_id).update(category="sensitive")
     assert asks.search(client.get("/inbox/").content.decode())
-
-
-ROMANCE_BOT = "Hi dear, you have a lovely smile, I am a widowed captain serving overseas, write to me on hangouts so we can talk"
 
 
 def test_marking_a_flagged_bot_spam_moves_its_waiting_copies_below_the_safety_cases(client, owner, creator):
