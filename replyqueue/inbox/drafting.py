@@ -139,17 +139,15 @@ def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> li
     for comment, triage in zip(comments, triages, strict=True):
         if comment.id not in mine:
             continue
-        comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
-        comment.reasons, comment.owner_only, comment.labels = triage.reasons, triage.owner_only, triage.labels
-        comment.reasons_i18n = [stored(r) for r in triage.reasons]
-        comment.triage_rule, comment.triaged_at = triage.rule, now
+        _take_triage(comment, triage)
+        comment.triaged_at = now
         if triage.outcome == "draft":
             comment.claimed_at, comment.claimed_by, comment.attempts = None, "", 0  # drafting has its own attempts
             drafts.append(comment)
             continue
         comment.status = CommentStatus.NEEDS_HUMAN if triage.outcome == "needs_human" else CommentStatus.NO_REPLY
-        comment.reason, comment.processed_at = clipped(triage.reasons[0], 500), now
-        comment.reason_i18n = stored(comment.reason)
+        _take_reason(comment, triage)
+        comment.processed_at = now
         finals.append(comment)
         if triage.outcome == "needs_human" and (triage.owner_only or triage.category in ("threat", "sensitive")):
             alerts.append(comment.id)
@@ -160,8 +158,21 @@ def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> li
     return [c.id for c in drafts]
 
 
+def _take_triage(comment: Comment, triage: Triage) -> None:
+    comment.category, comment.language, comment.priority = triage.category, triage.language, triage.priority
+    comment.reasons, comment.owner_only, comment.labels = triage.reasons, triage.owner_only, triage.labels
+    comment.reasons_i18n = [stored(r) for r in triage.reasons]
+    comment.triage_rule = triage.rule
+
+
+def _take_reason(comment: Comment, triage: Triage) -> None:
+    """The comment's one-line reason, for a comment triage decided without a draft."""
+    comment.reason = clipped(triage.reasons[0], 500)
+    comment.reason_i18n = stored(comment.reason)
+
+
 RETRIAGE_SCAN = 200  # waiting safety cases looked at when the owner marks one spam (newest first)
-RETRIAGE_FIELDS = ["category", "priority", "reasons", "reasons_i18n", "owner_only", "labels", "triage_rule", "reason", "reason_i18n"]
+RETRIAGE_FIELDS = [name for name in TRIAGE_FIELDS if name != "triaged_at"] + ["reason", "reason_i18n"]
 
 
 @transaction.atomic
@@ -180,10 +191,8 @@ def comments_retriage_flagged_copies(comment: Comment) -> list[int]:
     triages = comments_triage(waiting, persona_for(comment.creator_id))
     moved = [(c, t) for c, t in zip(waiting, triages, strict=True) if t.safety_doubt]
     for copy, triage in moved:
-        copy.category, copy.priority, copy.owner_only, copy.labels = triage.category, triage.priority, triage.owner_only, triage.labels
-        copy.reasons, copy.reasons_i18n = triage.reasons, [stored(r) for r in triage.reasons]
-        copy.reason = clipped(triage.reasons[0], 500)
-        copy.reason_i18n, copy.triage_rule = stored(copy.reason), triage.rule
+        _take_triage(copy, triage)
+        _take_reason(copy, triage)
     _save_fields([c for c, _ in moved], RETRIAGE_FIELDS)
     return [c.id for c, _ in moved]
 
