@@ -69,6 +69,20 @@ POSSIBLY_SENSITIVE_AT = 0.35  # P(sensitive) + P(threat) from which a drafted co
 # Never for a possible minor: grooming reads like bot spam ("hey cutie dm me", P(spam) up to 0.92 in CV).
 NEVER_SPAM_KINDS = ("minor_at_risk",)
 SPAM_LOOKALIKE_PRIORITY = 50  # below questions (60), above everything drafted as routine
+# A writer's own age: "I'm 11 and ...", "im 15, ...", "I'm a 19 year old ...", "j'ai 14 ans ...", "age 10 ...".
+# Nearly every minor-at-risk training row begins with an age, so both heads read an age alone as a risk
+# ("I'm 11 and this is my favourite song": safety score 0.48, the same words without the age 0.001).
+STATED_AGE = re.compile(
+    r"\b(?:i'?m|i am)\s+(?:a\s+)?(?P<age>\d{1,2})(?:\s*(?:years?[\s-]old|yo|y/o|ans)\b|(?=\s*(?:[,.!?;:)]|and\b|et\b|btw\b|$)))"
+    r"|\bj'?\s?ai\s+(?P<age_fr>\d{1,2})\s*ans\b|^\s*age\s+(?P<age_start>\d{1,2})\b",
+    re.I,
+)
+_AFTER_AGE = re.compile(r"^\s*(?:,|and\b|et\b|btw\b)?\s*", re.I)
+ADULT_AGE = 18
+# The words without the age must score below this share of the safety threshold: a child sharing contact details
+# is still a risk once the age is left out (lowest such training case without its age: 0.16, against 0.092).
+AGE_ALONE_SHARE = 0.5
+YOUNG_FAN = "young fan"
 
 
 @dataclass
@@ -145,6 +159,44 @@ def spam_lookalike(language: str, kind: str, safety_score: float, trained_spam: 
         Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why],
         "needs_human", owner_only=True, labels=[POSSIBLY[Category.SPAM]], safety_doubt=kind, probabilities=probabilities,
     )
+
+
+def stated_age(text: str) -> tuple[int, str] | None:
+    """The age the writer gives for themselves, and the comment without that statement; None if they give none."""
+    text = text.replace("’", "'")
+    match = STATED_AGE.search(text)
+    if match is None:
+        return None
+    age = int(match.group("age") or match.group("age_fr") or match.group("age_start"))
+    rest = text[: match.start()] + " " + _AFTER_AGE.sub("", text[match.end() :], count=1)
+    return age, rest.strip()
+
+
+def age_alone(language: str, age: int, rest: str, rest_scores: Scores, *, thresholds: dict[str, float],
+              creator_verdict: str = "") -> Triage | None:
+    """A comment the safety model flagged only for the age its writer gives: judged on its other words (`rest`).
+    A young fan's comment is never filed and never routine: it waits for the owner as possibly spam when
+    the model is as sure of spam as it must be to take a flagged comment off the safety route, else as
+    sensitive. None when the other words are a safety case too."""
+    rest_safety = rest_scores.safety_score(0)
+    if rest_safety >= thresholds["safety"] * AGE_ALONE_SHARE:
+        return None
+    probabilities = rest_scores.category_probabilities(0)
+    if age >= ADULT_AGE:
+        result = decide(rest, probabilities, rest_safety, rest_scores.safety_kind(0), language=language,
+                        thresholds=thresholds, creator_verdict=creator_verdict)
+        result.reasons.append(Reason("the safety model flagged only the age it gives (%(age)s)", age=age))
+        return result
+    spam = probabilities[Category.SPAM]
+    if spam >= thresholds.get("spam_over_safety", 2.0):
+        why = Reason("possibly spam (%(percent)s) from a young fan (says they are %(age)s); the age alone is not a safety case; it waits for the owner, never filed",
+                     percent=_percent(spam), age=age)
+        return Triage(Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why], "needs_human", owner_only=True,
+                      labels=[POSSIBLY[Category.SPAM], YOUNG_FAN], probabilities=probabilities)
+    why = Reason("sensitive: a young fan (says they are %(age)s); without the age the safety model gives %(percent)s; the owner sees it first",
+                 age=age, percent=_percent(rest_safety))
+    return Triage(Category.SENSITIVE, language, PRIORITY_BY_CATEGORY[Category.SENSITIVE], [why], "needs_human", owner_only=True,
+                  labels=[YOUNG_FAN], probabilities=probabilities)
 
 
 def _percent(p: float) -> str:
@@ -244,10 +296,16 @@ def classify_many(texts: list[str]) -> list[Triage]:
 def classify_scored(text: str, scores: Scores, i: int, probabilities: dict | None = None, creator_verdict: str = "") -> Triage:
     if (empty := without_words(text)) is not None:
         return empty
-    trained = scores.category_probabilities(i)
+    trained, language, thresholds = scores.category_probabilities(i), detect_language(clean(text)), get_model().thresholds
+    flagged_by_model_alone = scores.safety_score(i) >= thresholds["safety"] and not safety_pattern(text)
+    if flagged_by_model_alone and (said := stated_age(text)) is not None:
+        age, rest = said
+        judged = age_alone(language, age, rest, score([rest]), thresholds=thresholds, creator_verdict=creator_verdict)
+        if judged is not None:
+            return judged
     return decide(
         text, probabilities or trained, scores.safety_score(i), scores.safety_kind(i),
-        language=detect_language(clean(text)), creator_verdict=creator_verdict, trained_spam=trained[Category.SPAM],
+        language=language, thresholds=thresholds, creator_verdict=creator_verdict, trained_spam=trained[Category.SPAM],
     )
 
 

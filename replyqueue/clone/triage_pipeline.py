@@ -14,7 +14,6 @@ from replyqueue.clone.triage import (
     POSSIBLY_SENSITIVE,  # noqa: F401  (re-exported: callers name it from here)
     Triage,
     classify_scored,
-    decide,
     score,
 )
 from replyqueue.comments.models import SAFETY_CATEGORIES
@@ -107,7 +106,7 @@ def triage_comments(
 
 def sorted_otherwise_alone(text: str, scores, i: int, result: Triage) -> bool:
     """Whether the trained model alone (no verdicts) gives this comment another category or outcome."""
-    alone = decide(text, scores.category_probabilities(i), scores.safety_score(i), scores.safety_kind(i), language=result.language)
+    alone = classify_scored(text, scores, i)
     return (alone.category, alone.outcome) != (result.category, result.outcome)
 
 

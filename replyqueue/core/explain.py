@@ -45,7 +45,7 @@ def clipped(reason: str, limit: int) -> str:
 WORDS = frozenset((
     gettext_noop("threat"), gettext_noop("doxxing"), gettext_noop("harassment"), gettext_noop("self harm"),
     gettext_noop("crisis"), gettext_noop("minor at risk"), gettext_noop("possibly spam"), gettext_noop("possibly abuse"),
-    gettext_noop("possibly sensitive"), gettext_noop("sorted by your marks"), gettext_noop(" with a link"),
+    gettext_noop("possibly sensitive"), gettext_noop("sorted by your marks"), gettext_noop(" with a link"), gettext_noop("young fan"),
     gettext_noop("English"), gettext_noop("French"),
 ))
 

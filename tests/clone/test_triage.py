@@ -2,7 +2,14 @@
 
 import pytest
 
-from replyqueue.clone.triage import PRIORITY_BY_CATEGORY, SPAM_LOOKALIKE_PRIORITY, classify, safety_priority
+from replyqueue.clone.triage import (
+    PRIORITY_BY_CATEGORY,
+    SPAM_LOOKALIKE_PRIORITY,
+    YOUNG_FAN,
+    classify,
+    safety_priority,
+    stated_age,
+)
 from replyqueue.clone.triage_pipeline import POSSIBLY_SENSITIVE, triage_comment
 from replyqueue.comments.models import Category
 
@@ -286,3 +293,59 @@ def test_a_question_threshold_never_files_more_than_the_general_one():
     probabilities = dict.fromkeys(Category.values, 0.0) | {"spam": 0.8, "question": 0.2}
     thresholds = QUESTION_THRESHOLDS | {"no_reply_spam_question": 0.5}
     assert decide("free followers? dm me", probabilities, 0.0, "none", thresholds=thresholds).outcome == "draft"
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("I'm 11 and this is my favourite song!!! <3", (11, "this is my favourite song!!! <3")),
+        ("im 15, my parents are splitting up", (15, "my parents are splitting up")),
+        ("I’m a 19 year old singer from Leeds", (19, "singer from Leeds")),
+        ("j'ai 14 ans et je rappe depuis 2 ans", (14, "je rappe depuis 2 ans")),
+        ("age 10 and i watch every day", (10, "i watch every day")),
+        ("I'm 5 minutes in and already crying", None),
+        ("t'es tellement mature pour 12 ans", None),
+        ("j'ai 2 chats et un chien", None),
+    ],
+)
+def test_stated_age_finds_only_the_age_a_writer_gives_for_themselves(text, said):
+    assert stated_age(text) == said
+
+
+def test_a_child_giving_their_age_in_an_ordinary_comment_is_a_young_fan_for_the_owner_not_a_safety_case():
+    result = classify("im 12 and i love ur dance videos so much!!")
+    assert (result.category, result.safety, result.outcome, result.owner_only) == ("sensitive", "", "needs_human", True)
+    assert result.priority == PRIORITY_BY_CATEGORY[Category.SENSITIVE]
+    assert YOUNG_FAN in result.labels and "says they are 12" in result.reasons[0]
+
+
+def test_a_french_child_giving_their_age_is_a_young_fan_too():
+    result = classify("J'ai 13 ans et tes tutos m'ont appris à coudre")
+    assert (result.category, result.safety, result.labels) == ("sensitive", "", [YOUNG_FAN])
+
+
+def test_a_child_promoting_their_channel_waits_for_the_owner_as_possibly_spam_never_filed():
+    result = classify("I'm 13 and I make slime videos, go check out my channel and subscribe pls")
+    assert (result.category, result.safety, result.outcome, result.owner_only) == ("spam", "", "needs_human", True)
+    assert result.priority == SPAM_LOOKALIKE_PRIORITY
+    assert result.labels == ["possibly spam", YOUNG_FAN]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "im 12 and my snap is maya.k2014 add me pls",
+        "I'm 14 and my coach keeps texting me at night and asking for photos",
+        "j'ai 13 ans et un monsieur m'a demandé mon adresse en commentaire",
+    ],
+)
+def test_a_child_whose_other_words_are_a_risk_stays_a_minor_at_risk(text):
+    result = classify(text)
+    assert (result.safety, result.outcome, result.owner_only) == ("minor_at_risk", "needs_human", True)
+    assert result.priority > PRIORITY_BY_CATEGORY[Category.SENSITIVE]
+
+
+def test_an_adult_giving_their_age_is_sorted_by_what_they_say():
+    result = classify("I'm 30 and I still watch your cartoons every morning")
+    assert (result.category, result.safety, result.outcome) == ("praise", "", "draft")
+    assert "the safety model flagged only the age it gives (30)" in result.reasons
