@@ -19,13 +19,19 @@ from replyqueue.inbox.models import Draft, DraftStatus, Notification
 
 log = logging.getLogger(__name__)
 ALERT_CATEGORIES = (Category.THREAT, Category.SENSITIVE)
+DIGEST_ONLY_CATEGORIES = (Category.SPAM, Category.ABUSE)
 DIGEST_ITEMS = 10
 ALERT_ITEMS = 20  # comments shown in full in one alert email; the rest are counted
 
 
 def needs_alert(comment: Comment) -> bool:
-    """Owner-only comments (threats, distress, escalations by a rule) are not for a digest."""
-    return comment.status == CommentStatus.NEEDS_HUMAN and (comment.owner_only or comment.category in ALERT_CATEGORIES)
+    """Owner-only comments (threats, distress, escalations by a rule) are not for a digest; possibly
+    spam or abuse waiting for the owner is (every copy of a bot's raid would otherwise email them)."""
+    return (
+        comment.status == CommentStatus.NEEDS_HUMAN
+        and comment.category not in DIGEST_ONLY_CATEGORIES
+        and (comment.owner_only or comment.category in ALERT_CATEGORIES)
+    )
 
 
 def card_url(comment: Comment | None = None, draft: Draft | None = None) -> str:

@@ -10,7 +10,7 @@ from replyqueue.inbox.drafting import comment_process, comments_process
 from replyqueue.inbox.models import Notification
 from replyqueue.inbox.notifications import ALERT_ITEMS, digest_send, owner_alert_send, owner_alerts_send
 from replyqueue.inbox.tasks import send_digests
-from tests.factories import drafted, ingest
+from tests.factories import ROMANCE_BOT, drafted, ingest
 
 
 def test_a_threat_emails_the_owners_at_once_with_a_link_to_the_card(creator, owner, assistant, settings, django_capture_on_commit_callbacks):
@@ -128,3 +128,15 @@ def test_a_failed_send_frees_the_comments_for_the_retry(creator, owner, monkeypa
     assert not Notification.objects.exists()
     monkeypatch.undo()
     assert owner_alerts_send(comment_ids=[c.id for c in comments]) == 2
+
+
+def test_possibly_spam_waiting_for_the_owner_sends_no_alert_but_is_in_the_digest(creator, owner, settings):
+    settings.SITE_URL = "https://rq.example"
+    copies = [ingest(creator, f"bot{i}", f"{ROMANCE_BOT} #{i}") for i in range(3)]
+    Comment.objects.filter(id__in=[c.id for c in copies]).update(status="needs_human", owner_only=True, category="spam", priority=50)
+    assert owner_alerts_send(comment_ids=[c.id for c in copies]) == 0
+    assert mail.outbox == []
+    assert digest_send(creator_id=creator.id, day=date(2026, 3, 10)) is True
+    [message] = mail.outbox
+    assert "3 waiting for you" in message.subject
+    assert f"https://rq.example/inbox/?tab=you#comment-{copies[0].id}" in message.body
