@@ -69,15 +69,16 @@ POSSIBLY_SENSITIVE_AT = 0.35  # P(sensitive) + P(threat) from which a drafted co
 # Never for a possible minor: grooming reads like bot spam ("hey cutie dm me", P(spam) up to 0.92 in CV).
 NEVER_SPAM_KINDS = ("minor_at_risk",)
 SPAM_LOOKALIKE_PRIORITY = 50  # below questions (60), above everything drafted as routine
-# A writer's own age: "I'm 11 and ...", "im 15, ...", "I'm a 19 year old ...", "j'ai 14 ans ...", "age 10 ...".
+# A writer's own age: "I'm 11 and ...", "im only 12 but ...", "I'm a 19 year old ...", "j'ai 14 ans ...", "age 10 ..."
+# (not a duration: "j'ai 3 ans d'expérience").
 # Nearly every minor-at-risk training row begins with an age, so both heads read an age alone as a risk
 # ("I'm 11 and this is my favourite song": safety score 0.48, the same words without the age 0.001).
 STATED_AGE = re.compile(
-    r"\b(?:i'?m|i am)\s+(?:a\s+)?(?P<age>\d{1,2})(?:\s*(?:years?[\s-]old|yo|y/o|ans)\b|(?=\s*(?:[,.!?;:)]|and\b|et\b|btw\b|$)))"
-    r"|\bj'?\s?ai\s+(?P<age_fr>\d{1,2})\s*ans\b|^\s*age\s+(?P<age_start>\d{1,2})\b",
+    r"\b(?:i'?m|i am)\s+(?:a\s+|only\s+|just\s+)?(?P<age>\d{1,2})(?:\s*(?:years?[\s-]old|yo|y/o|ans)\b|(?=\s*(?:[,.!?;:)]|and\b|but\b|et\b|btw\b|$)))"
+    r"|\bj'?\s?ai\s+(?:que\s+|seulement\s+)?(?P<age_fr>\d{1,2})\s*ans\b(?!\s*(?:de\b|d'))|^\s*age\s+(?P<age_start>\d{1,2})\b",
     re.I,
 )
-_AFTER_AGE = re.compile(r"^\s*(?:,|and\b|et\b|btw\b)?\s*", re.I)
+_AFTER_AGE = re.compile(r"^\s*(?:,|and\b|but\b|et\b|btw\b)?\s*", re.I)
 ADULT_AGE = 18
 # The words without the age must score below this share of the safety threshold: a child sharing contact details
 # is still a risk once the age is left out (lowest such training case without its age: 0.16, against 0.092).

@@ -306,6 +306,10 @@ def test_a_question_threshold_never_files_more_than_the_general_one():
         ("I'm 5 minutes in and already crying", None),
         ("t'es tellement mature pour 12 ans", None),
         ("j'ai 2 chats et un chien", None),
+        ("im only 11 but i can play this on guitar", (11, "i can play this on guitar")),
+        ("j'ai que 13 ans mais je chante", (13, "mais je chante")),
+        ("j'ai 3 ans d'expérience en montage", None),
+        ("j'ai 10 ans de retard sur cette chanson", None),
     ],
 )
 def test_stated_age_finds_only_the_age_a_writer_gives_for_themselves(text, said):
