@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from replyqueue.clone.language import detect_language
 from replyqueue.clone.text import clean, fold, has_letters_or_digits, unspace
-from replyqueue.clone.triage_model import Scores, get_model
+from replyqueue.clone.triage_model import Scores, get_model, safety_scores
 from replyqueue.comments.models import Category
 from replyqueue.core.explain import SAFETY_LABEL, Reason
 
@@ -173,25 +173,50 @@ def stated_age(text: str) -> tuple[int, str] | None:
     return age, rest.strip()
 
 
-def age_alone(language: str, age: int, rest: str, rest_scores: Scores, *, thresholds: dict[str, float],
-              creator_verdict: str = "") -> Triage | None:
-    """A comment the safety model flagged only for the age its writer gives: judged on its other words (`rest`).
+@dataclass
+class WithoutAge:
+    """A comment the safety model alone flagged whose writer gives their own age: the age, and the
+    comment's other words as the models see them (row `row` of `scores`)."""
+
+    age: int
+    rest: str
+    scores: Scores
+    row: int
+
+
+def flagged_with_an_age(texts: list[str], scores: Scores) -> dict[int, WithoutAge]:
+    """For each comment of the batch the safety model alone flagged whose writer gives their age, its
+    other words scored (one model pass for the whole batch)."""
+    flagged = (safety_scores(scores.categories, scores.safety) >= get_model().thresholds["safety"]).nonzero()[0]
+    said = {int(i): found for i in flagged if (found := stated_age(texts[i])) is not None and not safety_pattern(texts[i])}
+    if not said:
+        return {}
+    rest_scores = score([rest for _, rest in said.values()])
+    return {i: WithoutAge(age, rest, rest_scores, row) for row, (i, (age, rest)) in enumerate(said.items())}
+
+
+def age_alone(language: str, said: WithoutAge, *, thresholds: dict[str, float], creator_verdict: str = "") -> Triage | None:
+    """A comment the safety model flagged only for the age its writer gives: judged on its other words.
     A young fan's comment is never filed and never routine: it waits for the owner as possibly spam when
-    the model is as sure of spam as it must be to take a flagged comment off the safety route, else as
-    sensitive. None when the other words are a safety case too."""
-    rest_safety = rest_scores.safety_score(0)
+    the model is as sure of spam as it must be to take a flagged comment off the safety route, or when it
+    nearly copies a comment the creator marked spam, else as sensitive. None when the other words are a
+    safety case too."""
+    age, rest_safety = said.age, said.scores.safety_score(said.row)
     if rest_safety >= thresholds["safety"] * AGE_ALONE_SHARE:
         return None
-    probabilities = rest_scores.category_probabilities(0)
+    probabilities = said.scores.category_probabilities(said.row)
     if age >= ADULT_AGE:
-        result = decide(rest, probabilities, rest_safety, rest_scores.safety_kind(0), language=language,
+        result = decide(said.rest, probabilities, rest_safety, said.scores.safety_kind(said.row), language=language,
                         thresholds=thresholds, creator_verdict=creator_verdict)
         result.reasons.append(Reason("the safety model flagged only the age it gives (%(age)s)", age=age))
         return result
     spam = probabilities[Category.SPAM]
-    if spam >= thresholds.get("spam_over_safety", 2.0):
-        why = Reason("possibly spam (%(percent)s) from a young fan (says they are %(age)s); the age alone is not a safety case; it waits for the owner, never filed",
-                     percent=_percent(spam), age=age)
+    if spam >= thresholds.get("spam_over_safety", 2.0) or creator_verdict == Category.SPAM:
+        if creator_verdict == Category.SPAM:
+            why = Reason("possibly spam from a young fan (says they are %(age)s): like a comment you marked spam; it waits for the owner, never filed", age=age)
+        else:
+            why = Reason("possibly spam (%(percent)s) from a young fan (says they are %(age)s); the age alone is not a safety case; it waits for the owner, never filed",
+                         percent=_percent(spam), age=age)
         return Triage(Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why], "needs_human", owner_only=True,
                       labels=[POSSIBLY[Category.SPAM], YOUNG_FAN], probabilities=probabilities)
     why = Reason("sensitive: a young fan (says they are %(age)s); without the age the safety model gives %(percent)s; the owner sees it first",
@@ -291,19 +316,19 @@ def score(texts: list[str]) -> Scores:
 def classify_many(texts: list[str]) -> list[Triage]:
     """The built-in triage of a batch (embedding and models run once for the whole batch)."""
     scores = score(texts)
-    return [classify_scored(text, scores, i) for i, text in enumerate(texts)]
+    ages = flagged_with_an_age(texts, scores)
+    return [classify_scored(text, scores, i, without_age=ages.get(i)) for i, text in enumerate(texts)]
 
 
-def classify_scored(text: str, scores: Scores, i: int, probabilities: dict | None = None, creator_verdict: str = "") -> Triage:
+def classify_scored(text: str, scores: Scores, i: int, probabilities: dict | None = None, creator_verdict: str = "",
+                    language: str | None = None, without_age: WithoutAge | None = None) -> Triage:
+    """`without_age`: the comment's entry of flagged_with_an_age, if it has one."""
     if (empty := without_words(text)) is not None:
         return empty
-    trained, language, thresholds = scores.category_probabilities(i), detect_language(clean(text)), get_model().thresholds
-    flagged_by_model_alone = scores.safety_score(i) >= thresholds["safety"] and not safety_pattern(text)
-    if flagged_by_model_alone and (said := stated_age(text)) is not None:
-        age, rest = said
-        judged = age_alone(language, age, rest, score([rest]), thresholds=thresholds, creator_verdict=creator_verdict)
-        if judged is not None:
-            return judged
+    trained, thresholds = scores.category_probabilities(i), get_model().thresholds
+    language = detect_language(clean(text)) if language is None else language
+    if without_age is not None and (judged := age_alone(language, without_age, thresholds=thresholds, creator_verdict=creator_verdict)):
+        return judged
     return decide(
         text, probabilities or trained, scores.safety_score(i), scores.safety_kind(i),
         language=language, thresholds=thresholds, creator_verdict=creator_verdict, trained_spam=trained[Category.SPAM],

@@ -14,6 +14,7 @@ from replyqueue.clone.triage import (
     POSSIBLY_SENSITIVE,  # noqa: F401  (re-exported: callers name it from here)
     Triage,
     classify_scored,
+    flagged_with_an_age,
     score,
 )
 from replyqueue.comments.models import SAFETY_CATEGORIES
@@ -88,25 +89,26 @@ def triage_comments(
     texts = [item["text"] for item in items]
     scores = score(texts)
     learned_rows = learned.adjust_many(scores.categories, scores.embeddings) if learned is not None and len(learned) else None
+    ages = flagged_with_an_age(texts, scores)
     results = []
     for i, item in enumerate(items):
         text, embedding = texts[i], scores.embeddings[i]
         probabilities, verdict, learned_reason = scores.category_probabilities(i), "", ""
         if learned_rows is not None:
             probabilities, verdict, learned_reason = learned_rows[i].probabilities, learned_rows[i].verdict, learned_rows[i].reason
-        result = classify_scored(text, scores, i, probabilities=probabilities, creator_verdict=verdict)
+        result = classify_scored(text, scores, i, probabilities=probabilities, creator_verdict=verdict, without_age=ages.get(i))
         if learned_reason and not result.safety:
             result.reasons.append(Reason("learned: %(why)s", why=learned_reason))
-        if (verdict or learned_reason) and not result.safety and sorted_otherwise_alone(text, scores, i, result):
+        if (verdict or learned_reason) and not result.safety and sorted_otherwise_alone(text, scores, i, result, ages.get(i)):
             result.labels = [*result.labels, TAUGHT]
         result = apply_avoided_topics(result, text, avoid_topics or [], embedding)
         results.append(apply_rules(result, text, item.get("fan_external_id", ""), item.get("fan_name", ""), rules or [], embedding))
     return results
 
 
-def sorted_otherwise_alone(text: str, scores, i: int, result: Triage) -> bool:
+def sorted_otherwise_alone(text: str, scores, i: int, result: Triage, without_age=None) -> bool:
     """Whether the trained model alone (no verdicts) gives this comment another category or outcome."""
-    alone = classify_scored(text, scores, i)
+    alone = classify_scored(text, scores, i, language=result.language, without_age=without_age)
     return (alone.category, alone.outcome) != (result.category, result.outcome)
 
 

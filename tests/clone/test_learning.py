@@ -1,5 +1,6 @@
 from replyqueue.clone.learning import CreatorModel, LearningParams, learned_models, trained_params
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
+from replyqueue.clone.triage import YOUNG_FAN
 from replyqueue.clone.triage_pipeline import TAUGHT, triage_comment
 from tests.factories import ROMANCE_BOT, ingest
 
@@ -174,3 +175,16 @@ def test_a_verdict_the_model_alone_agreed_with_leaves_no_label():
     copied = triage_comment(filed_anyway, learned=CreatorModel.fit([(filed_anyway, "spam")]))
     assert "like a comment you marked spam" in copied.reasons[0]  # the verdict was applied...
     assert TAUGHT not in copied.labels  # ...but sorted it as the model alone did
+
+
+def test_a_young_fans_copy_of_a_comment_the_creator_marked_spam_waits_as_possibly_spam_never_filed():
+    model = CreatorModel.fit([("im 12 and i love ur dance videos so much!!", "spam")])
+    result = triage_comment("im 12 and i love ur dance videos a lot!!", learned=model)
+    assert (result.category, result.outcome, result.safety, result.labels[:2]) == ("spam", "needs_human", "", ["possibly spam", YOUNG_FAN])
+    assert "like a comment you marked spam" in result.reasons[0]
+
+
+def test_a_young_fan_the_model_alone_sorts_as_possibly_spam_is_not_labelled_as_taught():
+    model = CreatorModel.fit([("I'm 13 and I make slime videos, go check out my channel and subscribe pls", "spam")])
+    result = triage_comment("I'm 14 and I make slime videos, go check out my channel and subscribe!!", learned=model)
+    assert (result.category, result.labels) == ("spam", ["possibly spam", YOUNG_FAN])
