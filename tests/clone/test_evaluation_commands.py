@@ -33,6 +33,7 @@ def test_evaluate_triage_reports_precision_and_recall_per_category(db, tmp_path)
         assert re.search(rf"^{category}\s+\d\.\d\d\s+\d\.\d\d", output, re.M)
     assert "accuracy" in output
     assert re.search(r"read as spam \(the owner decides\): \d+, of which spam \d+", output)
+    assert re.search(r"young fans flagged only for the age they give \(the owner decides\): [1-9]\d*, of which spam \d+, sensitive [1-9]", output)
 
 
 def test_no_held_out_clone_case_is_a_case_of_the_tuning_set():

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from replyqueue.clone.evaluation.metrics import format_table, per_class
 from replyqueue.clone.learning import CreatorModel
+from replyqueue.clone.triage import YOUNG_FAN
 from replyqueue.clone.triage_pipeline import triage_comments
 from replyqueue.comments.models import Category
 
@@ -144,6 +145,8 @@ class Command(BaseCommand):
         self.stdout.write(f"other comments sent to the owner as safety cases: {flagged}/{len(legit)}")
         doubts = [c["category"] for c, r in zip(cases, results, strict=True) if r.safety_doubt]
         self.stdout.write(f"flagged by the safety model but read as spam (the owner decides): {len(doubts)}, of which spam {doubts.count('spam')}")
+        young = [c["category"] for c, r in zip(cases, results, strict=True) if YOUNG_FAN in r.labels]
+        self.stdout.write(f"young fans flagged only for the age they give (the owner decides): {len(young)}, of which spam {young.count('spam')}, sensitive {young.count('sensitive')}")
         as_threat = sum(1 for c, r in zip(cases, results, strict=True) if c["category"] == "abuse" and r.category == "threat")
         self.stdout.write(f"comments labelled abuse called threat (the set predates the threat label): {as_threat}")
         if errors:
