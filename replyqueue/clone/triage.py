@@ -200,7 +200,8 @@ def age_alone(language: str, said: WithoutAge, *, thresholds: dict[str, float], 
     A young fan's comment is never filed and never routine: it waits for the owner as possibly spam when
     the model is as sure of spam as it must be to take a flagged comment off the safety route, or when it
     nearly copies a comment the creator marked spam, else as sensitive. None when the other words are a
-    safety case too."""
+    safety case too. The other words are judged by the trained model: of what the creator taught, only a
+    near-copy's verdict counts here."""
     age, rest_safety = said.age, said.scores.safety_score(said.row)
     if rest_safety >= thresholds["safety"] * AGE_ALONE_SHARE:
         return None

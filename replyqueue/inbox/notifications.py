@@ -26,10 +26,12 @@ ALERT_ITEMS = 20  # comments shown in full in one alert email; the rest are coun
 
 def needs_alert(comment: Comment) -> bool:
     """Owner-only comments (threats, distress, escalations by a rule) are not for a digest; possibly
-    spam or abuse waiting for the owner is (every copy of a bot's raid would otherwise email them)."""
+    spam or abuse waiting for the owner is (every copy of a bot's raid would otherwise email them),
+    unless their own rule escalated it."""
+    possibly_filed = comment.category in DIGEST_ONLY_CATEGORIES and comment.triage_rule_id is None
     return (
         comment.status == CommentStatus.NEEDS_HUMAN
-        and comment.category not in DIGEST_ONLY_CATEGORIES
+        and not possibly_filed
         and (comment.owner_only or comment.category in ALERT_CATEGORIES)
     )
 

@@ -7,6 +7,7 @@ from replyqueue.clone.triage import (
     SPAM_LOOKALIKE_PRIORITY,
     YOUNG_FAN,
     classify,
+    classify_many,
     safety_priority,
     stated_age,
 )
@@ -353,3 +354,13 @@ def test_an_adult_giving_their_age_is_sorted_by_what_they_say():
     result = classify("I'm 30 and I still watch your cartoons every morning")
     assert (result.category, result.safety, result.outcome) == ("praise", "", "draft")
     assert "the safety model flagged only the age it gives (30)" in result.reasons
+
+
+def test_in_a_batch_each_comment_flagged_for_an_age_is_judged_on_its_own_other_words():
+    texts = ["What camera do you use?", "I'm 13 and I make slime videos, go check out my channel and subscribe pls",
+             "im 12 and my snap is maya.k2014 add me pls", "im 12 and i love ur dance videos so much!!"]
+    results = classify_many(texts)
+    assert [(r.category, r.safety, r.labels) for r in results[1:]] == [
+        ("spam", "", ["possibly spam", YOUNG_FAN]), ("sensitive", "minor_at_risk", ["safety: minor at risk"]), ("sensitive", "", [YOUNG_FAN]),
+    ]
+    assert results[0].category == "question"

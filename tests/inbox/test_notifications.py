@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core import mail
 
+from replyqueue.clone.models import CommunityRule
 from replyqueue.comments.models import Comment
 from replyqueue.inbox.drafting import comment_process, comments_process
 from replyqueue.inbox.models import Notification
@@ -140,3 +141,11 @@ def test_possibly_spam_waiting_for_the_owner_sends_no_alert_but_is_in_the_digest
     [message] = mail.outbox
     assert "3 waiting for you" in message.subject
     assert f"https://rq.example/inbox/?tab=you#comment-{copies[0].id}" in message.body
+
+
+def test_spam_a_creators_own_rule_escalated_still_emails_them_at_once(creator, owner):
+    rule = CommunityRule.objects.create(creator=creator, name="my ex", kind="phrase", value="jordan", action="escalate")
+    comment = ingest(creator, "bot", f"{ROMANCE_BOT} jordan")
+    Comment.objects.filter(id=comment.id).update(status="needs_human", owner_only=True, category="spam", triage_rule=rule)
+    assert owner_alert_send(comment_id=comment.id) is True
+    assert len(mail.outbox) == 1
