@@ -364,3 +364,17 @@ def test_in_a_batch_each_comment_flagged_for_an_age_is_judged_on_its_own_other_w
         ("spam", "", ["possibly spam", YOUNG_FAN]), ("sensitive", "minor_at_risk", ["safety: minor at risk"]), ("sensitive", "", [YOUNG_FAN]),
     ]
     assert results[0].category == "question"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm 30 and I don't see the point of anything anymore",
+        "I'm 45, lost my job and my wife left, I can't do this anymore",
+        "j'ai 35 ans et je n'en peux plus, personne ne me comprend",
+        "I'm 22 and I know what car you drive, see you soon",
+    ],
+)
+def test_an_adult_in_distress_or_threatening_stays_a_safety_case_whatever_age_they_give(text):
+    result = classify(text)
+    assert result.safety and (result.outcome, result.owner_only) == ("needs_human", True)
