@@ -31,6 +31,12 @@ URL = re.compile(
     re.I,
 )
 
+# A sentence that opens with an interrogative, in English or French (on folded text); not "what a ...", which
+# exclaims, nor "quel(le)", which opens as many French insults ("quelle conne") as questions.
+INTERROGATIVE = re.compile(
+    r"(?:^|[.!\n]\s*)(?:what(?!\s+an?\b)|whats|what's|wat|how|where|when|why|which|who|whose"
+    r"|c'?est quoi|c quoi|c koi|koi|quoi|comment|pourquoi|pk|pq|quand|ou|combien|est[- ]ce qu|\w+-(?:tu|t-il|t-elle))\b"
+)
 POSITIVE_EMOJI = re.compile(r"❤|😍|🔥|👏|🙌|💯|🥰|🤩|💕|💖|👌|😘|♥")
 
 
@@ -120,7 +126,10 @@ def safety_priority(kind: str, safety_score: float, *, by_pattern: bool) -> int:
 
 
 def asks_question(text: str) -> bool:
-    return "?" in clean(text)
+    """A question mark, or a sentence that opens with an interrogative ("c koi ton appareil stp", "how do
+    you edit your videos"); "what a ..." exclaims."""
+    visible = clean(text)
+    return "?" in visible or bool(INTERROGATIVE.search(fold(visible).replace("’", "'")))
 
 
 def no_reply_threshold(category: str, text: str, thresholds: dict[str, float]) -> float:

@@ -41,6 +41,7 @@ SAFETY_RECALL = 0.97  # share of safety cases (threats, self-harm, crisis...) th
 # Share of model-only no_reply calls that must be spam/abuse in CV: 0.99 for a 0.98 target, as comments
 # new to the model are called with less precision than cross-validation shows (SAFETY_RECALL's margin too).
 NO_REPLY_PRECISION = 0.99
+MIN_QUESTION_CALLS = 10  # fewer calls on questions in CV than this: none is filed on the model's word
 # Inverse regularisation of both heads. 32 rather than 4: on training data only (3 random splits and 2
 # splits by meaning), spam F1 after safety routing +0.01 to +0.02 on every split, false alarms unchanged.
 HEAD_C = 32.0
@@ -104,6 +105,15 @@ def precision_threshold(scores: np.ndarray, correct: np.ndarray, precision: floa
     if not len(ok):
         return 1.0
     return float(scores[order][ok[-1]])
+
+
+def question_threshold(general: float, scores: np.ndarray, correct: np.ndarray) -> float:
+    """How sure the model must be to file a comment that asks a question: never less than `general`, and
+    never on the model's word alone (1.0) unless cross-validation made at least MIN_QUESTION_CALLS such
+    calls to show it precise on them (one right call would otherwise set the threshold)."""
+    if len(scores) < MIN_QUESTION_CALLS:
+        return 1.0
+    return max(general, precision_threshold(scores, correct, NO_REPLY_PRECISION))
 
 
 def spam_over_safety_threshold(categories: np.ndarray, safety: np.ndarray, is_safety: np.ndarray) -> float:
@@ -209,7 +219,7 @@ def train(seed: int = SEED, log=print) -> dict:
         # Comments that ask a question, on their own: no looser than the general threshold.
         asking = chosen & questions
         right = np.isin(categories[asking], FILED)
-        thresholds[f"no_reply_{name}_question"] = max(threshold, precision_threshold(oof_categories[asking, column], right, NO_REPLY_PRECISION))
+        thresholds[f"no_reply_{name}_question"] = question_threshold(threshold, oof_categories[asking, column], right)
         info[f"cv_{name}_calls_that_ask_a_question"] = int(asking.sum())
     for key, value in {**thresholds, **info}.items():
         log(f"  {key}: {value}")

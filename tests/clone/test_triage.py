@@ -288,6 +288,22 @@ def test_the_same_abuse_without_a_question_is_filed():
     assert decide("t'es nulle 😳", probabilities, 0.0, "none", thresholds=QUESTION_THRESHOLDS).outcome == "no_reply"
 
 
+def test_a_question_without_a_question_mark_is_not_filed_as_abuse_on_the_models_word():
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"abuse": 0.96, "question": 0.04}
+    result = decide("c koi ton appareil stp", probabilities, 0.0, "none", thresholds=QUESTION_THRESHOLDS)
+    assert (result.outcome, result.labels) == ("draft", ["possibly abuse"])
+
+
+@pytest.mark.parametrize("text", ["what an idiot", "Quelle conne", "Abonnez-vous, bande de nuls"])
+def test_an_exclamation_or_an_order_is_not_a_question(text):
+    from replyqueue.clone.triage import decide
+
+    probabilities = dict.fromkeys(Category.values, 0.0) | {"abuse": 0.96, "other": 0.04}
+    assert decide(text, probabilities, 0.0, "none", thresholds=QUESTION_THRESHOLDS).outcome == "no_reply"
+
+
 def test_a_question_threshold_never_files_more_than_the_general_one():
     from replyqueue.clone.triage import decide
 

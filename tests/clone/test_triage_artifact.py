@@ -5,11 +5,17 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from replyqueue.clone.triage_model import CATEGORIES, SAFETY_KINDS, CharGrams, LinearHead, get_model
-from replyqueue.clone.triage_training import artifact_arrays, spam_over_safety_threshold
+from replyqueue.clone.triage_training import (
+    MIN_QUESTION_CALLS,
+    artifact_arrays,
+    question_threshold,
+    spam_over_safety_threshold,
+)
 
 TEXTS = [
     "check my channel", "a", "ok", "  spaces   everywhere \t and\nlines ", "", "Ça été génial !!! 😍",
@@ -78,3 +84,10 @@ def test_spam_leaves_the_safety_route_only_above_every_real_safety_case_of_a_kin
     is_safety = np.array([True, True, False, False])
     # the crisis case at 0.6 counts; the possible minor at 0.95 never leaves the route, so it does not
     assert spam_over_safety_threshold(categories, safety, is_safety) == 0.8
+
+
+def test_questions_get_their_own_threshold_only_once_cross_validation_made_enough_such_calls():
+    assert question_threshold(0.7, np.array([0.8]), np.array([True])) == 1.0  # one right call shows nothing
+    many = np.linspace(0.75, 0.99, MIN_QUESTION_CALLS)
+    assert question_threshold(0.7, many, np.ones(MIN_QUESTION_CALLS, bool)) == pytest.approx(0.75)
+    assert question_threshold(0.8, many, np.ones(MIN_QUESTION_CALLS, bool)) == 0.8  # never looser than the general one
