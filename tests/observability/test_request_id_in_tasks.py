@@ -2,6 +2,7 @@
 
 import os
 import threading
+import uuid
 
 import pytest
 from celery import shared_task
@@ -36,10 +37,12 @@ def test_a_task_enqueued_during_a_request_carries_its_request_id():
     # An in-process worker of this test only: no heartbeat thread or embedding model left behind.
     worker_process_init.disconnect(load_the_models)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        # A queue of its own: the real workers other tests start on the same broker must not take the task.
+        queue = f"test-request-id-{uuid.uuid4().hex}"
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
             token = request_id_var.set("req-into-task")
             try:
-                result = remember_request_id.delay()
+                result = remember_request_id.apply_async(queue=queue)
             finally:
                 request_id_var.reset(token)
             assert DONE.wait(20), "the worker did not run the task"
