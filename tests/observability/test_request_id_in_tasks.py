@@ -36,9 +36,10 @@ def test_a_task_enqueued_during_a_request_carries_its_request_id():
     previous, app.conf.broker_url = app.conf.broker_url, broker
     # An in-process worker of this test only: no heartbeat thread or embedding model left behind.
     worker_process_init.disconnect(load_the_models)
+    # A queue of its own: no other test's worker takes the task, and no task other tests left on the
+    # shared queue (with no worker of theirs to run it) comes before it.
+    queue = f"test-request-id-{uuid.uuid4().hex[:8]}"
     try:
-        # A queue of its own: the real workers other tests start on the same broker must not take the task.
-        queue = f"test-request-id-{uuid.uuid4().hex}"
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=[queue]):
             token = request_id_var.set("req-into-task")
             try:
@@ -47,6 +48,8 @@ def test_a_task_enqueued_during_a_request_carries_its_request_id():
                 request_id_var.reset(token)
             assert DONE.wait(20), "the worker did not run the task"
     finally:
+        with app.connection_for_write() as connection:
+            connection.default_channel.client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
         app.conf.broker_url = previous
         worker_process_init.connect(load_the_models)
     assert SEEN == {"request_id": "req-into-task", "task_id": result.id}
