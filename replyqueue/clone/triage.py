@@ -165,9 +165,14 @@ def spam_lookalike(language: str, kind: str, safety_score: float, trained_spam: 
             "possibly spam (%(percent)s) that the safety model flagged as %(kind)s (%(safety)s); it waits for the owner, never filed",
             percent=_percent(trained_spam), kind=kind.replace("_", " "), safety=_percent(safety_score),
         )
+    return waits_as_possibly_spam(language, why, probabilities, safety_doubt=kind)
+
+
+def waits_as_possibly_spam(language: str, why: Reason, probabilities: dict, *, safety_doubt: str = "", labels: tuple = ()) -> Triage:
+    """Spam that waits for the owner at a middle priority, never filed (a flagged bot, a young fan's promotion)."""
     return Triage(
-        Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why],
-        "needs_human", owner_only=True, labels=[POSSIBLY[Category.SPAM]], safety_doubt=kind, probabilities=probabilities,
+        Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why], "needs_human", owner_only=True,
+        labels=[POSSIBLY[Category.SPAM], *labels], safety_doubt=safety_doubt, probabilities=probabilities,
     )
 
 
@@ -227,8 +232,7 @@ def age_alone(language: str, said: WithoutAge, *, thresholds: dict[str, float], 
         else:
             why = Reason("possibly spam (%(percent)s) from a young fan (says they are %(age)s); the age alone is not a safety case; it waits for the owner, never filed",
                          percent=_percent(spam), age=age)
-        return Triage(Category.SPAM, language, SPAM_LOOKALIKE_PRIORITY, [why], "needs_human", owner_only=True,
-                      labels=[POSSIBLY[Category.SPAM], YOUNG_FAN], probabilities=probabilities)
+        return waits_as_possibly_spam(language, why, probabilities, labels=(YOUNG_FAN,))
     why = Reason("sensitive: a young fan (says they are %(age)s); without the age the safety model gives %(percent)s; the owner sees it first",
                  age=age, percent=_percent(rest_safety))
     return Triage(Category.SENSITIVE, language, PRIORITY_BY_CATEGORY[Category.SENSITIVE], [why], "needs_human", owner_only=True,

@@ -50,6 +50,7 @@ from replyqueue.inbox.models import (
     DraftRequestStatus,
     DraftStatus,
 )
+from replyqueue.inbox.notifications import needs_alert
 
 log = logging.getLogger(__name__)
 MAX_PROCESS_ATTEMPTS = 5
@@ -149,7 +150,7 @@ def comments_record_triage(comments: list[Comment], triages: list[Triage]) -> li
         _take_reason(comment, triage)
         comment.processed_at = now
         finals.append(comment)
-        if triage.outcome == "needs_human" and (triage.owner_only or triage.category in ("threat", "sensitive")):
+        if needs_alert(comment):
             alerts.append(comment.id)
     _save_fields(drafts, TRIAGE_FIELDS + RELEASE_FIELDS)
     _save_fields(finals, TRIAGE_FIELDS + FINAL_FIELDS)
@@ -297,7 +298,6 @@ class Outcome:
     """What becomes of a triaged comment: its status and reason, and the draft if there is one."""
 
     comment: Comment
-    triage: Triage
     status: str
     reason: str = ""
     draft: Draft | None = None
@@ -312,11 +312,11 @@ def comment_outcome(
     )
     proposal = get_drafter().propose(context)
     if proposal.abstained:
-        return Outcome(comment, triage, CommentStatus.NEEDS_HUMAN, proposal.abstain_reason)
+        return Outcome(comment, CommentStatus.NEEDS_HUMAN, proposal.abstain_reason)
     comment.priority = triage.priority
     known = {hit.item.id: hit.item for hit in context.hits}
     draft = draft_build(comment, proposal, persona, calibration=creator.calibration, known=known, fan_names=creator.fan_names)
-    return Outcome(comment, triage, CommentStatus.DRAFTED, draft=draft)
+    return Outcome(comment, CommentStatus.DRAFTED, draft=draft)
 
 
 @dataclass
@@ -475,11 +475,11 @@ def comments_finish(outcomes: list[Outcome]) -> None:
     )
     finished, drafts, alerts, now = [], [], [], timezone.now()
     for outcome in (o for o in outcomes if o.comment.id in still_received):
-        comment, triage = outcome.comment, outcome.triage
+        comment = outcome.comment
         comment.status, comment.reason, comment.processed_at = outcome.status, clipped(outcome.reason, 500), now
         comment.reason_i18n = stored(comment.reason)
         finished.append(comment)
-        if outcome.status == CommentStatus.NEEDS_HUMAN and (triage.owner_only or triage.category in ("threat", "sensitive")):
+        if needs_alert(comment):
             alerts.append(comment.id)  # owner-only: the owners hear of it at once (a digest is for everything else)
         if outcome.draft is not None:
             drafts.append(outcome.draft)

@@ -14,11 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Creator, Membership, Role
-from replyqueue.comments.models import Category, Comment, CommentStatus
+from replyqueue.comments.models import SAFETY_CATEGORIES, Category, Comment, CommentStatus
 from replyqueue.inbox.models import Draft, DraftStatus, Notification
 
 log = logging.getLogger(__name__)
-ALERT_CATEGORIES = (Category.THREAT, Category.SENSITIVE)
 DIGEST_ONLY_CATEGORIES = (Category.SPAM, Category.ABUSE)
 DIGEST_ITEMS = 10
 ALERT_ITEMS = 20  # comments shown in full in one alert email; the rest are counted
@@ -32,7 +31,7 @@ def needs_alert(comment: Comment) -> bool:
     return (
         comment.status == CommentStatus.NEEDS_HUMAN
         and not possibly_filed
-        and (comment.owner_only or comment.category in ALERT_CATEGORIES)
+        and (comment.owner_only or comment.category in SAFETY_CATEGORIES)
     )
 
 
