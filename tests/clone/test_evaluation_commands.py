@@ -1,3 +1,4 @@
+import json
 import re
 from io import StringIO
 from pathlib import Path
@@ -34,6 +35,23 @@ def test_evaluate_triage_reports_precision_and_recall_per_category(db, tmp_path)
     assert "accuracy" in output
     assert re.search(r"read as spam \(the owner decides\): \d+, of which spam \d+", output)
     assert re.search(r"young fans flagged only for the age they give \(the owner decides\): [1-9]\d*, of which spam \d+, sensitive [1-9]", output)
+
+
+def test_a_set_labelled_by_side_is_scored_as_spam_abuse_or_legit(db, tmp_path):
+    rows = [
+        {"id": "p1", "lang": "en", "category": "spam", "text": "FREE followers!!! click bit.example/free to claim your prize now"},
+        {"id": "p2", "lang": "en", "category": "legit", "text": "What camera do you use for your vlogs?"},
+        {"id": "p3", "lang": "en", "category": "legit", "text": "Loved this recipe, my kids ate everything"},
+    ]
+    dataset = tmp_path / "public.jsonl"
+    dataset.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    picture = tmp_path / "confusion.svg"
+    output = run("evaluate_triage", str(dataset), "--picture", str(picture))
+    assert "(labelled by side: spam / abuse / legit)" in output
+    assert re.search(r"^legit\s+1\.00\s+1\.00\s+1\.00\s+2$", output, re.M)  # a question and praise both count as legit
+    assert not re.search(r"^question\s", output, re.M)
+    assert re.search(r"legit comments sent to the owner as safety cases: 0/2", output)
+    assert ">legit<" in picture.read_text()
 
 
 def test_no_held_out_clone_case_is_a_case_of_the_tuning_set():

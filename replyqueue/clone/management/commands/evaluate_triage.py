@@ -6,6 +6,10 @@ no_reply, threat + distress recall per language, threats / distress sent to no_r
 confusion matrix picture (docs/triage_confusion.svg). `--learn` adds a learning curve: creator
 marks drawn from the rest of the set teach the per-creator model, fold by fold, so every comment is
 scored and none is taught by its own mark.
+
+A public set labelled on one axis only (spam or not, abusive or not) marks its other rows
+`legit`: its category is unknown. Such a set is scored by side (spam / abuse / legit), every
+category other than spam and abuse counting as legit.
 """
 
 import json
@@ -26,6 +30,8 @@ from replyqueue.comments.models import Category
 CLASSES = [c.value for c in Category]
 FILED = {"spam", "abuse"}
 SAFETY = {"threat", "sensitive"}
+LEGIT = "legit"
+SIDES = ["spam", "abuse", LEGIT]
 DOCS = Path(__file__).resolve().parents[4] / "docs"
 CURVE = (0, 10, 50, 200)
 CURVE_REPEATS = 5
@@ -51,9 +57,22 @@ def language_of(case: dict) -> str:
     return case.get("lang") or case.get("language") or "?"
 
 
+def by_side(cases: list[dict]) -> bool:
+    """Whether the set is labelled on one axis only (some rows are just `legit`)."""
+    return any(c["category"] == LEGIT for c in cases)
+
+
+def labelled_pairs(cases: list[dict], results) -> list[tuple[str, str]]:
+    """(expected, predicted) per comment: categories, or sides for a set labelled by side."""
+    sides = by_side(cases)
+    return [(c["category"], (r.category if r.category in FILED else LEGIT) if sides else r.category)
+            for c, r in zip(cases, results, strict=True)]
+
+
 def summary(cases: list[dict], results) -> dict:
-    gold = [c["category"] for c in cases]
-    predicted = [r.category for r in results]
+    pairs = labelled_pairs(cases, results)
+    gold = [g for g, _ in pairs]
+    predicted = [p for _, p in pairs]
     filed = [g for g, r in zip(gold, results, strict=True) if r.outcome == "no_reply"]
     spam = per_class(list(zip(gold, predicted, strict=True)), ["spam"])["spam"]
     return {
@@ -110,8 +129,8 @@ class Command(BaseCommand):
         cases = split_cases(load(dataset), split)
         results = triage_comments([{"text": c["text"]} for c in cases])
         self.report(f"{dataset.name} [{split}]", cases, results, errors)
-        pairs = [(c["category"], r.category) for c, r in zip(cases, results, strict=True)]
-        classes = [c for c in CLASSES if any(c in pair for pair in pairs)]
+        pairs = labelled_pairs(cases, results)
+        classes = [c for c in (SIDES if by_side(cases) else CLASSES) if any(c in pair for pair in pairs)]
         picture.parent.mkdir(parents=True, exist_ok=True)
         picture.write_text(confusion_svg(pairs, classes, f"Triage confusion matrix, {dataset.name} ({len(cases)} comments)"))
         self.stdout.write(f"confusion matrix picture: {picture}")
@@ -119,14 +138,15 @@ class Command(BaseCommand):
             self.learning_curve(cases)
 
     def report(self, title: str, cases: list[dict], results, errors: bool) -> None:
-        pairs = [(c["category"], r.category) for c, r in zip(cases, results, strict=True)]
+        pairs = labelled_pairs(cases, results)
+        classes = SIDES if by_side(cases) else CLASSES
         accuracy = sum(e == p for e, p in pairs) / len(pairs)
-        self.stdout.write(f"\n{title}: {len(pairs)} comments")
-        self.stdout.write(format_table(per_class(pairs, CLASSES), accuracy))
+        self.stdout.write(f"\n{title}: {len(pairs)} comments" + (" (labelled by side: spam / abuse / legit)" if by_side(cases) else ""))
+        self.stdout.write(format_table(per_class(pairs, classes), accuracy))
         for language in sorted({language_of(c) for c in cases}):
-            subset = [(c["category"], r.category) for c, r in zip(cases, results, strict=True) if language_of(c) == language]
+            subset = [pair for case, pair in zip(cases, pairs, strict=True) if language_of(case) == language]
             sub_accuracy = sum(e == p for e, p in subset) / len(subset)
-            present = [c for c in CLASSES if any(c == e for e, _ in subset)]
+            present = [c for c in classes if any(c == e for e, _ in subset)]
             self.stdout.write(f"\nlanguage {language}: {len(subset)} comments")
             self.stdout.write("  " + format_table(per_class(subset, present), sub_accuracy).replace("\n", "\n  "))
         s = summary(cases, results)
@@ -143,15 +163,20 @@ class Command(BaseCommand):
         legit = [(c, r) for c, r in zip(cases, results, strict=True) if c["category"] not in SAFETY]
         flagged = sum(bool(r.safety) for _, r in legit)
         self.stdout.write(f"other comments sent to the owner as safety cases: {flagged}/{len(legit)}")
+        if by_side(cases):
+            plain = [r for c, r in zip(cases, results, strict=True) if c["category"] == LEGIT]
+            self.stdout.write(f"legit comments sent to the owner as safety cases: {sum(bool(r.safety) for r in plain)}/{len(plain)}")
         doubts = [c["category"] for c, r in zip(cases, results, strict=True) if r.safety_doubt]
         self.stdout.write(f"flagged by the safety model but read as spam (the owner decides): {len(doubts)}, of which spam {doubts.count('spam')}")
         young = [c["category"] for c, r in zip(cases, results, strict=True) if YOUNG_FAN in r.labels]
         self.stdout.write(f"young fans flagged only for the age they give (the owner decides): {len(young)}, of which spam {young.count('spam')}, sensitive {young.count('sensitive')}")
         as_threat = sum(1 for c, r in zip(cases, results, strict=True) if c["category"] == "abuse" and r.category == "threat")
         self.stdout.write(f"comments labelled abuse called threat (the set predates the threat label): {as_threat}")
+        hostile_to_owner = sum(1 for c, r in zip(cases, results, strict=True) if c["category"] == "abuse" and r.category != "abuse" and r.safety)
+        self.stdout.write(f"comments labelled abuse sent to the owner as safety cases instead: {hostile_to_owner}")
         if errors:
-            for case, result in zip(cases, results, strict=True):
-                if result.category != case["category"]:
+            for case, result, (expected, predicted) in zip(cases, results, pairs, strict=True):
+                if predicted != expected:
                     self.stdout.write(f"  {case['id']} expected {case['category']}, got {result.category} ({result.outcome}): {case['text'][:90]!r}")
 
     def learning_curve(self, cases: list[dict]) -> None:
