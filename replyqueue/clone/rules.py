@@ -16,7 +16,7 @@ import re2
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from replyqueue.clone.embeddings import embed
+from replyqueue.clone.embeddings import embed_for_sorting
 from replyqueue.clone.language import SUPPORTED, stems
 from replyqueue.clone.models import CommunityRule, RuleAction, RuleKind
 from replyqueue.clone.text import fold
@@ -121,7 +121,7 @@ def topics_from(topic: str) -> list[str]:
 @lru_cache(maxsize=512)
 def _descriptor_vectors(descriptors: tuple[str, ...]) -> np.ndarray:
     """One row per descriptor, plus their normalised mean (the topic as a whole) when several."""
-    vectors = embed(list(descriptors))
+    vectors = embed_for_sorting(list(descriptors))
     if len(descriptors) > 1:
         centre = vectors.mean(axis=0)
         vectors = np.vstack([vectors, centre / (np.linalg.norm(centre) or 1.0)])
@@ -144,7 +144,7 @@ def topic_similarity(text: str, descriptors: list[str], embedding: np.ndarray | 
 def best_similarity(text: str, descriptors: list[str], embedding: np.ndarray | None = None) -> tuple[float, str]:
     if not descriptors:
         return 0.0, ""
-    vector = embed([text])[0] if embedding is None else embedding
+    vector = embed_for_sorting([text])[0] if embedding is None else embedding
     similarities = _descriptor_vectors(tuple(descriptors)) @ vector
     best = int(np.argmax(similarities))
     return float(similarities[best]), descriptors[best] if best < len(descriptors) else " / ".join(descriptors)
@@ -198,7 +198,7 @@ def rule_preview(*, creator_id: int, kind: str, value: str, days: int = 7) -> di
 
     def check(comments: list[Comment]) -> None:
         nonlocal caught, total
-        vectors = embed([c.text for c in comments]) if descriptors else [None] * len(comments)
+        vectors = embed_for_sorting([c.text for c in comments]) if descriptors else [None] * len(comments)
         for comment, vector in zip(comments, vectors, strict=True):
             total += 1
             if rule_matches(probe, comment.text, comment.fan.external_id, comment.fan.name, embedding=vector):

@@ -32,7 +32,7 @@ import numpy as np
 from django.core.exceptions import ImproperlyConfigured
 from scipy import sparse
 
-from replyqueue.clone.embeddings import embed
+from replyqueue.clone.embeddings import embed_for_sorting, sorting_model_name
 from replyqueue.clone.text import deleet, fold, unspace
 from replyqueue.comments.models import Category
 
@@ -144,13 +144,17 @@ class TriageModel:
         self.safety_head = LinearHead(arrays["safety_classes"].tolist(), arrays["safety_coef"], arrays["safety_intercept"])
         self.thresholds: dict[str, float] = meta["thresholds"]
         self.info: dict = meta.get("info", {})
+        if self.info.get("embedder", sorting_model_name()) != sorting_model_name():
+            raise ImproperlyConfigured(
+                f"The triage model was trained on {self.info['embedder']} vectors, not {sorting_model_name()}: run `manage.py train_triage`."
+            )
         self.learning: dict = meta.get("learning", {})  # per-creator learning settings (learning.py)
         self._category_order = [self.category_head.classes.index(c) for c in CATEGORIES]
         self._safety_order = [self.safety_head.classes.index(s) for s in SAFETY_KINDS]
 
     def features(self, texts: list[str], embeddings: np.ndarray | None = None):
         if embeddings is None:
-            embeddings = embed(texts)
+            embeddings = embed_for_sorting(texts)
         grams = self.grams.transform([normalised(t) for t in texts])
         return sparse.hstack([sparse.csr_matrix(embeddings * EMBEDDING_WEIGHT), grams], format="csr"), embeddings
 

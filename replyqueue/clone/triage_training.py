@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from replyqueue.clone.embeddings import embed, get_embedder
+from replyqueue.clone.embeddings import embed_for_sorting, sorting_embedder
 from replyqueue.clone.learning_tuning import WORLD_CLUSTERS, choose_neighbour_layer
 from replyqueue.clone.learning_tuning import choose as choose_learning
 from replyqueue.clone.triage import NEVER_SPAM_KINDS, asks_question, reads_as_spam
@@ -186,7 +186,7 @@ def train(seed: int = SEED, log=print) -> dict:
     categories = np.array([r["category"] for r in rows])
     safeties = np.array([safety_label(r) for r in rows])
     log(f"training rows: {len(rows)} from {', '.join(TRAINING_FILES)}")
-    embeddings = embed(texts)
+    embeddings = embed_for_sorting(texts)
 
     oof_categories, oof_safety = cross_validate(texts, embeddings, categories, safeties, seed)
     predicted = np.array(CATEGORIES)[oof_categories.argmax(1)]
@@ -197,7 +197,7 @@ def train(seed: int = SEED, log=print) -> dict:
     flagged = safety_score >= safety_threshold
     thresholds = {"safety": safety_threshold, "spam_over_safety": spam_over_safety_threshold(oof_categories, oof_safety, is_safety)}
     info = {
-        "rows": len(rows), "seed": seed, "folds": FOLDS, "cv_repeats": CV_REPEATS, "embedder": get_embedder().name,
+        "rows": len(rows), "seed": seed, "folds": FOLDS, "cv_repeats": CV_REPEATS, "embedder": sorting_embedder().name,
         "cv_accuracy": round(accuracy, 4),
         "cv_safety_recall": round(float(flagged[is_safety].mean()), 4),
         "cv_safety_flag_rate_on_others": round(float(flagged[~is_safety].mean()), 4),

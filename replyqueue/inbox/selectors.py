@@ -304,7 +304,7 @@ def unanswered_questions(creator_id: int, role: str = Role.OWNER, limit: int = M
     """The abstained comments grouped by meaning, biggest group first: greedy clustering on the
     sentence embedding, each comment joining the group whose centroid is closest (cosine >=
     GROUP_SIMILARITY) or starting its own. Comments already asked to be drafted again are left out."""
-    from replyqueue.clone.embeddings import embed
+    from replyqueue.clone.embeddings import embed_for_sorting
     from replyqueue.inbox.models import DraftRequest, DraftRequestStatus
 
     waiting = DraftRequest.objects.filter(creator_id=creator_id, status=DraftRequestStatus.PENDING).values("comment_id")
@@ -317,7 +317,7 @@ def unanswered_questions(creator_id: int, role: str = Role.OWNER, limit: int = M
         return []
     import numpy as np
 
-    vectors = embed([c.text for c in comments])
+    vectors = embed_for_sorting([c.text for c in comments])
     sums: list = []
     members: list[list[Comment]] = []
     for comment, vector in zip(comments, vectors, strict=True):
@@ -384,11 +384,11 @@ def _others(comment: Comment, role: str) -> QuerySet:
 
 
 def _closest(comment: Comment, candidates: list[Comment]) -> list[Similar]:
-    from replyqueue.clone.embeddings import embed
+    from replyqueue.clone.embeddings import embed_for_sorting
 
     if not candidates:
         return []
-    vectors = embed([comment.text] + [c.text for c in candidates])
+    vectors = embed_for_sorting([comment.text] + [c.text for c in candidates])
     scores = vectors[1:] @ vectors[0]
     close = [Similar(c, float(score)) for c, score in zip(candidates, scores, strict=True) if score >= SIMILAR_TO_MARKED]
     close.sort(key=lambda s: -s.similarity)

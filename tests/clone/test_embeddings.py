@@ -133,3 +133,38 @@ def test_the_coarse_pass_clusters_land_on_the_groups_of_items_it_is_given():
     labels = nearest_centroids(points, centroids)
     assert all(len(set(labels[group * 200 : (group + 1) * 200])) == 1 for group in range(3))
 
+
+
+def test_comments_are_sorted_with_the_shipped_encoder_when_retrieval_uses_an_endpoint(endpoint, db):
+    from replyqueue.clone.triage_pipeline import triage_comments
+
+    comments = [{"text": "What camera do you use?"}, {"text": "FREE followers!!! click bit.example/free now"}, {"text": "je sais où tu habites"}]
+    with_endpoint = triage_comments(comments)
+    assert not [r for r in endpoint.requests if r["path"].endswith("/embeddings")]  # retrieval's endpoint never sorts
+    assert embeddings.get_embedder().name == "openai:test-embedding"
+    assert [(r.category, r.outcome) for r in with_endpoint] == [("question", "draft"), ("spam", "no_reply"), ("threat", "needs_human")]
+
+
+def test_a_creators_marks_and_topics_are_compared_with_the_shipped_encoder_when_retrieval_uses_an_endpoint(endpoint, db):
+    from replyqueue.clone.learning import CreatorModel
+    from replyqueue.clone.rules import topic_similarity
+    from replyqueue.clone.triage import score
+
+    marks = CreatorModel.fit([("sub 4 sub? check my channel for free giveaways", "spam")])
+    assert marks.near_duplicate(score(["sub 4 sub?? check my channel for free giveaways"]).embeddings[0]).category == "spam"
+    matched, how = topic_similarity("Es-tu enceinte ?", ["pregnant"], score(["Es-tu enceinte ?"]).embeddings[0])
+    assert matched and "meaning close to 'pregnant'" in how  # across languages: the shipped encoder's space
+    assert not [r for r in endpoint.requests if r["path"].endswith("/embeddings")]
+
+
+def test_a_comment_goes_through_triage_and_drafting_when_retrieval_uses_an_endpoint(endpoint, creator):
+    from tests.factories import processed
+
+    knowledge_add(creator=creator, items=[KnowledgeInput("faq", "What camera do you use?", "I shoot everything on the Sony A7 IV.")])
+    threat = processed(creator, "t1", "je sais où tu habites, fais attention")
+    question = processed(creator, "q1", "What camera do you use?")
+    assert (threat.status, threat.category, threat.owner_only) == ("needs_human", "threat", True)
+    assert question.status == "drafted" and "Sony A7 IV" in question.drafts.get().text
+    searched = [t for r in endpoint.requests if r["path"].endswith("/embeddings") for t in r["body"]["input"]]
+    assert "What camera do you use?" in searched  # retrieval asked the endpoint; triage did not
+    assert "je sais où tu habites, fais attention" not in searched

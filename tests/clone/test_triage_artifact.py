@@ -1,5 +1,6 @@
 """The triage artifact is plain arrays: a worker scores with NumPy what scikit-learn trained."""
 
+import json
 import os
 import subprocess
 import sys
@@ -91,3 +92,17 @@ def test_questions_get_their_own_threshold_only_once_cross_validation_made_enoug
     many = np.linspace(0.75, 0.99, MIN_QUESTION_CALLS)
     assert question_threshold(0.7, many, np.ones(MIN_QUESTION_CALLS, bool)) == pytest.approx(0.75)
     assert question_threshold(0.8, many, np.ones(MIN_QUESTION_CALLS, bool)) == 0.8  # never looser than the general one
+
+
+def test_an_artifact_trained_on_another_encoders_vectors_is_refused():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from replyqueue.clone.triage_model import ARTIFACT, TriageModel
+
+    with np.load(ARTIFACT, allow_pickle=False) as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["info"]["embedder"] = "openai:text-embedding-3-small"
+    arrays["meta"] = np.array(json.dumps(meta))
+    with pytest.raises(ImproperlyConfigured, match="trained on openai:text-embedding-3-small vectors"):
+        TriageModel(arrays)
