@@ -30,6 +30,18 @@ def require_service(name: str, url: str) -> None:
     pytest.skip(message)
 
 
+def require_redis() -> str:
+    """The Redis URL the suite's broker setting names (scripts/test sets it); skip without one, or
+    fail when REQUIRE_SERVICES=1 (CI)."""
+    url = os.getenv("CELERY_BROKER_URL", "")
+    if not url.startswith("redis://"):
+        if os.getenv("REQUIRE_SERVICES") == "1":
+            pytest.fail("REQUIRE_SERVICES=1 needs CELERY_BROKER_URL=redis://...")
+        pytest.skip("needs Redis: CELERY_BROKER_URL=redis://... (scripts/test sets it)")
+    require_service("Redis", url)
+    return url
+
+
 @pytest.fixture(autouse=True)
 def eager_celery(request):
     """Unit tests run tasks in-process; tests marked `services` use the real broker and worker."""

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from replyqueue.inbox.presence import viewers_by_draft
-from tests.conftest import require_service
+from tests.conftest import require_redis
 
 MARK_IN_ANOTHER_PROCESS = """
 import django
@@ -22,12 +22,7 @@ mark_viewing({creator_id}, 7, "sam@example.com")
 
 @pytest.mark.services
 def test_a_card_opened_in_one_process_shows_its_viewer_in_another_through_the_redis_cache(settings):
-    redis_url = os.getenv("CELERY_BROKER_URL", "")
-    if not redis_url.startswith("redis://"):
-        if os.getenv("REQUIRE_SERVICES") == "1":
-            pytest.fail("REQUIRE_SERVICES=1 needs CELERY_BROKER_URL=redis://...")
-        pytest.skip("needs Redis: CELERY_BROKER_URL=redis://... (scripts/test sets it)")
-    require_service("Redis", redis_url)
+    redis_url = require_redis()
     creator_id = random.randint(10**8, 10**9)  # a key no other test or run uses
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     environment = {**os.environ, "CACHE_URL": redis_url, "DJANGO_SETTINGS_MODULE": "replyqueue.settings"}

@@ -1,6 +1,5 @@
 """A task enqueued while serving a request logs with that request's id, in a real worker."""
 
-import os
 import threading
 import uuid
 
@@ -11,7 +10,7 @@ from celery.signals import worker_process_init
 
 from replyqueue.celery import app, load_the_models
 from replyqueue.observability.logs import ContextFilter, request_id_var
-from tests.conftest import require_service
+from tests.conftest import require_redis
 
 SEEN: dict[str, str] = {}
 DONE = threading.Event()
@@ -27,12 +26,7 @@ def remember_request_id() -> None:
 
 @pytest.mark.services
 def test_a_task_enqueued_during_a_request_carries_its_request_id():
-    broker = os.getenv("CELERY_BROKER_URL", "")
-    if not broker.startswith("redis://"):
-        if os.getenv("REQUIRE_SERVICES") == "1":
-            pytest.fail("REQUIRE_SERVICES=1 needs CELERY_BROKER_URL=redis://...")
-        pytest.skip("needs a Redis broker: CELERY_BROKER_URL=redis://... (scripts/test sets it)")
-    require_service("Redis", broker)
+    broker = require_redis()
     previous, app.conf.broker_url = app.conf.broker_url, broker
     # An in-process worker of this test only: no heartbeat thread or embedding model left behind.
     worker_process_init.disconnect(load_the_models)
