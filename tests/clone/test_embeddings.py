@@ -134,7 +134,6 @@ def test_the_coarse_pass_clusters_land_on_the_groups_of_items_it_is_given():
     assert all(len(set(labels[group * 200 : (group + 1) * 200])) == 1 for group in range(3))
 
 
-
 def test_comments_are_sorted_with_the_shipped_encoder_when_retrieval_uses_an_endpoint(endpoint, db):
     from replyqueue.clone.triage_pipeline import triage_comments
 

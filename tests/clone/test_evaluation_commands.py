@@ -55,8 +55,6 @@ def test_a_set_labelled_by_side_is_scored_as_spam_abuse_or_legit(db, tmp_path):
 
 
 def test_no_held_out_clone_case_is_a_case_of_the_tuning_set():
-    import json
-
     def comments(name: str) -> set[str]:
         cases = json.loads((DATASETS / name).read_text())["cases"]
         return {" ".join(case["comment"].lower().split()) for case in cases}
