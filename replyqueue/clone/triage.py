@@ -226,12 +226,12 @@ def age_alone(language: str, said: WithoutAge, *, thresholds: dict[str, float], 
         result.reasons.append(Reason("the safety model flagged only the age it gives (%(age)s)", age=age))
         return result
     spam = probabilities[Category.SPAM]
-    if spam >= thresholds.get("spam_over_safety", 2.0) or creator_verdict == Category.SPAM:
-        if creator_verdict == Category.SPAM:
-            why = Reason("possibly spam from a young fan (says they are %(age)s): like a comment you marked spam; it waits for the owner, never filed", age=age)
-        else:
-            why = Reason("possibly spam (%(percent)s) from a young fan (says they are %(age)s); the age alone is not a safety case; it waits for the owner, never filed",
-                         percent=_percent(spam), age=age)
+    if creator_verdict == Category.SPAM:
+        why = Reason("possibly spam from a young fan (says they are %(age)s): like a comment you marked spam; it waits for the owner, never filed", age=age)
+        return waits_as_possibly_spam(language, why, probabilities, labels=(YOUNG_FAN,))
+    if spam >= thresholds.get("spam_over_safety", 2.0):
+        why = Reason("possibly spam (%(percent)s) from a young fan (says they are %(age)s); the age alone is not a safety case; it waits for the owner, never filed",
+                     percent=_percent(spam), age=age)
         return waits_as_possibly_spam(language, why, probabilities, labels=(YOUNG_FAN,))
     why = Reason("sensitive: a young fan (says they are %(age)s); without the age the safety model gives %(percent)s; the owner sees it first",
                  age=age, percent=_percent(rest_safety))
