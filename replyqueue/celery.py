@@ -1,6 +1,8 @@
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.beat import PersistentScheduler
 from celery.signals import worker_process_init
 from threadpoolctl import threadpool_limits
 
@@ -9,6 +11,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "replyqueue.settings")
 app = Celery("replyqueue")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class Scheduler(PersistentScheduler):
+    """beat's scheduler, keeping its schedule file under VAR_DIR (settings) rather than in the directory
+    beat starts in, which may be a checkout; a fresh deployment may not have that folder yet."""
+
+    def setup_schedule(self) -> None:
+        Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
+        super().setup_schedule()
 
 
 @worker_process_init.connect

@@ -257,6 +257,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # database: each gets its own queue, or one's worker would take the other's tasks.
 _TEST_PROCESS = os.environ.get("PYTEST_XDIST_WORKER")
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", f"celery-{_TEST_PROCESS}" if _TEST_PROCESS else "celery")
+# beat's schedule: under VAR_DIR, not ./celerybeat-schedule in whatever directory beat starts in
+CELERY_BEAT_SCHEDULER = "replyqueue.celery:Scheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
